@@ -1,0 +1,42 @@
+/*
+ * logtriage/emit.h - writers for the output formats.
+ *
+ * Emitters append to a caller's lt_buf and never write anywhere
+ * themselves.  Every string that reaches JSON output passes through one
+ * function that replaces bytes that are not valid UTF-8 with U+FFFD and
+ * escapes what JSON requires, so output is valid JSON and valid UTF-8 for
+ * any input bytes.  Offsets into text (span, fields) are translated to
+ * byte offsets of the emitted (cleaned) text.
+ *
+ * The JSON objects are documented in man/logtriage.1 (OUTPUT).
+ */
+#ifndef LOGTRIAGE_EMIT_H
+#define LOGTRIAGE_EMIT_H
+
+#include "buf.h"
+#include "rules.h"
+#include "verdict.h"
+
+/* One "match" object and a newline. */
+enum lt_status lt_emit_json_match(struct lt_buf *out,
+    const struct lt_ruleset *rs, const struct lt_match *m);
+
+/* The "summary" object and a newline. */
+enum lt_status lt_emit_json_summary(struct lt_buf *out,
+    const struct lt_verdict *v);
+
+/* One "rule" object (as `logtriage rules` lists it) and a newline. */
+enum lt_status lt_emit_json_rule(struct lt_buf *out,
+    const struct lt_rule_info *r);
+
+/* A JSON string literal for bytes p[0..n), cleaned as described above. */
+enum lt_status lt_emit_json_string(struct lt_buf *out, const char *p,
+    size_t n);
+
+/*
+ * Bytes that p[0..n) becomes after cleaning (invalid bytes become the
+ * three bytes of U+FFFD); maps an input offset to an output offset.
+ */
+size_t lt_utf8_clean_len(const char *p, size_t n);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * logtriage/lines.h - the push-fed line splitter.
+ *
+ * Sources (a file descriptor, libcurl's write callback, a test) push
+ * buffers of any size with lt_lines_feed(); the splitter calls back once
+ * per complete line, with the line's bytes and 1-based number.  It never
+ * pulls, so the same code serves every source.  Lines that lie wholly
+ * inside one fed buffer are passed without copying; only a line split
+ * across buffers is assembled, in a buffer capped at max_line bytes.
+ *
+ * A line longer than max_line is passed once its end arrives, cut to its
+ * first max_line bytes, with LT_LINE_TRUNCATED set; the rest is dropped.
+ * The newline and one CR before it are not part of the line.
+ */
+#ifndef LOGTRIAGE_LINES_H
+#define LOGTRIAGE_LINES_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+#define LT_LINE_TRUNCATED 0x1u
+
+struct lt_line {
+	const char *p;
+	size_t len;
+	unsigned long long no;	/* 1-based */
+	unsigned flags;
+};
+
+/* Return LT_OK to go on, LT_STOP to end quietly, or an error. */
+typedef enum lt_status lt_line_fn(void *ctx, const struct lt_line *line);
+
+struct lt_lines;
+
+/* NULL when out of memory or max_line is 0. */
+struct lt_lines *lt_lines_new(size_t max_line, lt_line_fn *fn, void *ctx);
+void lt_lines_free(struct lt_lines *s);
+
+/* Split buf; stops at the first callback result that is not LT_OK. */
+enum lt_status lt_lines_feed(struct lt_lines *s, const void *buf, size_t len);
+
+/* End of input: pass a last line that had no newline, if any. */
+enum lt_status lt_lines_finish(struct lt_lines *s);
+
+/* Forget any partial line and restart numbering at 1. */
+void lt_lines_reset(struct lt_lines *s);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * logtriage/rules.h - rule files in, immutable compiled rule set out.
+ *
+ * The split follows YARA: a builder (struct lt_rules) takes rule text from
+ * files, directories and the embedded defaults, reports every problem it
+ * sees through the diagnostic callback, and then compiles into a frozen
+ * struct lt_ruleset.  A ruleset is never changed after compilation, so any
+ * number of scanners (see scan.h) may share it, in any threads.
+ *
+ * Rule syntax is documented in man/logtriage-rules.5.
+ *
+ * Ownership: lt_rules_new/lt_rules_free and lt_ruleset_free pair as usual;
+ * passing NULL to a _free function does nothing.  Strings returned by the
+ * accessors live as long as the ruleset.
+ */
+#ifndef LOGTRIAGE_RULES_H
+#define LOGTRIAGE_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+enum lt_severity {
+	LT_SEV_INFO = 0,
+	LT_SEV_LOW,
+	LT_SEV_MEDIUM,
+	LT_SEV_HIGH,
+	LT_SEV_CRITICAL
+};
+
+#define LT_PRIORITY_DEFAULT 50
+#define LT_PRIORITY_MAX 100
+
+/* Caps.  Exceeding one is an error that names it. */
+#define LT_RULES_FILE_MAX (16u << 20)	/* bytes in one rule file */
+#define LT_RULES_LINE_MAX 65536u	/* bytes in one rule file line */
+#define LT_RULES_MAX 100000u		/* rules + categories in a set */
+#define LT_RULE_PATTERNS_MAX 256u	/* match + unless lines in one rule */
+#define LT_RULES_DIR_FILES_MAX 10000u	/* *.rules files in one directory */
+
+/* "critical", "high", ... */
+const char *lt_severity_name(enum lt_severity s);
+/* 0 and *out set when s[0..n) names a severity, -1 otherwise. */
+int lt_severity_parse(const char *s, size_t n, enum lt_severity *out);
+
+struct lt_rules;	/* builder: mutable, single-threaded */
+struct lt_ruleset;	/* compiled: immutable, shareable */
+
+/*
+ * A new, empty builder.  Diagnostics (errors and warnings, with origin,
+ * line and column) go to diag, which may be NULL.  NULL when out of memory.
+ */
+struct lt_rules *lt_rules_new(lt_diag_fn *diag, void *diag_ctx);
+void lt_rules_free(struct lt_rules *b);
+
+/*
+ * Add rule text.  origin names it in diagnostics.  Parsing goes on after
+ * an error so that one run reports every problem; the return value is
+ * LT_OK only when this text had no error.
+ */
+enum lt_status lt_rules_add_buffer(struct lt_rules *b, const char *origin,
+    const char *text, size_t len);
+
+/* Add a rule file, or every "*.rules" file of a directory in name order. */
+enum lt_status lt_rules_add_path(struct lt_rules *b, const char *path);
+
+/* Add the rule files embedded at build time (rules/\*.rules). */
+enum lt_status lt_rules_add_defaults(struct lt_rules *b);
+
+/* Number of errors reported so far. */
+size_t lt_rules_error_count(const struct lt_rules *b);
+
+struct lt_compile_opts {
+	uint32_t match_limit;	/* PCRE2 match limit per (line, pattern) */
+	uint32_t depth_limit;	/* PCRE2 depth limit */
+	uint32_t heap_limit_kib;	/* PCRE2 heap limit */
+	int no_jit;		/* 1: never JIT-compile */
+};
+
+/* Defaults for the compile options. */
+void lt_compile_opts_init(struct lt_compile_opts *o);
+
+/*
+ * Resolve categories and defaults, check consistency, JIT-compile, and
+ * freeze.  Fails (and *out stays NULL) when any error was reported, now
+ * or by an earlier add.  The builder may be freed afterwards.
+ */
+enum lt_status lt_rules_compile(struct lt_rules *b,
+    const struct lt_compile_opts *opts, struct lt_ruleset **out);
+
+void lt_ruleset_free(struct lt_ruleset *rs);
+
+/* Read-only view of one compiled rule. */
+struct lt_rule_info {
+	const char *id;
+	const char *category;
+	enum lt_severity severity;
+	int priority;
+	const char *summary;	/* "" when none */
+	const char *remediation;
+	const char *runbook;
+	const char *origin;	/* rule file the rule came from */
+	unsigned long line;	/* line of its [rule] header */
+	size_t n_match;
+	const char *const *match;	/* pattern sources */
+	size_t n_unless;
+	const char *const *unless;
+};
+
+/* Rules in rank order (see lt_ruleset_rule). */
+size_t lt_ruleset_count(const struct lt_ruleset *rs);
+
+/*
+ * Rule i, 0 <= i < count, in rank order: priority high to low, then
+ * severity high to low, then order of definition.  NULL when out of range.
+ */
+const struct lt_rule_info *lt_ruleset_rule(const struct lt_ruleset *rs,
+    size_t i);
+
+/* Categories of the set, in order of definition. */
+struct lt_category_info {
+	const char *name;
+	enum lt_severity severity;
+	const char *summary;
+	const char *remediation;
+	const char *runbook;
+};
+size_t lt_ruleset_category_count(const struct lt_ruleset *rs);
+const struct lt_category_info *lt_ruleset_category(const struct lt_ruleset *rs,
+    size_t i);
+
+#endif

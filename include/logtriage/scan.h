@@ -1,0 +1,58 @@
+/*
+ * logtriage/scan.h - the per-stream matcher.
+ *
+ * A scanner holds everything that changes while matching (PCRE2 match
+ * data, JIT stack, scratch) for one compiled ruleset, which it only reads.
+ * One scanner serves one thread; make one per thread or stream.
+ *
+ * lt_scanner_scan() takes one line as a (pointer, length) span of bytes:
+ * NUL bytes and invalid UTF-8 are allowed.  Rules are tried in rank order
+ * (see lt_ruleset_rule) and the first rule that matches wins, so the hit
+ * is the best rule for that line.  A rule matches when any of its match
+ * patterns matches and none of its unless patterns does.
+ */
+#ifndef LOGTRIAGE_SCAN_H
+#define LOGTRIAGE_SCAN_H
+
+#include <stddef.h>
+
+#include "rules.h"
+
+#define LT_FIELDS_MAX 16
+
+/* A named capture: name lives in the ruleset, offsets index the line. */
+struct lt_field {
+	const char *name;
+	size_t start;
+	size_t end;
+};
+
+struct lt_hit {
+	size_t rule;		/* rank index, for lt_ruleset_rule() */
+	size_t start;		/* [start, end) of the match in the line */
+	size_t end;
+	size_t n_fields;
+	struct lt_field fields[LT_FIELDS_MAX];
+};
+
+/* What went wrong but did not stop the scan of one line. */
+struct lt_scan_note {
+	unsigned limit_hits;	/* (pattern) evaluations stopped by a limit */
+	size_t limit_rule;	/* rank index of the first such rule */
+};
+
+struct lt_scanner;
+
+/* NULL when out of memory.  The ruleset must outlive the scanner. */
+struct lt_scanner *lt_scanner_new(const struct lt_ruleset *rs);
+void lt_scanner_free(struct lt_scanner *sc);
+
+/*
+ * Match one line.  Returns 1 and fills *hit when a rule matched, 0 when
+ * none did.  *note is always filled.  A pattern that exceeds its match,
+ * depth or heap limit counts as not matching and is counted in *note.
+ */
+int lt_scanner_scan(struct lt_scanner *sc, const char *line, size_t len,
+    struct lt_hit *hit, struct lt_scan_note *note);
+
+#endif

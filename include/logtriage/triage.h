@@ -1,0 +1,76 @@
+/*
+ * logtriage/triage.h - one classification run: sources in, verdict out.
+ *
+ * struct lt_triage wires the pipeline stages for a caller:
+ *
+ *   bytes -> lt_lines (split) -> normalise (CR, ANSI) -> lt_scanner (match)
+ *         -> lt_verdict (root cause, counts) -> emitter (JSON Lines)
+ *
+ * A caller opens a source with lt_triage_begin(), pushes its bytes with
+ * lt_triage_feed() (or lets lt_triage_fd() read a descriptor), closes it
+ * with lt_triage_end(), and after the last source calls lt_triage_finish()
+ * for the summary.  Output goes through the caller's write function: match
+ * objects are written at the end of every feed that produced one, so a
+ * line typed into a pipe gets its verdict at once.  Memory is bounded by
+ * max_line and the size of the ruleset, never by the input.
+ */
+#ifndef LOGTRIAGE_TRIAGE_H
+#define LOGTRIAGE_TRIAGE_H
+
+#include <stddef.h>
+
+#include "rules.h"
+#include "status.h"
+#include "verdict.h"
+
+#define LT_MAX_LINE_DEFAULT (1u << 20)
+#define LT_MAX_LINE_MAX (1u << 30)
+
+/*
+ * Write n bytes of output.  Return LT_OK, LT_STOP (the reader went away:
+ * end quietly), or LT_ERR_IO.
+ */
+typedef enum lt_status lt_write_fn(void *ctx, const char *p, size_t n);
+
+struct lt_triage_opts {
+	enum lt_severity fail_on;	/* lowest severity that is a failure */
+	size_t max_line;	/* bytes of a line that are matched */
+	int emit_matches;	/* write one object per matched line */
+	int emit_summary;	/* write the summary object at the end */
+	lt_write_fn *write;
+	void *write_ctx;
+	lt_diag_fn *diag;	/* warnings, e.g. a rule hit its limit */
+	void *diag_ctx;
+};
+
+void lt_triage_opts_init(struct lt_triage_opts *o);
+
+struct lt_triage;
+
+/* NULL when out of memory or opts are invalid. rs must outlive it. */
+struct lt_triage *lt_triage_new(const struct lt_ruleset *rs,
+    const struct lt_triage_opts *opts);
+void lt_triage_free(struct lt_triage *t);
+
+/* Start a source; name is copied ("-" for standard input). */
+enum lt_status lt_triage_begin(struct lt_triage *t, const char *name);
+enum lt_status lt_triage_feed(struct lt_triage *t, const void *buf,
+    size_t len);
+/* End the current source (a last line without newline counts). */
+enum lt_status lt_triage_end(struct lt_triage *t);
+
+/* Count an input that could not be read. */
+void lt_triage_input_failed(struct lt_triage *t);
+
+/*
+ * Read fd to its end into the current source.  On a read error fills err
+ * (origin: the source name) and returns LT_ERR_IO.
+ */
+enum lt_status lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err);
+
+/* Write the summary (when enabled) and flush. */
+enum lt_status lt_triage_finish(struct lt_triage *t);
+
+const struct lt_verdict *lt_triage_verdict(const struct lt_triage *t);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * logtriage/verdict.h - root cause and counts over a whole run.
+ *
+ * The verdict sees every match and keeps only what the summary needs:
+ * counts per category and the best match of up to LT_VERDICT_TOP distinct
+ * rules.  Since a rule's rank (priority, severity) does not change between
+ * its matches, a rule's first match is its best, so a bounded top list is
+ * exact: memory does not grow with the input.
+ *
+ * Root cause policy: among matches whose severity is at or above fail_on,
+ * the highest priority wins, then the highest severity, then the earliest
+ * match (in input order).  Matches below fail_on are counted but never
+ * become the cause.
+ */
+#ifndef LOGTRIAGE_VERDICT_H
+#define LOGTRIAGE_VERDICT_H
+
+#include <stddef.h>
+
+#include "rules.h"
+#include "scan.h"
+
+#define LT_VERDICT_TOP 4	/* the cause and three runners-up */
+
+/* One matched line, as the emitters and the verdict see it. */
+struct lt_match {
+	size_t rule;		/* rank index in the ruleset */
+	const char *source;	/* source name */
+	unsigned long long line;	/* 1-based line in the source */
+	unsigned long long seq;	/* position in the whole run */
+	const char *text;	/* the line as matched */
+	size_t text_len;
+	size_t start;		/* [start, end) of the match in text */
+	size_t end;
+	size_t n_fields;
+	struct lt_field fields[LT_FIELDS_MAX];
+};
+
+struct lt_counts {
+	unsigned long long lines;
+	unsigned long long matches;
+	unsigned long long sources;
+	unsigned long long truncated_lines;	/* longer than max_line */
+	unsigned long long limit_hits;	/* regex budget exhausted */
+	unsigned long long unreadable_inputs;
+};
+
+struct lt_category_count {
+	unsigned long long count;
+	enum lt_severity severity;	/* highest seen */
+	unsigned long long first_line;
+	const char *first_source;	/* owned by the verdict */
+};
+
+struct lt_verdict;
+
+struct lt_verdict *lt_verdict_new(const struct lt_ruleset *rs,
+    enum lt_severity fail_on);
+void lt_verdict_free(struct lt_verdict *v);
+
+/* Count and rank a match; its strings are copied when kept. */
+enum lt_status lt_verdict_add(struct lt_verdict *v, const struct lt_match *m);
+
+/* Counters, for the caller to update as lines pass. */
+struct lt_counts *lt_verdict_counts(struct lt_verdict *v);
+const struct lt_counts *lt_verdict_counts_const(const struct lt_verdict *v);
+
+/* 1 when a cause was found (the run failed), 0 when clean. */
+int lt_verdict_failed(const struct lt_verdict *v);
+
+/* i-th best distinct-rule match: 0 is the cause.  NULL past the end. */
+const struct lt_match *lt_verdict_top(const struct lt_verdict *v, size_t i);
+
+/* Per category counts (index as lt_ruleset_category); NULL if none. */
+const struct lt_category_count *lt_verdict_category(const struct lt_verdict *v,
+    size_t i);
+
+/*
+ * One sentence saying why the cause won (which step of the policy
+ * decided), written into buf (always NUL-terminated).
+ */
+void lt_verdict_why(const struct lt_verdict *v, char *buf, size_t size);
+
+const struct lt_ruleset *lt_verdict_ruleset(const struct lt_verdict *v);
+enum lt_severity lt_verdict_fail_on(const struct lt_verdict *v);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * cli.h - what the executable's three files share: the parsed command
+ * line and the diagnostic printers.
+ */
+#ifndef LT_CLI_H
+#define LT_CLI_H
+
+#include <stddef.h>
+
+#include "logtriage/rules.h"
+#include "logtriage/status.h"
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+
+/* Exit statuses: the interface documented in logtriage(1). */
+enum {
+	EXIT_CLEAN = 0,
+	EXIT_FAILURE_FOUND = 1,
+	EXIT_USAGE = 2,
+	EXIT_INPUT = 3
+};
+
+enum cli_cmd {
+	CMD_RUN = 1 << 0,
+	CMD_LINT = 1 << 1,
+	CMD_RULES = 1 << 2
+};
+
+struct cli {
+	enum cli_cmd cmd;
+	const char **rule_paths;	/* points into argv */
+	size_t n_rule_paths;
+	int no_defaults;
+	enum lt_severity fail_on;
+	int summary_only;
+	int quiet;
+	size_t max_line;
+	char **files;		/* operands, points into argv */
+	size_t n_files;
+};
+
+/*
+ * Parse argv.  Returns -1 on a usage error (already reported), 0 to go
+ * on, 1 when the run is over (--help or --version was printed).
+ */
+int cli_parse(int argc, char **argv, struct cli *c);
+void cli_free(struct cli *c);
+
+void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
+void cli_error_report(const struct lt_error *e);
+/* lt_diag_fn that prints errors, and warnings when ctx points to a 1. */
+void cli_diag(void *ctx, const struct lt_error *e);
+
+#endif

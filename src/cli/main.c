@@ -1,0 +1,216 @@
+/*
+ * main.c - the logtriage executable: parse options, load rules, wire the
+ * sources to the library, map the outcome to an exit status.  Nothing
+ * here classifies anything; see src/ for that.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "logtriage/buf.h"
+#include "logtriage/emit.h"
+#include "logtriage/rules.h"
+#include "logtriage/triage.h"
+
+static enum lt_status
+write_stdout(void *ctx, const char *p, size_t n)
+{
+	ssize_t w;
+
+	(void)ctx;
+	while (n > 0) {
+		w = write(STDOUT_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EPIPE)
+			return LT_STOP;	/* the reader left: end quietly */
+		if (w < 0) {
+			cli_warn("error: write to standard output: %s",
+			    strerror(errno));
+			return LT_ERR_IO;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return LT_OK;
+}
+
+/* Build and compile the rule set; NULL after reporting errors. */
+static struct lt_ruleset *
+load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
+{
+	struct lt_rules *b = NULL;
+	struct lt_ruleset *rs = NULL;
+	struct lt_compile_opts co;
+	int show = show_warnings;
+	size_t i;
+
+	*n_errors = 0;
+	if ((b = lt_rules_new(cli_diag, &show)) == NULL) {
+		cli_warn("error: out of memory");
+		*n_errors = 1;
+		return NULL;
+	}
+	if (!c->no_defaults)
+		(void)lt_rules_add_defaults(b);
+	for (i = 0; i < c->n_rule_paths; i++)
+		(void)lt_rules_add_path(b, c->rule_paths[i]);
+	lt_compile_opts_init(&co);
+	(void)lt_rules_compile(b, &co, &rs);
+	*n_errors = lt_rules_error_count(b);
+	lt_rules_free(b);
+	return rs;
+}
+
+static int
+cmd_rules(const struct lt_ruleset *rs)
+{
+	struct lt_buf out;
+	size_t i;
+	int rc = EXIT_CLEAN;
+
+	lt_buf_init(&out, (size_t)64 << 20);
+	for (i = 0; i < lt_ruleset_count(rs); i++) {
+		lt_buf_reset(&out);
+		if (lt_emit_json_rule(&out, lt_ruleset_rule(rs, i)) != LT_OK ||
+		    write_stdout(NULL, out.p, out.len) != LT_OK) {
+			rc = EXIT_INPUT;
+			break;
+		}
+	}
+	lt_buf_free(&out);
+	return rc;
+}
+
+/* Classify one operand; returns 0, or -1 when it could not be read. */
+static int
+run_one(struct lt_triage *t, const char *name, int *stop)
+{
+	struct lt_error err;
+	struct stat sb;
+	enum lt_status st;
+	int fd = STDIN_FILENO, rc = 0;
+
+	lt_error_clear(&err);
+	if ((st = lt_triage_begin(t, name)) != LT_OK)
+		goto fail_status;
+	if (strcmp(name, "-") != 0) {
+		if ((fd = open(name, O_RDONLY | O_CLOEXEC)) < 0) {
+			cli_warn("%s: error: cannot open: %s", name,
+			    strerror(errno));
+			goto unreadable;
+		}
+		if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			cli_warn("%s: error: is a directory", name);
+			goto unreadable;
+		}
+	}
+	st = lt_triage_fd(t, fd, &err);
+	if (st == LT_ERR_IO && err.message[0] != '\0') {
+		cli_error_report(&err);
+		(void)lt_triage_end(t);
+		goto unreadable;
+	}
+	if (st == LT_OK)
+		st = lt_triage_end(t);
+	if (st == LT_STOP) {
+		*stop = 1;
+		goto out;
+	}
+	if (st != LT_OK)
+		goto fail_status;
+	goto out;
+fail_status:
+	if (st != LT_ERR_IO)	/* write errors were reported already */
+		cli_warn("%s: error: %s", name, lt_status_str(st));
+	*stop = 1;
+	rc = -2;
+	goto out;
+unreadable:
+	lt_triage_input_failed(t);
+	rc = -1;
+out:
+	if (fd != STDIN_FILENO && fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int
+cmd_run(const struct cli *c, const struct lt_ruleset *rs)
+{
+	static char *stdin_only[] = { "-" };
+	struct lt_triage_opts o;
+	struct lt_triage *t;
+	char **files = c->files;
+	size_t n = c->n_files, i;
+	int stop = 0, unreadable = 0, fatal = 0, rc;
+	int show = 1;
+
+	lt_triage_opts_init(&o);
+	o.fail_on = c->fail_on;
+	o.max_line = c->max_line;
+	o.emit_matches = !c->summary_only && !c->quiet;
+	o.emit_summary = !c->quiet;
+	o.write = write_stdout;
+	o.diag = cli_diag;
+	o.diag_ctx = &show;
+	if ((t = lt_triage_new(rs, &o)) == NULL) {
+		cli_warn("error: out of memory");
+		return EXIT_INPUT;
+	}
+	if (n == 0) {
+		files = stdin_only;
+		n = 1;
+	}
+	for (i = 0; i < n && !stop; i++) {
+		rc = run_one(t, files[i], &stop);
+		if (rc == -1)
+			unreadable = 1;
+		else if (rc == -2)
+			fatal = 1;
+	}
+	if (!stop && lt_triage_finish(t) != LT_OK)
+		fatal = 1;
+	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
+	    EXIT_CLEAN;
+	if (unreadable || fatal)
+		rc = EXIT_INPUT;
+	lt_triage_free(t);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	struct lt_ruleset *rs = NULL;
+	size_t errors;
+	int rc;
+
+	rc = cli_parse(argc, argv, &c);
+	if (rc != 0) {
+		cli_free(&c);
+		return rc < 0 ? EXIT_USAGE : EXIT_CLEAN;
+	}
+	rs = load_rules(&c, c.cmd == CMD_LINT, &errors);
+	if (c.cmd == CMD_LINT) {
+		fprintf(stderr, "logtriage: lint: %zu rules, %zu error%s\n",
+		    rs ? lt_ruleset_count(rs) : (size_t)0, errors,
+		    errors == 1 ? "" : "s");
+		rc = errors ? EXIT_USAGE : EXIT_CLEAN;
+	} else if (rs == NULL) {
+		rc = EXIT_USAGE;
+	} else if (c.cmd == CMD_RULES) {
+		rc = cmd_rules(rs);
+	} else {
+		rc = cmd_run(&c, rs);
+	}
+	lt_ruleset_free(rs);
+	cli_free(&c);
+	return rc;
+}

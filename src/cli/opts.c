@@ -1,0 +1,279 @@
+/*
+ * opts.c - the option table, and everything generated from it.
+ *
+ * One array describes every option: its names, argument, the commands it
+ * applies to and its help line.  getopt_long's tables and the --help text
+ * are built from it, and a test checks that man/logtriage.1 documents
+ * exactly the options --help lists (pcre2grep keeps its optionlist[] the
+ * same way).  Adding an option is one line here, one case in apply(), and
+ * one entry in the man page.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef LT_VERSION
+#define LT_VERSION "unknown"
+#endif
+
+enum opt_key {
+	OPT_HELP = 'h',
+	OPT_QUIET = 'q',
+	OPT_RULES = 'r',
+	OPT_VERSION = 'V',
+	OPT_NO_DEFAULTS = 256,
+	OPT_FAIL_ON,
+	OPT_SUMMARY_ONLY,
+	OPT_MAX_LINE
+};
+
+struct opt {
+	const char *name;
+	int key;		/* short option letter, or > 255 */
+	const char *arg;	/* argument name, NULL for none */
+	unsigned cmds;		/* enum cli_cmd bits */
+	const char *help;
+};
+
+static const struct opt options[] = {
+	{ "rules", OPT_RULES, "PATH", CMD_RUN | CMD_LINT | CMD_RULES,
+	  "add a rule file, or a directory of *.rules files (repeatable)" },
+	{ "no-defaults", OPT_NO_DEFAULTS, NULL, CMD_RUN | CMD_LINT | CMD_RULES,
+	  "do not load the embedded default rules" },
+	{ "fail-on", OPT_FAIL_ON, "SEVERITY", CMD_RUN,
+	  "lowest severity that fails the run (default: low)" },
+	{ "summary-only", OPT_SUMMARY_ONLY, NULL, CMD_RUN,
+	  "print only the summary object" },
+	{ "quiet", OPT_QUIET, NULL, CMD_RUN,
+	  "print nothing; report through the exit status" },
+	{ "max-line", OPT_MAX_LINE, "BYTES", CMD_RUN,
+	  "match only the first BYTES of a line (default: 1M; K, M, G)" },
+	{ "version", OPT_VERSION, NULL, CMD_RUN | CMD_LINT | CMD_RULES,
+	  "print the version and exit" },
+	{ "help", OPT_HELP, NULL, CMD_RUN | CMD_LINT | CMD_RULES,
+	  "print this help and exit" },
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static const struct {
+	const char *name;
+	enum cli_cmd cmd;
+	const char *usage;
+} commands[] = {
+	{ NULL, CMD_RUN, "logtriage [OPTIONS] [FILE...]" },
+	{ "lint", CMD_LINT, "logtriage lint [-r PATH]... [--no-defaults]" },
+	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults]" },
+};
+
+static void
+print_help(FILE *f)
+{
+	size_t i, w;
+	char left[64];
+
+	fputs("Usage:", f);
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "%s%s\n", i ? "       " : " ", commands[i].usage);
+	fputs("\nClassify CI, deployment and runner logs: read FILEs (or "
+	    "standard input, or -),\nmatch every line against the rules, "
+	    "write JSON Lines verdicts.\n\n"
+	    "Commands:\n"
+	    "  lint     compile the rules and report every error and warning\n"
+	    "  rules    list the loaded rules as JSON Lines\n\n"
+	    "Options:\n", f);
+	for (i = 0; i < N_OPTIONS; i++) {
+		const struct opt *o = &options[i];
+
+		if (o->key < 256)
+			w = (size_t)snprintf(left, sizeof left, "-%c, --%s%s%s",
+			    o->key, o->name, o->arg ? "=" : "",
+			    o->arg ? o->arg : "");
+		else
+			w = (size_t)snprintf(left, sizeof left, "    --%s%s%s",
+			    o->name, o->arg ? "=" : "", o->arg ? o->arg : "");
+		if (w < 26)
+			fprintf(f, "  %-26s%s\n", left, o->help);
+		else
+			fprintf(f, "  %s\n  %-26s%s\n", left, "", o->help);
+	}
+	fputs("\nExit status: 0 clean, 1 failure classified, 2 usage or rule "
+	    "error,\n3 an input could not be read.  See logtriage(1) and "
+	    "logtriage-rules(5).\n", f);
+}
+
+static int
+parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case 'K': case 'k': v <<= 10; end++; break;
+	case 'M': case 'm': v <<= 20; end++; break;
+	case 'G': case 'g': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v == 0 || v > (1ull << 30))
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static const struct opt *
+find(int key)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTIONS; i++)
+		if (options[i].key == key)
+			return &options[i];
+	return NULL;
+}
+
+/* 0 ok, -1 usage error, 1 done. */
+static int
+apply(struct cli *c, int key, const char *arg)
+{
+	const char **np;
+
+	switch (key) {
+	case OPT_RULES:
+		np = realloc(c->rule_paths, (c->n_rule_paths + 1) *
+		    sizeof *np);
+		if (np == NULL) {
+			cli_warn("error: out of memory");
+			return -1;
+		}
+		c->rule_paths = np;
+		c->rule_paths[c->n_rule_paths++] = arg;
+		return 0;
+	case OPT_NO_DEFAULTS:
+		c->no_defaults = 1;
+		return 0;
+	case OPT_FAIL_ON:
+		if (lt_severity_parse(arg, strlen(arg), &c->fail_on) != 0) {
+			cli_warn("error: --fail-on: '%s' is not a severity "
+			    "(critical, high, medium, low, info)", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_SUMMARY_ONLY:
+		c->summary_only = 1;
+		return 0;
+	case OPT_QUIET:
+		c->quiet = 1;
+		return 0;
+	case OPT_MAX_LINE:
+		if (parse_size(arg, &c->max_line) != 0) {
+			cli_warn("error: --max-line: '%s' is not a size from 1 "
+			    "to 1G", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_VERSION:
+		printf("logtriage %s\n", LT_VERSION);
+		return 1;
+	case OPT_HELP:
+		print_help(stdout);
+		return 1;
+	}
+	return -1;
+}
+
+int
+cli_parse(int argc, char **argv, struct cli *c)
+{
+	struct option lopts[N_OPTIONS + 1];
+	char sopts[2 * N_OPTIONS + 2];
+	size_t i, ns = 0;
+	int key, rc, first = 1;
+	const struct opt *o;
+
+	memset(c, 0, sizeof *c);
+	c->cmd = CMD_RUN;
+	c->fail_on = LT_SEV_LOW;
+	c->max_line = 1u << 20;
+	if (argc > 1) {
+		for (i = 1; i < sizeof commands / sizeof commands[0]; i++)
+			if (strcmp(argv[1], commands[i].name) == 0) {
+				c->cmd = commands[i].cmd;
+				first = 2;
+			}
+	}
+	sopts[ns++] = ':';	/* we report missing arguments ourselves */
+	for (i = 0; i < N_OPTIONS; i++) {
+		lopts[i].name = options[i].name;
+		lopts[i].has_arg = options[i].arg ? required_argument :
+		    no_argument;
+		lopts[i].flag = NULL;
+		lopts[i].val = options[i].key;
+		if (options[i].key < 256) {
+			sopts[ns++] = (char)options[i].key;
+			if (options[i].arg)
+				sopts[ns++] = ':';
+		}
+	}
+	memset(&lopts[N_OPTIONS], 0, sizeof lopts[N_OPTIONS]);
+	sopts[ns] = '\0';
+	optind = first;
+	opterr = 0;
+	for (;;) {
+		int lidx = -1;
+
+		key = getopt_long(argc, argv, sopts, lopts, &lidx);
+		if (key == -1)
+			break;
+		if (key == '?') {
+			if (optopt && optopt < 256)
+				cli_warn("error: unknown option '-%c'", optopt);
+			else
+				cli_warn("error: unknown option '%s'",
+				    argv[optind - 1]);
+			goto usage;
+		}
+		if (key == ':') {
+			cli_warn("error: option '%s' needs an argument",
+			    argv[optind - 1]);
+			goto usage;
+		}
+		o = find(key);
+		if (o != NULL && !(o->cmds & c->cmd)) {
+			cli_warn("error: option '--%s' does not apply to this "
+			    "command", o->name);
+			goto usage;
+		}
+		if ((rc = apply(c, key, optarg)) != 0) {
+			if (rc < 0)
+				goto usage;
+			return 1;
+		}
+	}
+	c->files = argv + optind;
+	c->n_files = (size_t)(argc - optind);
+	if (c->cmd != CMD_RUN && c->n_files > 0) {
+		cli_warn("error: unexpected operand '%s'", c->files[0]);
+		goto usage;
+	}
+	return 0;
+usage:
+	cli_warn("try 'logtriage --help'");
+	return -1;
+}
+
+void
+cli_free(struct cli *c)
+{
+	free(c->rule_paths);
+	c->rule_paths = NULL;
+}

@@ -1,0 +1,186 @@
+/*
+ * emit_json.c - JSON Lines output.
+ *
+ * The objects are small and their keys fixed, so they are written
+ * directly into the output buffer rather than built as a tree: no
+ * allocation per match, and the key order is stable for golden tests and
+ * for people reading the stream.  All strings go through
+ * lt_emit_json_string(), which guarantees valid UTF-8 and JSON escaping;
+ * byte offsets (span) are translated into offsets of the emitted text.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
+
+static enum lt_status
+key(struct lt_buf *b, const char *k)
+{
+	enum lt_status st;
+
+	TRY(lt_buf_addc(b, '"'));
+	TRY(lt_buf_adds(b, k));
+	return lt_buf_add(b, "\":", 2);
+}
+
+static enum lt_status
+kv_str(struct lt_buf *b, const char *k, const char *s)
+{
+	enum lt_status st;
+
+	TRY(key(b, k));
+	TRY(lt_emit_json_string(b, s, strlen(s)));
+	return lt_buf_addc(b, ',');
+}
+
+static enum lt_status
+kv_u64(struct lt_buf *b, const char *k, unsigned long long n)
+{
+	enum lt_status st;
+
+	TRY(key(b, k));
+	return lt_buf_addf(b, "%llu,", n);
+}
+
+/* The match object, without a newline. */
+static enum lt_status
+match_object(struct lt_buf *b, const struct lt_ruleset *rs,
+    const struct lt_match *m)
+{
+	const struct lt_rule_info *ri = &rs->rules[m->rule].info;
+	enum lt_status st;
+	size_t i, s0, s1;
+
+	TRY(lt_buf_adds(b, "{\"type\":\"match\","));
+	TRY(kv_u64(b, "line", m->line));
+	TRY(kv_str(b, "source", m->source));
+	TRY(kv_str(b, "rule", ri->id));
+	TRY(kv_str(b, "category", ri->category));
+	TRY(kv_str(b, "severity", lt_severity_name(ri->severity)));
+	TRY(kv_u64(b, "priority", (unsigned long long)ri->priority));
+	TRY(key(b, "text"));
+	TRY(lt_emit_json_string(b, m->text, m->text_len));
+	s0 = lt_utf8_clean_len(m->text, m->start);
+	s1 = s0 + lt_utf8_clean_len(m->text + m->start, m->end - m->start);
+	TRY(lt_buf_addf(b, ",\"span\":[%zu,%zu],\"fields\":{", s0, s1));
+	for (i = 0; i < m->n_fields; i++) {
+		const struct lt_field *f = &m->fields[i];
+
+		if (i > 0)
+			TRY(lt_buf_addc(b, ','));
+		TRY(lt_emit_json_string(b, f->name, strlen(f->name)));
+		TRY(lt_buf_addc(b, ':'));
+		TRY(lt_emit_json_string(b, m->text + f->start,
+		    f->end - f->start));
+	}
+	TRY(lt_buf_add(b, "},", 2));
+	TRY(kv_str(b, "summary", ri->summary));
+	TRY(kv_str(b, "remediation", ri->remediation));
+	TRY(key(b, "runbook"));
+	TRY(lt_emit_json_string(b, ri->runbook, strlen(ri->runbook)));
+	return lt_buf_addc(b, '}');
+}
+
+enum lt_status
+lt_emit_json_match(struct lt_buf *b, const struct lt_ruleset *rs,
+    const struct lt_match *m)
+{
+	enum lt_status st;
+
+	TRY(match_object(b, rs, m));
+	return lt_buf_addc(b, '\n');
+}
+
+enum lt_status
+lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
+{
+	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
+	const struct lt_counts *c = lt_verdict_counts_const(v);
+	const struct lt_match *m;
+	const struct lt_category_count *cc;
+	enum lt_status st;
+	char why[512];
+	size_t i;
+	int first;
+
+	TRY(lt_buf_adds(b, "{\"type\":\"summary\","));
+	TRY(kv_str(b, "verdict", lt_verdict_failed(v) ? "failure" : "clean"));
+	TRY(key(b, "cause"));
+	if ((m = lt_verdict_top(v, 0)) != NULL)
+		TRY(match_object(b, rs, m));
+	else
+		TRY(lt_buf_adds(b, "null"));
+	TRY(lt_buf_adds(b, ",\"runner_up\":["));
+	for (i = 1; (m = lt_verdict_top(v, i)) != NULL; i++) {
+		if (i > 1)
+			TRY(lt_buf_addc(b, ','));
+		TRY(match_object(b, rs, m));
+	}
+	TRY(lt_buf_add(b, "],", 2));
+	lt_verdict_why(v, why, sizeof why);
+	TRY(kv_str(b, "why", why));
+	TRY(lt_buf_adds(b, "\"categories\":{"));
+	for (i = 0, first = 1; i < lt_ruleset_category_count(rs); i++) {
+		if ((cc = lt_verdict_category(v, i)) == NULL)
+			continue;
+		if (!first)
+			TRY(lt_buf_addc(b, ','));
+		first = 0;
+		TRY(lt_emit_json_string(b, rs->cats[i].name,
+		    strlen(rs->cats[i].name)));
+		TRY(lt_buf_addf(b, ":{\"count\":%llu,\"severity\":\"%s\","
+		    "\"first_line\":%llu,\"first_source\":", cc->count,
+		    lt_severity_name(cc->severity), cc->first_line));
+		TRY(lt_emit_json_string(b, cc->first_source,
+		    strlen(cc->first_source)));
+		TRY(lt_buf_addc(b, '}'));
+	}
+	TRY(lt_buf_add(b, "},", 2));
+	TRY(kv_u64(b, "lines", c->lines));
+	TRY(kv_u64(b, "matches", c->matches));
+	TRY(kv_u64(b, "sources", c->sources));
+	TRY(kv_u64(b, "truncated_lines", c->truncated_lines));
+	TRY(kv_u64(b, "limit_hits", c->limit_hits));
+	TRY(kv_u64(b, "unreadable_inputs", c->unreadable_inputs));
+	TRY(key(b, "fail_on"));
+	TRY(lt_buf_addf(b, "\"%s\"}\n", lt_severity_name(
+	    lt_verdict_fail_on(v))));
+	return LT_OK;
+}
+
+static enum lt_status
+str_array(struct lt_buf *b, const char *k, const char *const *v, size_t n)
+{
+	enum lt_status st;
+	size_t i;
+
+	TRY(key(b, k));
+	TRY(lt_buf_addc(b, '['));
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			TRY(lt_buf_addc(b, ','));
+		TRY(lt_emit_json_string(b, v[i], strlen(v[i])));
+	}
+	return lt_buf_add(b, "],", 2);
+}
+
+enum lt_status
+lt_emit_json_rule(struct lt_buf *b, const struct lt_rule_info *r)
+{
+	enum lt_status st;
+
+	TRY(lt_buf_adds(b, "{\"type\":\"rule\","));
+	TRY(kv_str(b, "id", r->id));
+	TRY(kv_str(b, "category", r->category));
+	TRY(kv_str(b, "severity", lt_severity_name(r->severity)));
+	TRY(kv_u64(b, "priority", (unsigned long long)r->priority));
+	TRY(kv_str(b, "summary", r->summary));
+	TRY(kv_str(b, "remediation", r->remediation));
+	TRY(kv_str(b, "runbook", r->runbook));
+	TRY(str_array(b, "match", r->match, r->n_match));
+	TRY(str_array(b, "unless", r->unless, r->n_unless));
+	TRY(kv_str(b, "origin", r->origin));
+	TRY(key(b, "line"));
+	return lt_buf_addf(b, "%lu}\n", r->line);
+}

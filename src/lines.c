@@ -1,0 +1,136 @@
+/*
+ * lines.c - the push-fed line splitter.
+ *
+ * The fast path is the common one: a fed buffer holds many whole lines,
+ * and each is found with memchr and handed on as a span into the caller's
+ * buffer, with no copy.  Only the tail of a buffer (a line that continues
+ * in the next feed) is copied, into one assembly buffer capped at
+ * max_line; bytes beyond the cap are counted as dropped until the line
+ * ends, so a 100 MiB line costs max_line bytes of memory, not 100 MiB.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct lt_lines {
+	lt_line_fn *fn;
+	void *ctx;
+	size_t max_line;
+	struct lt_buf part;	/* line assembled across feeds */
+	int in_part;		/* a partial line is pending */
+	int truncated;		/* the pending line passed max_line */
+	unsigned long long no;
+};
+
+struct lt_lines *
+lt_lines_new(size_t max_line, lt_line_fn *fn, void *ctx)
+{
+	struct lt_lines *s;
+
+	if (max_line == 0 || fn == NULL)
+		return NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	s->fn = fn;
+	s->ctx = ctx;
+	s->max_line = max_line;
+	/* + 1 for a CR that may be stripped once the newline arrives */
+	lt_buf_init(&s->part, max_line + 1);
+	return s;
+}
+
+void
+lt_lines_free(struct lt_lines *s)
+{
+	if (s == NULL)
+		return;
+	lt_buf_free(&s->part);
+	free(s);
+}
+
+void
+lt_lines_reset(struct lt_lines *s)
+{
+	lt_buf_reset(&s->part);
+	s->in_part = 0;
+	s->truncated = 0;
+	s->no = 0;
+}
+
+static enum lt_status
+emit(struct lt_lines *s, const char *p, size_t n, int truncated)
+{
+	struct lt_line l;
+
+	if (n > 0 && p[n - 1] == '\r' && !truncated)
+		n--;
+	if (n > s->max_line) {
+		n = s->max_line;
+		truncated = 1;
+	}
+	l.p = p;
+	l.len = n;
+	l.no = ++s->no;
+	l.flags = truncated ? LT_LINE_TRUNCATED : 0;
+	return s->fn(s->ctx, &l);
+}
+
+/* Append to the pending line, keeping at most max_line + 1 bytes. */
+static enum lt_status
+append(struct lt_lines *s, const char *p, size_t n)
+{
+	size_t room = s->part.max - s->part.len;
+
+	s->in_part = 1;
+	if (n > room) {
+		s->truncated = 1;
+		n = room;
+	}
+	return lt_buf_add(&s->part, p, n);
+}
+
+static enum lt_status
+emit_part(struct lt_lines *s)
+{
+	enum lt_status st;
+
+	/* emit() cuts a max_line + 1 byte line that does not end in CR. */
+	st = emit(s, s->part.p ? s->part.p : "", s->part.len, s->truncated);
+	lt_buf_reset(&s->part);
+	s->in_part = 0;
+	s->truncated = 0;
+	return st;
+}
+
+enum lt_status
+lt_lines_feed(struct lt_lines *s, const void *buf, size_t len)
+{
+	const char *p = buf, *end = p + len, *nl;
+	enum lt_status st;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			return append(s, p, (size_t)(end - p));
+		if (s->in_part) {
+			if ((st = append(s, p, (size_t)(nl - p))) != LT_OK)
+				return st;
+			st = emit_part(s);
+		} else {
+			st = emit(s, p, (size_t)(nl - p), 0);
+		}
+		if (st != LT_OK)
+			return st;
+		p = nl + 1;
+	}
+	return LT_OK;
+}
+
+enum lt_status
+lt_lines_finish(struct lt_lines *s)
+{
+	if (!s->in_part)
+		return LT_OK;
+	return emit_part(s);
+}

@@ -1,0 +1,334 @@
+/*
+ * rules_compile.c - freeze the builder into an immutable ruleset.
+ *
+ * Compilation is where the rule set is checked as a whole: every enabled
+ * rule must name a defined category and have at least one match pattern;
+ * rules inherit severity, summary, remediation and runbook from their
+ * category; disabled rules are dropped.  The surviving rules are sorted
+ * into rank order (priority, then severity, both high to low, then order
+ * of first definition), which is the order the scanner tries them in:
+ * the first rule that matches a line is the best rule for it, so a line
+ * costs no more than the rules up to its winner.
+ *
+ * The PCRE2 programs move from the builder into the ruleset and are JIT
+ * compiled here, once; nothing in a ruleset changes after this.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_int.h"
+
+static const char *const sev_names[] = {
+	"info", "low", "medium", "high", "critical"
+};
+
+const char *
+lt_severity_name(enum lt_severity s)
+{
+	if ((unsigned)s < LT_ARRAY_LEN(sev_names))
+		return sev_names[s];
+	return "unknown";
+}
+
+int
+lt_severity_parse(const char *s, size_t n, enum lt_severity *out)
+{
+	size_t i;
+
+	for (i = 0; i < LT_ARRAY_LEN(sev_names); i++)
+		if (strlen(sev_names[i]) == n && memcmp(sev_names[i], s, n) == 0) {
+			*out = (enum lt_severity)i;
+			return 0;
+		}
+	return -1;
+}
+
+void
+lt_compile_opts_init(struct lt_compile_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->match_limit = 10000000;	/* PCRE2's own default */
+	o->depth_limit = 100000;
+	o->heap_limit_kib = 20000;
+}
+
+void
+lt_ruleset_free(struct lt_ruleset *rs)
+{
+	size_t i, j;
+
+	if (rs == NULL)
+		return;
+	for (i = 0; i < rs->n_rules; i++) {
+		struct lt_crule *r = &rs->rules[i];
+
+		for (j = 0; j < r->info.n_match; j++)
+			pcre2_code_free(r->match[j]);
+		for (j = 0; j < r->info.n_unless; j++)
+			pcre2_code_free(r->unless[j]);
+		free(r->match);
+		free(r->unless);
+		free((void *)r->info.match);
+		free((void *)r->info.unless);
+	}
+	for (i = 0; i < rs->n_strings; i++)
+		free(rs->strings[i]);
+	free(rs->strings);
+	free(rs->rules);
+	free(rs->cats);
+	free(rs->rule_cat);
+	free(rs);
+}
+
+/* Keep a copy of s in the ruleset; NULL when out of memory. */
+static const char *
+keep(struct lt_ruleset *rs, size_t *cap, const char *s)
+{
+	char *c;
+	size_t n;
+
+	if (s == NULL)
+		s = "";
+	if (rs->n_strings == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		char **np = realloc(rs->strings, ncap * sizeof *np);
+
+		if (np == NULL)
+			return NULL;
+		rs->strings = np;
+		*cap = ncap;
+	}
+	n = strlen(s);
+	if ((c = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(c, s, n + 1);
+	rs->strings[rs->n_strings++] = c;
+	return c;
+}
+
+static int
+rank_cmp(const void *a, const void *b)
+{
+	const struct lt_crule *x = a, *y = b;
+
+	if (x->info.priority != y->info.priority)
+		return x->info.priority > y->info.priority ? -1 : 1;
+	if (x->info.severity != y->info.severity)
+		return x->info.severity > y->info.severity ? -1 : 1;
+	return x->def_order < y->def_order ? -1 : x->def_order > y->def_order;
+}
+
+static const struct lt_cdef *
+find_cat(const struct lt_rules *b, const char *name, size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_cats; i++)
+		if (strcmp(b->cats[i].name, name) == 0) {
+			*idx = i;
+			return &b->cats[i];
+		}
+	return NULL;
+}
+
+/* Check the set as a whole; reports every problem, returns their count. */
+static size_t
+check(struct lt_rules *b)
+{
+	size_t i, j, k, errs = 0, n_match;
+
+	for (i = 0; i < b->n_rules; i++) {
+		const struct lt_rdef *r = &b->rules[i];
+
+		if (r->disabled || r->id == NULL || r->broken)
+			continue;	/* a broken rule was reported already */
+		if (r->category == NULL) {
+			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
+			    r->line, r->col, "rule '%s' has no category", r->id);
+			errs++;
+		} else if (find_cat(b, r->category, &k) == NULL) {
+			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
+			    r->cat_line, r->cat_col, "unknown category '%s'",
+			    r->category);
+			errs++;
+		}
+		for (j = 0, n_match = 0; j < r->n_pats; j++)
+			n_match += !r->is_unless[j];
+		if (n_match == 0) {
+			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
+			    r->line, r->col, "rule '%s' has no match pattern",
+			    r->id);
+			errs++;
+		}
+	}
+	for (k = 0; k < b->n_cats; k++) {
+		for (i = 0; i < b->n_rules; i++)
+			if (!b->rules[i].disabled && b->rules[i].category &&
+			    strcmp(b->rules[i].category, b->cats[k].name) == 0)
+				break;
+		if (i == b->n_rules)
+			lt_rules_diag(b, LT_OK, LT_LEVEL_WARNING, b->cats[k].origin,
+			    b->cats[k].line, 0, "category '%s' has no rules",
+			    b->cats[k].name);
+	}
+	return errs;
+}
+
+/* Move rule r's programs and strings into c; 0 on success. */
+static int
+fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
+    struct lt_rdef *r, const struct lt_cdef *cat, int jit)
+{
+	size_t j, nm = 0, nu = 0;
+	const char **msrc, **usrc;
+
+	for (j = 0; j < r->n_pats; j++) {
+		if (r->is_unless[j])
+			nu++;
+		else
+			nm++;
+	}
+	c->match = calloc(nm, sizeof *c->match);
+	c->unless = calloc(nu ? nu : 1, sizeof *c->unless);
+	msrc = calloc(nm, sizeof *msrc);
+	usrc = calloc(nu ? nu : 1, sizeof *usrc);
+	c->info.match = msrc;
+	c->info.unless = usrc;
+	if (!c->match || !c->unless || !msrc || !usrc)
+		return -1;
+	for (j = 0; j < r->n_pats; j++) {
+		struct lt_pat *pt = &r->pats[j];
+		const char *src = keep(rs, scap, pt->src);
+
+		if (src == NULL)
+			return -1;
+		if (jit)
+			(void)pcre2_jit_compile(pt->code, PCRE2_JIT_COMPLETE);
+		if (r->is_unless[j]) {
+			c->unless[c->info.n_unless] = pt->code;
+			usrc[c->info.n_unless++] = src;
+		} else {
+			c->match[c->info.n_match] = pt->code;
+			msrc[c->info.n_match++] = src;
+		}
+		pt->code = NULL;	/* the ruleset owns it now */
+	}
+	c->info.id = keep(rs, scap, r->id);
+	c->info.category = keep(rs, scap, cat->name);
+	c->info.severity = (r->keys & K_SEVERITY) ? r->severity : cat->severity;
+	c->info.priority = r->priority;
+	c->info.summary = keep(rs, scap, r->summary ? r->summary : cat->summary);
+	c->info.remediation = keep(rs, scap, r->remediation ? r->remediation :
+	    cat->remediation);
+	c->info.runbook = keep(rs, scap, r->runbook ? r->runbook :
+	    cat->runbook);
+	c->info.origin = keep(rs, scap, r->origin);
+	c->info.line = r->line;
+	c->def_order = r->order;
+	if (!c->info.id || !c->info.category || !c->info.summary ||
+	    !c->info.remediation || !c->info.runbook || !c->info.origin)
+		return -1;
+	return 0;
+}
+
+enum lt_status
+lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
+    struct lt_ruleset **out)
+{
+	struct lt_ruleset *rs = NULL;
+	struct lt_compile_opts dflt;
+	enum lt_status st = LT_OK;
+	size_t i, j, n = 0, scap = 0, ci;
+	uint32_t caps;
+
+	*out = NULL;
+	if (opts == NULL) {
+		lt_compile_opts_init(&dflt);
+		opts = &dflt;
+	}
+	if (check(b) > 0 || b->errors > 0)
+		return LT_ERR_RULES;
+	if ((rs = calloc(1, sizeof *rs)) == NULL)
+		goto nomem;
+	rs->opts = *opts;
+	rs->max_ovec = 1;
+	for (i = 0; i < b->n_rules; i++)
+		n += !b->rules[i].disabled;
+	rs->rules = calloc(n ? n : 1, sizeof *rs->rules);
+	rs->rule_cat = calloc(n ? n : 1, sizeof *rs->rule_cat);
+	rs->cats = calloc(b->n_cats ? b->n_cats : 1, sizeof *rs->cats);
+	if (!rs->rules || !rs->rule_cat || !rs->cats)
+		goto nomem;
+	for (i = 0; i < b->n_cats; i++) {
+		struct lt_category_info *c = &rs->cats[i];
+
+		c->name = keep(rs, &scap, b->cats[i].name);
+		c->severity = b->cats[i].severity;
+		c->summary = keep(rs, &scap, b->cats[i].summary);
+		c->remediation = keep(rs, &scap, b->cats[i].remediation);
+		c->runbook = keep(rs, &scap, b->cats[i].runbook);
+		if (!c->name || !c->summary || !c->remediation || !c->runbook)
+			goto nomem;
+		rs->n_cats++;
+	}
+	for (i = 0; i < b->n_rules; i++) {
+		struct lt_rdef *r = &b->rules[i];
+		const struct lt_cdef *cat;
+
+		if (r->disabled)
+			continue;
+		cat = find_cat(b, r->category, &ci);
+		if (fill_rule(rs, &scap, &rs->rules[rs->n_rules++], r, cat,
+		    !opts->no_jit) != 0)
+			goto nomem;
+	}
+	qsort(rs->rules, rs->n_rules, sizeof *rs->rules, rank_cmp);
+	for (i = 0; i < rs->n_rules; i++) {
+		struct lt_crule *c = &rs->rules[i];
+
+		for (j = 0; j < rs->n_cats; j++)
+			if (strcmp(rs->cats[j].name, c->info.category) == 0)
+				rs->rule_cat[i] = j;
+		for (j = 0; j < c->info.n_match + c->info.n_unless; j++) {
+			pcre2_code *code = j < c->info.n_match ? c->match[j] :
+			    c->unless[j - c->info.n_match];
+
+			if (pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT,
+			    &caps) == 0 && caps + 1 > rs->max_ovec)
+				rs->max_ovec = caps + 1;
+		}
+	}
+	*out = rs;
+	rs = NULL;
+	goto out;
+nomem:
+	st = LT_ERR_NOMEM;
+	lt_rules_diag(b, st, LT_LEVEL_ERROR, "", 0, 0, "out of memory");
+out:
+	lt_ruleset_free(rs);
+	return st;
+}
+
+size_t
+lt_ruleset_count(const struct lt_ruleset *rs)
+{
+	return rs->n_rules;
+}
+
+const struct lt_rule_info *
+lt_ruleset_rule(const struct lt_ruleset *rs, size_t i)
+{
+	return i < rs->n_rules ? &rs->rules[i].info : NULL;
+}
+
+size_t
+lt_ruleset_category_count(const struct lt_ruleset *rs)
+{
+	return rs->n_cats;
+}
+
+const struct lt_category_info *
+lt_ruleset_category(const struct lt_ruleset *rs, size_t i)
+{
+	return i < rs->n_cats ? &rs->cats[i] : NULL;
+}

@@ -1,0 +1,84 @@
+/*
+ * rules_int.h - the rule builder, shared by rules_parse.c (text in) and
+ * rules_compile.c (frozen ruleset out).
+ */
+#ifndef LT_RULES_INT_H
+#define LT_RULES_INT_H
+
+#include "internal.h"
+
+struct lt_pat {
+	char *src;
+	pcre2_code *code;
+	unsigned long line;
+	unsigned long col;	/* column of the pattern's first byte */
+};
+
+/* Bits of keys seen in a stanza, to refuse duplicates. */
+enum {
+	K_CATEGORY = 1 << 0,
+	K_SEVERITY = 1 << 1,
+	K_PRIORITY = 1 << 2,
+	K_SUMMARY = 1 << 3,
+	K_REMEDIATION = 1 << 4,
+	K_RUNBOOK = 1 << 5,
+	K_DISABLED = 1 << 6
+};
+
+struct lt_rdef {
+	char *id;
+	const char *origin;	/* owned by the builder's origin list */
+	unsigned long line;
+	unsigned long col;
+	char *category;
+	unsigned long cat_line;
+	unsigned long cat_col;
+	struct lt_pat *pats;	/* match and unless, in order */
+	unsigned char *is_unless;
+	size_t n_pats;
+	size_t cap_pats;
+	enum lt_severity severity;
+	int priority;
+	char *summary;		/* NULL: the category's */
+	char *remediation;
+	char *runbook;
+	int disabled;
+	int broken;		/* had a parse error: skip whole-set checks */
+	unsigned keys;
+	size_t order;
+};
+
+struct lt_cdef {
+	char *name;
+	const char *origin;
+	unsigned long line;
+	enum lt_severity severity;
+	char *summary;
+	char *remediation;
+	char *runbook;
+	unsigned keys;
+};
+
+struct lt_rules {
+	lt_diag_fn *diag;
+	void *diag_ctx;
+	struct lt_rdef *rules;
+	size_t n_rules;
+	size_t cap_rules;
+	struct lt_cdef *cats;
+	size_t n_cats;
+	size_t cap_cats;
+	char **origins;
+	size_t n_origins;
+	size_t cap_origins;
+	size_t errors;
+	size_t next_order;
+};
+
+void lt_rules_diag(struct lt_rules *b, enum lt_status st, enum lt_level lvl,
+    const char *origin, unsigned long line, unsigned long col,
+    const char *fmt, ...) LT_PRINTF(7, 8);
+void lt_rdef_clear(struct lt_rdef *r);
+void lt_cdef_clear(struct lt_cdef *c);
+
+#endif

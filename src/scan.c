@@ -1,0 +1,147 @@
+/*
+ * scan.c - match one line against a compiled ruleset.
+ *
+ * The ruleset is in rank order, so the scanner walks it and stops at the
+ * first rule that matches: that rule is the line's best, by the same
+ * policy the verdict uses for the whole run.  For one rule, match
+ * patterns are tried in order until one matches; then every unless
+ * pattern is tried and any match vetoes the rule for this line.
+ *
+ * Every pcre2_match() runs under the ruleset's match, depth and heap
+ * limits with a private JIT stack, so a pathological pattern on a hostile
+ * line costs a bounded amount of work; the evaluation counts as "no
+ * match" and is reported in the scan note for the caller to count and
+ * name.  A \K that moves the start past the end is clamped to an empty
+ * span at the end.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define JIT_STACK_MIN (32u << 10)
+#define JIT_STACK_MAX (1u << 20)
+
+struct lt_scanner {
+	const struct lt_ruleset *rs;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jstack;
+};
+
+struct lt_scanner *
+lt_scanner_new(const struct lt_ruleset *rs)
+{
+	struct lt_scanner *sc = calloc(1, sizeof *sc);
+
+	if (sc == NULL)
+		return NULL;
+	sc->rs = rs;
+	sc->md = pcre2_match_data_create(rs->max_ovec, NULL);
+	sc->mctx = pcre2_match_context_create(NULL);
+	sc->jstack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
+	if (sc->md == NULL || sc->mctx == NULL) {
+		lt_scanner_free(sc);
+		return NULL;
+	}
+	pcre2_set_match_limit(sc->mctx, rs->opts.match_limit);
+	pcre2_set_depth_limit(sc->mctx, rs->opts.depth_limit);
+	pcre2_set_heap_limit(sc->mctx, rs->opts.heap_limit_kib);
+	if (sc->jstack != NULL)
+		pcre2_jit_stack_assign(sc->mctx, NULL, sc->jstack);
+	return sc;
+}
+
+void
+lt_scanner_free(struct lt_scanner *sc)
+{
+	if (sc == NULL)
+		return;
+	pcre2_match_data_free(sc->md);
+	pcre2_match_context_free(sc->mctx);
+	pcre2_jit_stack_free(sc->jstack);
+	free(sc);
+}
+
+/* 1 matched, 0 did not; a limit counts as 0 and is noted. */
+static int
+try(struct lt_scanner *sc, const pcre2_code *code, const char *p, size_t n,
+    size_t rule, struct lt_scan_note *note)
+{
+	int rc = pcre2_match(code, (PCRE2_SPTR)p, n, 0, 0, sc->md, sc->mctx);
+
+	if (rc >= 0)
+		return 1;
+	if (rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL) {
+		/* match/depth/heap limit, JIT stack, or no memory */
+		if (note->limit_hits++ == 0)
+			note->limit_rule = rule;
+	}
+	return 0;
+}
+
+static void
+fill_hit(struct lt_scanner *sc, const pcre2_code *code, size_t rule,
+    size_t n, struct lt_hit *hit)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
+	uint32_t count, esize, i, ovn = pcre2_get_ovector_count(sc->md);
+	PCRE2_SPTR table;
+
+	hit->rule = rule;
+	hit->start = ov[0];
+	hit->end = ov[1];
+	if (hit->end > n)
+		hit->end = n;
+	if (hit->start > hit->end)
+		hit->start = hit->end;
+	hit->n_fields = 0;
+	if (pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &count) != 0 ||
+	    count == 0)
+		return;
+	pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
+	pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &table);
+	for (i = 0; i < count && hit->n_fields < LT_FIELDS_MAX; i++) {
+		const unsigned char *ent = table + (size_t)i * esize;
+		uint32_t g = ((uint32_t)ent[0] << 8) | ent[1];
+		struct lt_field *f;
+
+		if (g >= ovn || ov[2 * g] == PCRE2_UNSET)
+			continue;
+		f = &hit->fields[hit->n_fields++];
+		f->name = (const char *)ent + 2;
+		f->start = ov[2 * g];
+		f->end = ov[2 * g + 1];
+		if (f->end > n)
+			f->end = n;
+		if (f->start > f->end)
+			f->start = f->end;
+	}
+}
+
+int
+lt_scanner_scan(struct lt_scanner *sc, const char *p, size_t n,
+    struct lt_hit *hit, struct lt_scan_note *note)
+{
+	const struct lt_ruleset *rs = sc->rs;
+	size_t r, j, k;
+
+	note->limit_hits = 0;
+	note->limit_rule = 0;
+	for (r = 0; r < rs->n_rules; r++) {
+		const struct lt_crule *c = &rs->rules[r];
+
+		for (j = 0; j < c->info.n_match; j++) {
+			if (!try(sc, c->match[j], p, n, r, note))
+				continue;
+			fill_hit(sc, c->match[j], r, n, hit);
+			for (k = 0; k < c->info.n_unless; k++)
+				if (try(sc, c->unless[k], p, n, r, note))
+					break;
+			if (k < c->info.n_unless)
+				break;	/* vetoed: next rule */
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,258 @@
+/*
+ * triage.c - one run of the pipeline, for the CLI, `logtriage test` and
+ * the fuzzers alike.
+ *
+ * The splitter calls on_line() for every line; the line is normalised
+ * (ANSI escapes removed into a scratch buffer, only when an ESC byte is
+ * present), scanned, and a hit becomes an lt_match that the verdict ranks
+ * and the emitter writes.  Output is gathered in one capped buffer and
+ * handed to the caller's write function at the end of every feed (and
+ * whenever it passes FLUSH_AT), so a live pipe sees a verdict as soon as
+ * the line arrives while a large file is written in large blocks.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define FLUSH_AT (64u << 10)
+#define READ_SIZE (256u << 10)
+
+struct lt_triage {
+	const struct lt_ruleset *rs;
+	struct lt_triage_opts o;
+	struct lt_lines *lines;
+	struct lt_scanner *sc;
+	struct lt_verdict *v;
+	struct lt_buf out;
+	char *scratch;		/* max_line bytes, for ANSI stripping */
+	char *readbuf;		/* READ_SIZE bytes, for lt_triage_fd */
+	char *source;
+	unsigned char *limit_warned;	/* per rule */
+	unsigned long long seq;
+	enum lt_status werr;	/* sticky write failure */
+};
+
+void
+lt_triage_opts_init(struct lt_triage_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->fail_on = LT_SEV_LOW;
+	o->max_line = LT_MAX_LINE_DEFAULT;
+	o->emit_matches = 1;
+	o->emit_summary = 1;
+}
+
+static enum lt_status on_line(void *ctx, const struct lt_line *l);
+
+struct lt_triage *
+lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
+{
+	struct lt_triage *t;
+
+	if (o->max_line == 0 || o->max_line > LT_MAX_LINE_MAX ||
+	    o->write == NULL)
+		return NULL;
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return NULL;
+	t->rs = rs;
+	t->o = *o;
+	/* a match object escapes each byte to at most 6; four in a summary */
+	lt_buf_init(&t->out, 32 * o->max_line + (4u << 20));
+	t->lines = lt_lines_new(o->max_line, on_line, t);
+	t->sc = lt_scanner_new(rs);
+	t->v = lt_verdict_new(rs, o->fail_on);
+	t->scratch = malloc(o->max_line);
+	t->limit_warned = calloc(rs->n_rules ? rs->n_rules : 1, 1);
+	if (!t->lines || !t->sc || !t->v || !t->scratch || !t->limit_warned) {
+		lt_triage_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+lt_triage_free(struct lt_triage *t)
+{
+	if (t == NULL)
+		return;
+	lt_lines_free(t->lines);
+	lt_scanner_free(t->sc);
+	lt_verdict_free(t->v);
+	lt_buf_free(&t->out);
+	free(t->scratch);
+	free(t->readbuf);
+	free(t->source);
+	free(t->limit_warned);
+	free(t);
+}
+
+static enum lt_status
+flush(struct lt_triage *t)
+{
+	enum lt_status st;
+
+	if (t->werr != LT_OK)
+		return t->werr;
+	if (t->out.len == 0)
+		return LT_OK;
+	st = t->o.write(t->o.write_ctx, t->out.p, t->out.len);
+	lt_buf_reset(&t->out);
+	if (st != LT_OK)
+		t->werr = st;
+	return st;
+}
+
+static void
+warn_limit(struct lt_triage *t, size_t rule)
+{
+	struct lt_error e;
+
+	if (t->limit_warned[rule] || t->o.diag == NULL)
+		return;
+	t->limit_warned[rule] = 1;
+	lt_error_set(&e, LT_ERR_LIMIT, LT_LEVEL_WARNING, t->source, 0, 0,
+	    "rule '%s' hit its match limit; the line counts as not matched "
+	    "by it (limit_hits in the summary)", t->rs->rules[rule].info.id);
+	t->o.diag(t->o.diag_ctx, &e);
+}
+
+static enum lt_status
+on_line(void *ctx, const struct lt_line *l)
+{
+	struct lt_triage *t = ctx;
+	struct lt_counts *c = lt_verdict_counts(t->v);
+	struct lt_scan_note note;
+	struct lt_hit hit;
+	struct lt_match m;
+	const char *p = l->p;
+	size_t n = l->len;
+	enum lt_status st;
+
+	c->lines++;
+	t->seq++;
+	if (l->flags & LT_LINE_TRUNCATED)
+		c->truncated_lines++;
+	if (memchr(p, 0x1b, n) != NULL) {
+		n = lt_ansi_strip(t->scratch, p, n);
+		p = t->scratch;
+	}
+	if (!lt_scanner_scan(t->sc, p, n, &hit, &note)) {
+		if (note.limit_hits > 0) {
+			c->limit_hits += note.limit_hits;
+			warn_limit(t, note.limit_rule);
+		}
+		return LT_OK;
+	}
+	if (note.limit_hits > 0) {
+		c->limit_hits += note.limit_hits;
+		warn_limit(t, note.limit_rule);
+	}
+	memset(&m, 0, sizeof m);
+	m.rule = hit.rule;
+	m.source = t->source;
+	m.line = l->no;
+	m.seq = t->seq;
+	m.text = p;
+	m.text_len = n;
+	m.start = hit.start;
+	m.end = hit.end;
+	m.n_fields = hit.n_fields;
+	memcpy(m.fields, hit.fields, hit.n_fields * sizeof hit.fields[0]);
+	if ((st = lt_verdict_add(t->v, &m)) != LT_OK)
+		return st;
+	if (!t->o.emit_matches)
+		return LT_OK;
+	if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
+		return st;
+	return lt_emit_json_match(&t->out, t->rs, &m);
+}
+
+enum lt_status
+lt_triage_begin(struct lt_triage *t, const char *name)
+{
+	size_t n = strlen(name);
+	char *s = malloc(n + 1);
+
+	if (s == NULL)
+		return LT_ERR_NOMEM;
+	memcpy(s, name, n + 1);
+	free(t->source);
+	t->source = s;
+	lt_lines_reset(t->lines);
+	lt_verdict_counts(t->v)->sources++;
+	return LT_OK;
+}
+
+enum lt_status
+lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
+{
+	enum lt_status st = lt_lines_feed(t->lines, buf, len);
+
+	if (st != LT_OK && st != LT_STOP)
+		return st;
+	if (flush(t) != LT_OK)
+		return t->werr;
+	return st;
+}
+
+enum lt_status
+lt_triage_end(struct lt_triage *t)
+{
+	enum lt_status st = lt_lines_finish(t->lines);
+
+	if (st != LT_OK && st != LT_STOP)
+		return st;
+	if (flush(t) != LT_OK)
+		return t->werr;
+	return st;
+}
+
+void
+lt_triage_input_failed(struct lt_triage *t)
+{
+	lt_verdict_counts(t->v)->unreadable_inputs++;
+}
+
+enum lt_status
+lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
+{
+	enum lt_status st;
+	ssize_t got;
+
+	if (t->readbuf == NULL && (t->readbuf = malloc(READ_SIZE)) == NULL)
+		return LT_ERR_NOMEM;
+	for (;;) {
+		got = read(fd, t->readbuf, READ_SIZE);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			lt_error_set(err, LT_ERR_IO, LT_LEVEL_ERROR, t->source,
+			    0, 0, "read error: %s", strerror(errno));
+			return LT_ERR_IO;
+		}
+		if (got == 0)
+			return LT_OK;
+		if ((st = lt_triage_feed(t, t->readbuf, (size_t)got)) != LT_OK)
+			return st;
+	}
+}
+
+enum lt_status
+lt_triage_finish(struct lt_triage *t)
+{
+	enum lt_status st;
+
+	if (t->o.emit_summary &&
+	    (st = lt_emit_json_summary(&t->out, t->v)) != LT_OK)
+		return st;
+	return flush(t);
+}
+
+const struct lt_verdict *
+lt_triage_verdict(const struct lt_triage *t)
+{
+	return t->v;
+}

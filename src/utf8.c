@@ -1,0 +1,184 @@
+/*
+ * utf8.c - byte-exact UTF-8 validation, and removal of terminal escapes.
+ *
+ * Log lines are bytes: a crashed program can write anything, and journald
+ * and docker pass it on.  Output, though, must be valid UTF-8 JSON.  The
+ * rule here is simple and stable: a well-formed sequence (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF) is kept; every
+ * other byte becomes U+FFFD on its own.  Because the replacement is per
+ * byte, the cleaned length of any prefix that ends on a sequence boundary
+ * is the cleaned length of that prefix alone, which is how match offsets
+ * are carried from the input line to the emitted text.
+ *
+ * ANSI stripping removes CSI sequences (ESC [ params final), OSC strings
+ * (ESC ] ... BEL or ESC \) and two-byte escapes, as CI runners colour
+ * their output; rules are written against the visible text.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* Length (1-4) of the well-formed sequence at p, or 0. */
+static size_t
+seq_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (n >= 2 && (p[1] & 0xc0) == 0x80) ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		if (n < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80)
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		if (n < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+size_t
+lt_utf8_clean_len(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, out = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			out++;
+			continue;
+		}
+		k = seq_len(p + i, n - i);
+		if (k == 0) {
+			i++;
+			out += 3;
+		} else {
+			i += k;
+			out += k;
+		}
+	}
+	return out;
+}
+
+enum lt_status
+lt_emit_json_string(struct lt_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run, k;
+	enum lt_status st;
+	char esc[6];
+
+	if ((st = lt_buf_addc(b, '"')) != LT_OK)
+		return st;
+	while (i < n) {
+		/* Copy a run of bytes that need nothing. */
+		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x7f &&
+		    p[run] != '"' && p[run] != '\\'; run++)
+			;
+		if (run > i) {
+			if ((st = lt_buf_add(b, p + i, run - i)) != LT_OK)
+				return st;
+			i = run;
+			continue;
+		}
+		if (p[i] < 0x80) {
+			const char *e = NULL;
+
+			switch (p[i]) {
+			case '"':  e = "\\\""; break;
+			case '\\': e = "\\\\"; break;
+			case '\n': e = "\\n"; break;
+			case '\r': e = "\\r"; break;
+			case '\t': e = "\\t"; break;
+			case '\b': e = "\\b"; break;
+			case '\f': e = "\\f"; break;
+			default:
+				esc[0] = '\\';
+				esc[1] = 'u';
+				esc[2] = '0';
+				esc[3] = '0';
+				esc[4] = hex[p[i] >> 4];
+				esc[5] = hex[p[i] & 0xf];
+				st = lt_buf_add(b, esc, 6);
+				break;
+			}
+			if (e != NULL)
+				st = lt_buf_adds(b, e);
+			if (st != LT_OK)
+				return st;
+			i++;
+			continue;
+		}
+		k = seq_len(p + i, n - i);
+		if (k == 0) {
+			st = lt_buf_add(b, "\xef\xbf\xbd", 3);
+			i++;
+		} else {
+			st = lt_buf_add(b, p + i, k);
+			i += k;
+		}
+		if (st != LT_OK)
+			return st;
+	}
+	return lt_buf_addc(b, '"');
+}
+
+size_t
+lt_ansi_strip(char *dst, const char *src, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t i = 0, o = 0, j;
+
+	while (i < n) {
+		if (p[i] != 0x1b) {
+			dst[o++] = (char)p[i++];
+			continue;
+		}
+		if (i + 1 >= n) {	/* lone ESC at the end */
+			i++;
+			continue;
+		}
+		if (p[i + 1] == '[') {	/* CSI: params, intermediates, final */
+			j = i + 2;
+			while (j < n && p[j] >= 0x30 && p[j] <= 0x3f)
+				j++;
+			while (j < n && p[j] >= 0x20 && p[j] <= 0x2f)
+				j++;
+			if (j < n && p[j] >= 0x40 && p[j] <= 0x7e)
+				j++;
+			i = j;	/* malformed: drop what was read, keep the rest */
+		} else if (p[i + 1] == ']') {	/* OSC: to BEL or ESC \ */
+			j = i + 2;
+			while (j < n && p[j] != 0x07 &&
+			    !(p[j] == 0x1b && j + 1 < n && p[j + 1] == '\\'))
+				j++;
+			if (j < n)
+				j += p[j] == 0x07 ? 1 : 2;
+			i = j;
+		} else if (p[i + 1] >= 0x40 && p[i + 1] <= 0x5f) {
+			i += 2;
+		} else {
+			i++;
+		}
+	}
+	return o;
+}

@@ -1,0 +1,224 @@
+/*
+ * verdict.c - pick the root cause of a run.
+ *
+ * The policy is written once, in verdict.h: priority, then severity, then
+ * the earliest match.  A rule's priority and severity are fixed, so its
+ * first match is its best, and the run's best LT_VERDICT_TOP distinct
+ * rules can be kept exactly with a small sorted array and a "has fired"
+ * bit per rule: a later match of a rule that fired is never better than
+ * the first.  The kept matches own copies of their text and source name;
+ * nothing else of a match outlives lt_verdict_add().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct kept {
+	struct lt_match m;
+	char *text;
+	char *source;
+};
+
+struct lt_verdict {
+	const struct lt_ruleset *rs;
+	enum lt_severity fail_on;
+	struct lt_counts counts;
+	struct lt_category_count *cats;
+	unsigned char *fired;
+	struct kept top[LT_VERDICT_TOP];
+	size_t n_top;
+};
+
+struct lt_verdict *
+lt_verdict_new(const struct lt_ruleset *rs, enum lt_severity fail_on)
+{
+	struct lt_verdict *v = calloc(1, sizeof *v);
+
+	if (v == NULL)
+		return NULL;
+	v->rs = rs;
+	v->fail_on = fail_on;
+	v->cats = calloc(rs->n_cats ? rs->n_cats : 1, sizeof *v->cats);
+	v->fired = calloc(rs->n_rules ? rs->n_rules : 1, 1);
+	if (v->cats == NULL || v->fired == NULL) {
+		lt_verdict_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void
+lt_verdict_free(struct lt_verdict *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->n_top; i++) {
+		free(v->top[i].text);
+		free(v->top[i].source);
+	}
+	if (v->cats != NULL)
+		for (i = 0; i < v->rs->n_cats; i++)
+			free((char *)v->cats[i].first_source);
+	free(v->cats);
+	free(v->fired);
+	free(v);
+}
+
+static char *
+dup_bytes(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s != NULL) {
+		if (n > 0)
+			memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+/* <0 when a ranks before b. */
+static int
+cmp(const struct lt_ruleset *rs, const struct lt_match *a,
+    const struct lt_match *b)
+{
+	const struct lt_rule_info *x = &rs->rules[a->rule].info;
+	const struct lt_rule_info *y = &rs->rules[b->rule].info;
+
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+enum lt_status
+lt_verdict_add(struct lt_verdict *v, const struct lt_match *m)
+{
+	const struct lt_rule_info *ri = &v->rs->rules[m->rule].info;
+	struct lt_category_count *cc = &v->cats[v->rs->rule_cat[m->rule]];
+	struct kept k;
+	size_t pos, i;
+
+	v->counts.matches++;
+	if (cc->count++ == 0) {
+		cc->severity = ri->severity;
+		cc->first_line = m->line;
+		if ((cc->first_source = dup_bytes(m->source,
+		    strlen(m->source))) == NULL)
+			return LT_ERR_NOMEM;
+	} else if (ri->severity > cc->severity) {
+		cc->severity = ri->severity;
+	}
+	if (ri->severity < v->fail_on || v->fired[m->rule])
+		return LT_OK;
+	v->fired[m->rule] = 1;
+	for (pos = 0; pos < v->n_top; pos++)
+		if (cmp(v->rs, m, &v->top[pos].m) < 0)
+			break;
+	if (pos >= LT_VERDICT_TOP)
+		return LT_OK;
+	k.m = *m;
+	k.text = dup_bytes(m->text, m->text_len);
+	k.source = dup_bytes(m->source, strlen(m->source));
+	if (k.text == NULL || k.source == NULL) {
+		free(k.text);
+		free(k.source);
+		return LT_ERR_NOMEM;
+	}
+	k.m.text = k.text;
+	k.m.source = k.source;
+	if (v->n_top == LT_VERDICT_TOP) {
+		free(v->top[LT_VERDICT_TOP - 1].text);
+		free(v->top[LT_VERDICT_TOP - 1].source);
+		v->n_top--;
+	}
+	for (i = v->n_top; i > pos; i--)
+		v->top[i] = v->top[i - 1];
+	v->top[pos] = k;
+	v->n_top++;
+	return LT_OK;
+}
+
+struct lt_counts *
+lt_verdict_counts(struct lt_verdict *v)
+{
+	return &v->counts;
+}
+
+const struct lt_counts *
+lt_verdict_counts_const(const struct lt_verdict *v)
+{
+	return &v->counts;
+}
+
+int
+lt_verdict_failed(const struct lt_verdict *v)
+{
+	return v->n_top > 0;
+}
+
+const struct lt_match *
+lt_verdict_top(const struct lt_verdict *v, size_t i)
+{
+	return i < v->n_top ? &v->top[i].m : NULL;
+}
+
+const struct lt_category_count *
+lt_verdict_category(const struct lt_verdict *v, size_t i)
+{
+	if (i >= v->rs->n_cats || v->cats[i].count == 0)
+		return NULL;
+	return &v->cats[i];
+}
+
+const struct lt_ruleset *
+lt_verdict_ruleset(const struct lt_verdict *v)
+{
+	return v->rs;
+}
+
+void
+lt_verdict_why(const struct lt_verdict *v, char *buf, size_t size)
+{
+	const struct lt_rule_info *a, *b;
+	const struct lt_match *x, *y;
+
+	if (size == 0)
+		return;
+	if (v->n_top == 0) {
+		snprintf(buf, size, "No line matched a rule at severity %s or "
+		    "above.", lt_severity_name(v->fail_on));
+		return;
+	}
+	x = &v->top[0].m;
+	a = &v->rs->rules[x->rule].info;
+	if (v->n_top == 1) {
+		snprintf(buf, size, "%s is the only rule at severity %s or above "
+		    "that matched.", a->id, lt_severity_name(v->fail_on));
+		return;
+	}
+	y = &v->top[1].m;
+	b = &v->rs->rules[y->rule].info;
+	if (a->priority != b->priority)
+		snprintf(buf, size, "%s has the highest priority (%d; next is "
+		    "%s with %d).", a->id, a->priority, b->id, b->priority);
+	else if (a->severity != b->severity)
+		snprintf(buf, size, "%s and %s share priority %d; %s severity "
+		    "outranks %s.", a->id, b->id, a->priority,
+		    lt_severity_name(a->severity), lt_severity_name(b->severity));
+	else
+		snprintf(buf, size, "%s and %s share priority %d and severity "
+		    "%s; %s matched first (%s:%llu).", a->id, b->id, a->priority,
+		    lt_severity_name(a->severity), a->id, x->source, x->line);
+}
+
+enum lt_severity
+lt_verdict_fail_on(const struct lt_verdict *v)
+{
+	return v->fail_on;
+}

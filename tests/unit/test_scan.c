@@ -1,0 +1,295 @@
+/*
+ * test_scan.c - splitter, scanner, JSON string writer and verdict: the
+ * stages one at a time, on inputs chosen to break them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "logtriage/buf.h"
+#include "logtriage/emit.h"
+#include "logtriage/lines.h"
+#include "logtriage/scan.h"
+#include "logtriage/verdict.h"
+#include "t.h"
+
+/* ---- splitter ---- */
+
+struct got {
+	char text[8][64];
+	size_t len[8];
+	unsigned flags[8];
+	unsigned long long no[8];
+	size_t n;
+};
+
+static enum lt_status
+on_line(void *ctx, const struct lt_line *l)
+{
+	struct got *g = ctx;
+
+	if (g->n < 8) {
+		memcpy(g->text[g->n], l->p, l->len < 63 ? l->len : 63);
+		g->len[g->n] = l->len;
+		g->flags[g->n] = l->flags;
+		g->no[g->n] = l->no;
+	}
+	g->n++;
+	return LT_OK;
+}
+
+/* Feed s one byte at a time or whole, and check both agree. */
+static void
+split(const char *s, size_t n, size_t max, struct got *g, int bytewise)
+{
+	struct lt_lines *sp = lt_lines_new(max, on_line, g);
+	size_t i;
+
+	memset(g, 0, sizeof *g);
+	if (bytewise)
+		for (i = 0; i < n; i++)
+			lt_lines_feed(sp, s + i, 1);
+	else
+		lt_lines_feed(sp, s, n);
+	lt_lines_finish(sp);
+	lt_lines_free(sp);
+}
+
+static void
+test_lines(void)
+{
+	static const char in[] = "a\r\n\nlonger line\nno-newline";
+	struct got g;
+	int bw;
+
+	for (bw = 0; bw < 2; bw++) {
+		split(in, sizeof in - 1, 8, &g, bw);
+		CHECK(g.n == 4);
+		CHECK(g.len[0] == 1 && memcmp(g.text[0], "a", 1) == 0);
+		CHECK(g.len[1] == 0);
+		CHECK(g.len[2] == 8 && memcmp(g.text[2], "longer l", 8) == 0);
+		CHECK(g.flags[2] == LT_LINE_TRUNCATED);
+		CHECK(g.flags[0] == 0 && g.flags[1] == 0);
+		/* the last line has no newline and is over max too */
+		CHECK(g.len[3] == 8 && g.no[3] == 4 &&
+		    g.flags[3] == LT_LINE_TRUNCATED);
+	}
+	/* exactly max bytes plus CR is not truncated */
+	for (bw = 0; bw < 2; bw++) {
+		split("12345678\r\n", 10, 8, &g, bw);
+		CHECK(g.n == 1 && g.len[0] == 8 && g.flags[0] == 0);
+		split("123456789\n", 10, 8, &g, bw);
+		CHECK(g.n == 1 && g.len[0] == 8 && g.flags[0] == LT_LINE_TRUNCATED);
+	}
+	/* NUL bytes are data */
+	split("a\0b\n", 4, 8, &g, 0);
+	CHECK(g.n == 1 && g.len[0] == 3 && g.text[0][1] == '\0');
+	/* empty input: no line */
+	split("", 0, 8, &g, 0);
+	CHECK(g.n == 0);
+	CHECK(lt_lines_new(0, on_line, &g) == NULL);
+}
+
+/* ---- scanner ---- */
+
+static struct lt_ruleset *
+compile(const char *text)
+{
+	struct lt_rules *b = lt_rules_new(NULL, NULL);
+	struct lt_ruleset *rs = NULL;
+
+	lt_rules_add_buffer(b, "t.rules", text, strlen(text));
+	lt_rules_compile(b, NULL, &rs);
+	lt_rules_free(b);
+	return rs;
+}
+
+static const char rules[] =
+    "[category c]\nseverity = high\n"
+    "[category d]\nseverity = critical\n"
+    "[rule low]\ncategory = c\nmatch = (?i)error\npriority = 10\n"
+    "[rule host]\ncategory = c\nmatch = host (?<host>[a-z.]+)\n"
+    "unless = (?i)retrying\n"
+    "[rule crit]\ncategory = d\nmatch = disk\n"
+    "[rule limit]\ncategory = c\nmatch = ^(a+)+$\npriority = 5\n";
+
+static void
+test_scan(void)
+{
+	struct lt_ruleset *rs = compile(rules);
+	struct lt_scanner *sc;
+	struct lt_hit h;
+	struct lt_scan_note note;
+	const char *s;
+	char *big;
+	size_t n;
+
+	CHECK(rs != NULL);
+	if (rs == NULL)
+		return;
+	sc = lt_scanner_new(rs);
+	/* rank: crit (50, critical) > host (50, high) > low > limit */
+	CHECK_STR(lt_ruleset_rule(rs, 0)->id, "crit");
+	CHECK_STR(lt_ruleset_rule(rs, 1)->id, "host");
+	s = "Error: host example.com unreachable";
+	CHECK(lt_scanner_scan(sc, s, strlen(s), &h, &note) == 1);
+	CHECK_STR(lt_ruleset_rule(rs, h.rule)->id, "host");
+	CHECK(h.start == 7 && h.end == 23);
+	CHECK(h.n_fields == 1 && strcmp(h.fields[0].name, "host") == 0 &&
+	    h.fields[0].start == 12 && h.fields[0].end == 23);
+	/* the unless vetoes host; the next rule (low) wins */
+	s = "error: host example.com, retrying";
+	CHECK(lt_scanner_scan(sc, s, strlen(s), &h, &note) == 1);
+	CHECK_STR(lt_ruleset_rule(rs, h.rule)->id, "low");
+	/* the best rule wins even when a weaker one matches earlier */
+	s = "error on disk";
+	CHECK(lt_scanner_scan(sc, s, strlen(s), &h, &note) == 1);
+	CHECK_STR(lt_ruleset_rule(rs, h.rule)->id, "crit");
+	s = "all fine";
+	CHECK(lt_scanner_scan(sc, s, strlen(s), &h, &note) == 0);
+	/* invalid UTF-8 and NUL bytes do not stop matching */
+	s = "\xff\xfe\0 error";
+	CHECK(lt_scanner_scan(sc, s, 9, &h, &note) == 1 && h.start == 4);
+	/* catastrophic backtracking is bounded and noted */
+	n = 100000;
+	big = malloc(n + 1);
+	memset(big, 'a', n);
+	big[n] = 'b';
+	CHECK(lt_scanner_scan(sc, big, n + 1, &h, &note) == 0);
+	CHECK(note.limit_hits == 1);
+	CHECK_STR(lt_ruleset_rule(rs, note.limit_rule)->id, "limit");
+	free(big);
+	lt_scanner_free(sc);
+	lt_scanner_free(NULL);
+	lt_ruleset_free(rs);
+}
+
+/* ---- JSON strings ---- */
+
+static const char *
+js(struct lt_buf *b, const char *s, size_t n)
+{
+	lt_buf_reset(b);
+	lt_emit_json_string(b, s, n);
+	return b->p;
+}
+
+static void
+test_json(void)
+{
+	struct lt_buf b;
+
+	lt_buf_init(&b, 1 << 20);
+	CHECK_STR(js(&b, "plain", 5), "\"plain\"");
+	CHECK_STR(js(&b, "q\"b\\", 4), "\"q\\\"b\\\\\"");
+	CHECK_STR(js(&b, "\n\t\r\b\f\x01\x1f", 7),
+	    "\"\\n\\t\\r\\b\\f\\u0001\\u001f\"");
+	CHECK_STR(js(&b, "a\0b", 3), "\"a\\u0000b\"");
+	CHECK_STR(js(&b, "\xc3\xa9", 2), "\"\xc3\xa9\"");	/* é kept */
+	CHECK_STR(js(&b, "\xff", 1), "\"\xef\xbf\xbd\"");
+	CHECK_STR(js(&b, "\xc0\xaf", 2), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_STR(js(&b, "\xed\xa0\x80", 3),	/* a surrogate */
+	    "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_STR(js(&b, "\xf4\x90\x80\x80", 4),	/* above U+10FFFF */
+	    "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_STR(js(&b, "\xf0\x9f\x92\xa5", 4), "\"\xf0\x9f\x92\xa5\"");
+	CHECK_STR(js(&b, "\xe2\x82", 2), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK(lt_utf8_clean_len("\xff" "ab", 3) == 5);
+	CHECK(lt_utf8_clean_len("\xc3\xa9", 2) == 2);
+	/* the cap is an error, not an overflow */
+	{
+		struct lt_buf small;
+
+		lt_buf_init(&small, 4);
+		CHECK(lt_emit_json_string(&small, "abcdef", 6) == LT_ERR_LIMIT);
+		lt_buf_reset(&small);
+		CHECK(lt_buf_add(&small, "abcd", 4) == LT_OK);
+		CHECK(lt_buf_addc(&small, 'e') == LT_ERR_LIMIT);
+		CHECK(small.len == 4);
+		lt_buf_free(&small);
+	}
+	lt_buf_free(&b);
+}
+
+/* ---- verdict ---- */
+
+static struct lt_match
+mk(const struct lt_ruleset *rs, const char *id, unsigned long long seq)
+{
+	struct lt_match m;
+	size_t i;
+
+	memset(&m, 0, sizeof m);
+	for (i = 0; i < lt_ruleset_count(rs); i++)
+		if (strcmp(lt_ruleset_rule(rs, i)->id, id) == 0)
+			m.rule = i;
+	m.source = "-";
+	m.line = seq;
+	m.seq = seq;
+	m.text = id;
+	m.text_len = strlen(id);
+	return m;
+}
+
+static void
+test_verdict(void)
+{
+	struct lt_ruleset *rs = compile(
+	    "[category c]\nseverity = high\n"
+	    "[category d]\nseverity = critical\n"
+	    "[rule a]\ncategory = c\nmatch = a\npriority = 60\n"
+	    "[rule b]\ncategory = d\nmatch = b\npriority = 60\n"
+	    "[rule e]\ncategory = c\nmatch = e\npriority = 60\n"
+	    "[rule f]\ncategory = c\nmatch = f\npriority = 20\n"
+	    "[rule g]\ncategory = c\nmatch = g\npriority = 10\n"
+	    "[rule i]\ncategory = c\nmatch = i\nseverity = info\n"
+	    "priority = 99\n");
+	struct lt_verdict *v;
+	struct lt_match m;
+	char why[256];
+
+	CHECK(rs != NULL);
+	if (rs == NULL)
+		return;
+	v = lt_verdict_new(rs, LT_SEV_LOW);
+	CHECK(lt_verdict_failed(v) == 0);
+	m = mk(rs, "i", 1);	/* info: below fail_on, counted only */
+	lt_verdict_add(v, &m);
+	CHECK(lt_verdict_failed(v) == 0);
+	m = mk(rs, "g", 2);
+	lt_verdict_add(v, &m);
+	m = mk(rs, "e", 3);
+	lt_verdict_add(v, &m);
+	m = mk(rs, "a", 4);
+	lt_verdict_add(v, &m);
+	m = mk(rs, "f", 5);
+	lt_verdict_add(v, &m);
+	m = mk(rs, "e", 6);	/* a rule's later match changes nothing */
+	lt_verdict_add(v, &m);
+	CHECK(lt_verdict_failed(v) == 1);
+	/* e and a tie on priority and severity: e came first */
+	CHECK_STR(lt_ruleset_rule(rs, lt_verdict_top(v, 0)->rule)->id, "e");
+	CHECK(lt_verdict_top(v, 0)->line == 3);
+	CHECK_STR(lt_ruleset_rule(rs, lt_verdict_top(v, 1)->rule)->id, "a");
+	lt_verdict_why(v, why, sizeof why);
+	CHECK(strstr(why, "e matched first") != NULL);
+	m = mk(rs, "b", 7);	/* same priority, higher severity */
+	lt_verdict_add(v, &m);
+	CHECK_STR(lt_ruleset_rule(rs, lt_verdict_top(v, 0)->rule)->id, "b");
+	CHECK_STR(lt_ruleset_rule(rs, lt_verdict_top(v, 3)->rule)->id, "f");
+	CHECK(lt_verdict_top(v, 4) == NULL);	/* g fell off the top */
+	lt_verdict_why(v, why, sizeof why);
+	CHECK(strstr(why, "critical severity outranks high") != NULL);
+	CHECK(lt_verdict_counts(v)->matches == 7);
+	lt_verdict_free(v);
+	lt_ruleset_free(rs);
+}
+
+int
+main(void)
+{
+	test_lines();
+	test_scan();
+	test_json();
+	test_verdict();
+	return T_DONE();
+}
