@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""The man page and --help list the same options.
+
+--help is generated from the option table in src/cli/opts.c; this test
+fails when an option is added there and not documented in
+man/logtriage.1 (OPTIONS section), or documented and not implemented.
+"""
+import re
+import subprocess
+import sys
+
+binary, manpage = sys.argv[1], sys.argv[2]
+helptext = subprocess.run([binary, "--help"], capture_output=True,
+                          text=True, check=True).stdout
+from_help = set(re.findall(r"^\s+(?:-\w, )?--([a-z][a-z-]*)", helptext, re.M))
+
+man = open(manpage, encoding="utf-8").read()
+section = man.split(".SH OPTIONS", 1)[1].split("\n.SH ", 1)[0]
+from_man = set()
+for line in section.split("\n"):
+    if line.startswith(".TP"):
+        continue
+    if line.startswith(".B") or line.startswith(".I"):
+        for name in re.findall(r"\\-\\-([a-z][a-z\\-]*)", line):
+            from_man.add(name.replace("\\-", "-"))
+tp_heads = re.findall(r"^\.TP\n(.*)$", section, re.M)
+heads = set()
+for h in tp_heads:
+    for name in re.findall(r"\\-\\-([a-z][a-z\\-]*)", h):
+        heads.add(name.replace("\\-", "-"))
+
+ok = True
+for name in sorted(from_help - heads):
+    print(f"--{name} is in --help but has no entry in man/logtriage.1 OPTIONS")
+    ok = False
+for name in sorted(heads - from_help):
+    print(f"--{name} has an entry in man/logtriage.1 OPTIONS but not in --help")
+    ok = False
+if len(from_help) < 5:
+    print(f"could not read the options from --help: {from_help}")
+    ok = False
+print(f"{len(from_help)} options in --help, {len(heads)} in the man page")
+sys.exit(0 if ok else 1)

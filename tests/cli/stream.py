@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""A line written into a live pipe gets its match object before the
+input ends: logtriage must not wait for end of input (or for a full
+buffer) to report.  The pipe stays open while we wait; the generous
+deadline only keeps a broken build from hanging the suite, it is not a
+speed assertion."""
+import json
+import os
+import select
+import subprocess
+import sys
+
+binary = sys.argv[1]
+p = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+p.stdin.write(b"starting job\n")
+p.stdin.write(b"write /srv/x: no space left on device\n")
+p.stdin.flush()
+r, _, _ = select.select([p.stdout], [], [], 30)
+if not r:
+    p.kill()
+    print("FAIL: no output while the pipe was still open")
+    sys.exit(1)
+line = os.read(p.stdout.fileno(), 65536).split(b"\n")[0]
+obj = json.loads(line)
+assert obj["type"] == "match" and obj["line"] == 2, obj
+assert p.poll() is None, "logtriage ended before its input did"
+p.stdin.close()
+rest = p.stdout.read()
+rc = p.wait()
+summary = json.loads(rest.strip().split(b"\n")[-1])
+assert summary["type"] == "summary" and summary["lines"] == 2, summary
+assert rc == 1, rc
+print("ok stream")
