@@ -27,7 +27,8 @@ enum {
 enum cli_cmd {
 	CMD_RUN = 1 << 0,
 	CMD_LINT = 1 << 1,
-	CMD_RULES = 1 << 2
+	CMD_RULES = 1 << 2,
+	CMD_TEST = 1 << 3
 };
 
 struct cli {
@@ -41,6 +42,8 @@ struct cli {
 	size_t max_line;
 	char **files;		/* operands, points into argv */
 	size_t n_files;
+	int bless;		/* test: write expect files */
+	int coverage;		/* test: every rule needs a sample */
 };
 
 /*
@@ -49,6 +52,9 @@ struct cli {
  */
 int cli_parse(int argc, char **argv, struct cli *c);
 void cli_free(struct cli *c);
+
+/* `logtriage test`: returns the exit status. */
+int cli_cmd_test(const struct cli *c, const struct lt_ruleset *rs);
 
 void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
 void cli_error_report(const struct lt_error *e);

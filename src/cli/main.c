@@ -207,6 +207,8 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 	} else if (c.cmd == CMD_RULES) {
 		rc = cmd_rules(rs);
+	} else if (c.cmd == CMD_TEST) {
+		rc = cli_cmd_test(&c, rs);
 	} else {
 		rc = cmd_run(&c, rs);
 	}

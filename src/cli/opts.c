@@ -28,7 +28,9 @@ enum opt_key {
 	OPT_NO_DEFAULTS = 256,
 	OPT_FAIL_ON,
 	OPT_SUMMARY_ONLY,
-	OPT_MAX_LINE
+	OPT_MAX_LINE,
+	OPT_BLESS,
+	OPT_NO_COVERAGE
 };
 
 struct opt {
@@ -40,9 +42,10 @@ struct opt {
 };
 
 static const struct opt options[] = {
-	{ "rules", OPT_RULES, "PATH", CMD_RUN | CMD_LINT | CMD_RULES,
+	{ "rules", OPT_RULES, "PATH", CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST,
 	  "add a rule file, or a directory of *.rules files (repeatable)" },
-	{ "no-defaults", OPT_NO_DEFAULTS, NULL, CMD_RUN | CMD_LINT | CMD_RULES,
+	{ "no-defaults", OPT_NO_DEFAULTS, NULL,
+	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST,
 	  "do not load the embedded default rules" },
 	{ "fail-on", OPT_FAIL_ON, "SEVERITY", CMD_RUN,
 	  "lowest severity that fails the run (default: low)" },
@@ -52,9 +55,13 @@ static const struct opt options[] = {
 	  "print nothing; report through the exit status" },
 	{ "max-line", OPT_MAX_LINE, "BYTES", CMD_RUN,
 	  "match only the first BYTES of a line (default: 1M; K, M, G)" },
-	{ "version", OPT_VERSION, NULL, CMD_RUN | CMD_LINT | CMD_RULES,
+	{ "bless", OPT_BLESS, NULL, CMD_TEST,
+	  "test: write expect files from the current verdicts" },
+	{ "no-coverage", OPT_NO_COVERAGE, NULL, CMD_TEST,
+	  "test: do not require a sample for every rule" },
+	{ "version", OPT_VERSION, NULL, CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST,
 	  "print the version and exit" },
-	{ "help", OPT_HELP, NULL, CMD_RUN | CMD_LINT | CMD_RULES,
+	{ "help", OPT_HELP, NULL, CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST,
 	  "print this help and exit" },
 };
 
@@ -68,6 +75,7 @@ static const struct {
 	{ NULL, CMD_RUN, "logtriage [OPTIONS] [FILE...]" },
 	{ "lint", CMD_LINT, "logtriage lint [-r PATH]... [--no-defaults]" },
 	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults]" },
+	{ "test", CMD_TEST, "logtriage test [-r PATH]... [--bless] [DIR|FILE...]" },
 };
 
 static void
@@ -174,6 +182,12 @@ apply(struct cli *c, int key, const char *arg)
 	case OPT_QUIET:
 		c->quiet = 1;
 		return 0;
+	case OPT_BLESS:
+		c->bless = 1;
+		return 0;
+	case OPT_NO_COVERAGE:
+		c->coverage = 0;
+		return 0;
 	case OPT_MAX_LINE:
 		if (parse_size(arg, &c->max_line) != 0) {
 			cli_warn("error: --max-line: '%s' is not a size from 1 "
@@ -204,6 +218,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->cmd = CMD_RUN;
 	c->fail_on = LT_SEV_LOW;
 	c->max_line = 1u << 20;
+	c->coverage = 1;
 	if (argc > 1) {
 		for (i = 1; i < sizeof commands / sizeof commands[0]; i++)
 			if (strcmp(argv[1], commands[i].name) == 0) {
@@ -261,7 +276,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	}
 	c->files = argv + optind;
 	c->n_files = (size_t)(argc - optind);
-	if (c->cmd != CMD_RUN && c->n_files > 0) {
+	if (c->cmd != CMD_RUN && c->cmd != CMD_TEST && c->n_files > 0) {
 		cli_warn("error: unexpected operand '%s'", c->files[0]);
 		goto usage;
 	}
