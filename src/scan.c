@@ -145,3 +145,37 @@ lt_scanner_scan(struct lt_scanner *sc, const char *p, size_t n,
 	}
 	return 0;
 }
+
+/* Does rule r match (some match pattern, no unless pattern)? */
+static int
+rule_matches(struct lt_scanner *sc, size_t r, const char *p, size_t n,
+    struct lt_scan_note *note)
+{
+	const struct lt_crule *c = &sc->rs->rules[r];
+	size_t j, k;
+
+	for (j = 0; j < c->info.n_match; j++)
+		if (try(sc, c->match[j], p, n, r, note))
+			break;
+	if (j == c->info.n_match)
+		return 0;
+	for (k = 0; k < c->info.n_unless; k++)
+		if (try(sc, c->unless[k], p, n, r, note))
+			return 0;
+	return 1;
+}
+
+size_t
+lt_scanner_scan_all(struct lt_scanner *sc, const char *p, size_t n,
+    unsigned char *matched, struct lt_scan_note *note)
+{
+	size_t r, count = 0;
+
+	note->limit_hits = 0;
+	note->limit_rule = 0;
+	for (r = 0; r < sc->rs->n_rules; r++) {
+		matched[r] = (unsigned char)rule_matches(sc, r, p, n, note);
+		count += matched[r];
+	}
+	return count;
+}

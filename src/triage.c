@@ -31,6 +31,8 @@ struct lt_triage {
 	char *readbuf;		/* READ_SIZE bytes, for lt_triage_fd */
 	char *source;
 	unsigned char *limit_warned;	/* per rule */
+	unsigned char *matched;	/* per rule, with rule_stats */
+	struct lt_rule_stats *stats;	/* per rule, with rule_stats */
 	unsigned long long seq;
 	enum lt_status werr;	/* sticky write failure */
 };
@@ -66,6 +68,15 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	t->v = lt_verdict_new(rs, o->fail_on);
 	t->scratch = malloc(o->max_line);
 	t->limit_warned = calloc(rs->n_rules ? rs->n_rules : 1, 1);
+	if (o->rule_stats) {
+		t->matched = calloc(rs->n_rules ? rs->n_rules : 1, 1);
+		t->stats = calloc(rs->n_rules ? rs->n_rules : 1,
+		    sizeof *t->stats);
+		if (t->matched == NULL || t->stats == NULL) {
+			lt_triage_free(t);
+			return NULL;
+		}
+	}
 	if (!t->lines || !t->sc || !t->v || !t->scratch || !t->limit_warned) {
 		lt_triage_free(t);
 		return NULL;
@@ -86,6 +97,8 @@ lt_triage_free(struct lt_triage *t)
 	free(t->readbuf);
 	free(t->source);
 	free(t->limit_warned);
+	free(t->matched);
+	free(t->stats);
 	free(t);
 }
 
@@ -119,6 +132,28 @@ warn_limit(struct lt_triage *t, size_t rule)
 	t->o.diag(t->o.diag_ctx, &e);
 }
 
+/* rule_stats: which rules match this line, and which of them wins. */
+static void
+count_rules(struct lt_triage *t, const char *p, size_t n)
+{
+	struct lt_scan_note note;
+	size_t r, best = SIZE_MAX;
+
+	if (lt_scanner_scan_all(t->sc, p, n, t->matched, &note) == 0)
+		return;
+	for (r = 0; r < t->rs->n_rules; r++) {
+		if (!t->matched[r])
+			continue;
+		if (best == SIZE_MAX) {
+			best = r;	/* rank order: the first is the best */
+			t->stats[r].won++;
+		} else if (t->stats[r].fired == t->stats[r].won) {
+			t->stats[r].winner = best;	/* first time beaten */
+		}
+		t->stats[r].fired++;
+	}
+}
+
 static enum lt_status
 on_line(void *ctx, const struct lt_line *l)
 {
@@ -139,6 +174,8 @@ on_line(void *ctx, const struct lt_line *l)
 		n = lt_ansi_strip(t->scratch, p, n);
 		p = t->scratch;
 	}
+	if (t->stats != NULL)
+		count_rules(t, p, n);
 	if (!lt_scanner_scan(t->sc, p, n, &hit, &note)) {
 		if (note.limit_hits > 0) {
 			c->limit_hits += note.limit_hits;
@@ -255,4 +292,13 @@ const struct lt_verdict *
 lt_triage_verdict(const struct lt_triage *t)
 {
 	return t->v;
+}
+
+void
+lt_triage_rule_stats(const struct lt_triage *t, size_t i,
+    struct lt_rule_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (t->stats != NULL && i < t->rs->n_rules)
+		*out = t->stats[i];
 }

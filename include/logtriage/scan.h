@@ -55,4 +55,13 @@ void lt_scanner_free(struct lt_scanner *sc);
 int lt_scanner_scan(struct lt_scanner *sc, const char *line, size_t len,
     struct lt_hit *hit, struct lt_scan_note *note);
 
+/*
+ * Match one line against every rule, not only until the first hit: sets
+ * matched[r] to 1 for each rank index r whose rule matches (match and not
+ * vetoed) and 0 otherwise; matched must hold lt_ruleset_count() bytes.
+ * Returns how many rules matched.  For analysis (lint), not the hot path.
+ */
+size_t lt_scanner_scan_all(struct lt_scanner *sc, const char *line,
+    size_t len, unsigned char *matched, struct lt_scan_note *note);
+
 #endif

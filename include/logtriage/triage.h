@@ -41,6 +41,14 @@ struct lt_triage_opts {
 	void *write_ctx;
 	lt_diag_fn *diag;	/* warnings, e.g. a rule hit its limit */
 	void *diag_ctx;
+	int rule_stats;		/* match every rule on every line (lint) */
+};
+
+/* Per rule, with rule_stats: how its sample lines went. */
+struct lt_rule_stats {
+	unsigned long long fired;	/* lines the rule matched */
+	unsigned long long won;		/* ... where it was the best rule */
+	size_t winner;		/* rank index of the rule that beat it first */
 };
 
 void lt_triage_opts_init(struct lt_triage_opts *o);
@@ -72,5 +80,9 @@ enum lt_status lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err);
 enum lt_status lt_triage_finish(struct lt_triage *t);
 
 const struct lt_verdict *lt_triage_verdict(const struct lt_triage *t);
+
+/* Stats of rule i (rank index); all zero unless opts.rule_stats. */
+void lt_triage_rule_stats(const struct lt_triage *t, size_t i,
+    struct lt_rule_stats *out);
 
 #endif

@@ -53,6 +53,24 @@ struct cli {
 int cli_parse(int argc, char **argv, struct cli *c);
 void cli_free(struct cli *c);
 
+struct cli_list {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+
+/* Add path, or every *.log below the directory path, in name order. */
+int cli_collect_logs(const char *path, struct cli_list *out);
+void cli_list_free(struct cli_list *l);
+
+/*
+ * lint with operands: report rules that never fire on the samples and
+ * rules that never win a line they match.  Adds to *warnings; -1 when a
+ * sample could not be read.
+ */
+int cli_lint_samples(const struct cli *c, const struct lt_ruleset *rs,
+    size_t *warnings);
+
 /* `logtriage test`: returns the exit status. */
 int cli_cmd_test(const struct cli *c, const struct lt_ruleset *rs);
 

@@ -33,14 +33,8 @@
 #define MAX_DEPTH 16
 #define EXPECT_MAX (1u << 20)
 
-struct list {
-	char **v;
-	size_t n;
-	size_t cap;
-};
-
 static int
-list_add(struct list *l, const char *s)
+list_add(struct cli_list *l, const char *s)
 {
 	char *c;
 
@@ -61,8 +55,8 @@ list_add(struct list *l, const char *s)
 	return 0;
 }
 
-static void
-list_free(struct list *l)
+void
+cli_list_free(struct cli_list *l)
 {
 	size_t i;
 
@@ -87,11 +81,11 @@ ends_with(const char *s, const char *suf)
 
 /* Collect *.log files under path (or path itself); -1 on error. */
 static int
-collect(const char *path, int depth, struct list *out)
+collect(const char *path, int depth, struct cli_list *out)
 {
 	struct stat sb;
 	struct dirent *de;
-	struct list names = { 0 };
+	struct cli_list names = { 0 };
 	char full[4096];
 	DIR *d;
 	size_t i;
@@ -134,7 +128,7 @@ collect(const char *path, int depth, struct list *out)
 		else if (ends_with(full, ".log"))
 			rc = list_add(out, full);
 	}
-	list_free(&names);
+	cli_list_free(&names);
 	return rc;
 }
 
@@ -320,7 +314,7 @@ int
 cli_cmd_test(const struct cli *c, const struct lt_ruleset *rs)
 {
 	static char *dflt[] = { "fixtures" };
-	struct list files = { 0 };
+	struct cli_list files = { 0 };
 	char **ops = c->files;
 	size_t nops = c->n_files, i, passed = 0, failed = 0, n_rules;
 	unsigned char *covered = NULL;
@@ -404,6 +398,98 @@ next:
 		cli_warn("test: error: no fixtures (*.log) found");
 out:
 	free(covered);
-	list_free(&files);
+	cli_list_free(&files);
+	return rc;
+}
+
+int
+cli_collect_logs(const char *path, struct cli_list *out)
+{
+	return collect(path, 0, out);
+}
+
+/* Classify one sample file into t (already configured). */
+static int
+feed_file(struct lt_triage *t, const char *path)
+{
+	struct lt_error err;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		cli_warn("%s: error: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	lt_error_clear(&err);
+	if (lt_triage_begin(t, path) == LT_OK &&
+	    lt_triage_fd(t, fd, &err) == LT_OK && lt_triage_end(t) == LT_OK)
+		rc = 0;
+	else
+		cli_warn("%s: error: %s", path, err.message[0] ? err.message :
+		    "classification failed");
+	close(fd);
+	return rc;
+}
+
+static enum lt_status
+discard(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	return LT_OK;
+}
+
+int
+cli_lint_samples(const struct cli *c, const struct lt_ruleset *rs,
+    size_t *warnings)
+{
+	struct cli_list files = { 0 };
+	struct lt_triage_opts o;
+	struct lt_triage *t = NULL;
+	struct lt_rule_stats st;
+	struct lt_error e;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < c->n_files; i++)
+		if (collect(c->files[i], 0, &files) != 0)
+			goto out;
+	lt_triage_opts_init(&o);
+	o.emit_matches = 0;
+	o.emit_summary = 0;
+	o.write = discard;
+	o.rule_stats = 1;
+	if ((t = lt_triage_new(rs, &o)) == NULL) {
+		cli_warn("error: out of memory");
+		goto out;
+	}
+	for (i = 0; i < files.n; i++)
+		if (feed_file(t, files.v[i]) != 0)
+			goto out;
+	for (i = 0; i < lt_ruleset_count(rs); i++) {
+		const struct lt_rule_info *r = lt_ruleset_rule(rs, i);
+
+		lt_triage_rule_stats(t, i, &st);
+		lt_error_clear(&e);
+		e.level = LT_LEVEL_WARNING;
+		snprintf(e.origin, sizeof e.origin, "%s", r->origin);
+		e.line = r->line;
+		if (st.fired == 0)
+			snprintf(e.message, sizeof e.message, "rule '%s' never "
+			    "fires on the %zu sample files", r->id, files.n);
+		else if (st.won == 0)
+			snprintf(e.message, sizeof e.message, "rule '%s' is "
+			    "shadowed: on all %llu sample lines it matches, a "
+			    "higher-ranked rule wins (first '%s')", r->id,
+			    st.fired, lt_ruleset_rule(rs, st.winner)->id);
+		else
+			continue;
+		cli_error_report(&e);
+		(*warnings)++;
+	}
+	rc = 0;
+out:
+	lt_triage_free(t);
+	cli_list_free(&files);
 	return rc;
 }

@@ -199,10 +199,19 @@ main(int argc, char **argv)
 	}
 	rs = load_rules(&c, c.cmd == CMD_LINT, &errors);
 	if (c.cmd == CMD_LINT) {
-		fprintf(stderr, "logtriage: lint: %zu rules, %zu error%s\n",
+		size_t warnings = 0;
+
+		rc = errors ? EXIT_USAGE : EXIT_CLEAN;
+		if (rs != NULL && c.n_files > 0 &&
+		    cli_lint_samples(&c, rs, &warnings) != 0)
+			rc = EXIT_INPUT;
+		fprintf(stderr, "logtriage: lint: %zu rules, %zu error%s",
 		    rs ? lt_ruleset_count(rs) : (size_t)0, errors,
 		    errors == 1 ? "" : "s");
-		rc = errors ? EXIT_USAGE : EXIT_CLEAN;
+		if (c.n_files > 0)
+			fprintf(stderr, ", %zu sample warning%s", warnings,
+			    warnings == 1 ? "" : "s");
+		fputc('\n', stderr);
 	} else if (rs == NULL) {
 		rc = EXIT_USAGE;
 	} else if (c.cmd == CMD_RULES) {

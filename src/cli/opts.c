@@ -73,7 +73,8 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ NULL, CMD_RUN, "logtriage [OPTIONS] [FILE...]" },
-	{ "lint", CMD_LINT, "logtriage lint [-r PATH]... [--no-defaults]" },
+	{ "lint", CMD_LINT, "logtriage lint [-r PATH]... [--no-defaults] "
+	  "[SAMPLE...]" },
 	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults]" },
 	{ "test", CMD_TEST, "logtriage test [-r PATH]... [--bless] [DIR|FILE...]" },
 };
@@ -276,7 +277,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	}
 	c->files = argv + optind;
 	c->n_files = (size_t)(argc - optind);
-	if (c->cmd != CMD_RUN && c->cmd != CMD_TEST && c->n_files > 0) {
+	if (c->cmd == CMD_RULES && c->n_files > 0) {
 		cli_warn("error: unexpected operand '%s'", c->files[0]);
 		goto usage;
 	}
