@@ -262,9 +262,11 @@ lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
 	if (t->readbuf == NULL && (t->readbuf = malloc(READ_SIZE)) == NULL)
 		return LT_ERR_NOMEM;
 	for (;;) {
+		if (t->o.interrupted != NULL && *t->o.interrupted)
+			return LT_STOP;
 		got = read(fd, t->readbuf, READ_SIZE);
 		if (got < 0 && errno == EINTR)
-			continue;
+			continue;	/* the loop head checks for a stop */
 		if (got < 0) {
 			lt_error_set(err, LT_ERR_IO, LT_LEVEL_ERROR, t->source,
 			    0, 0, "read error: %s", strerror(errno));

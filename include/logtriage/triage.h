@@ -17,6 +17,7 @@
 #ifndef LOGTRIAGE_TRIAGE_H
 #define LOGTRIAGE_TRIAGE_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "rules.h"
@@ -42,6 +43,12 @@ struct lt_triage_opts {
 	lt_diag_fn *diag;	/* warnings, e.g. a rule hit its limit */
 	void *diag_ctx;
 	int rule_stats;		/* match every rule on every line (lint) */
+	/*
+	 * When not NULL and nonzero, lt_triage_fd() stops reading and
+	 * returns LT_STOP: a signal handler sets it (the read must be
+	 * interruptible, i.e. the handler installed without SA_RESTART).
+	 */
+	volatile sig_atomic_t *interrupted;
 };
 
 /* Per rule, with rule_stats: how its sample lines went. */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,28 @@
 #include "logtriage/emit.h"
 #include "logtriage/rules.h"
 #include "logtriage/triage.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* SIGINT and SIGTERM end the read; the summary of what was read follows. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: read(2) must return EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 static enum lt_status
 write_stdout(void *ctx, const char *p, size_t n)
@@ -116,9 +139,9 @@ run_one(struct lt_triage *t, const char *name, int *stop)
 		(void)lt_triage_end(t);
 		goto unreadable;
 	}
-	if (st == LT_OK)
-		st = lt_triage_end(t);
-	if (st == LT_STOP) {
+	if (st == LT_OK || (st == LT_STOP && got_signal))
+		st = lt_triage_end(t);	/* a last line without newline counts */
+	if (st == LT_STOP || got_signal) {
 		*stop = 1;
 		goto out;
 	}
@@ -159,6 +182,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	o.write = write_stdout;
 	o.diag = cli_diag;
 	o.diag_ctx = &show;
+	o.interrupted = &got_signal;
+	catch_signals();
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");
 		return EXIT_INPUT;
@@ -173,6 +198,12 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			unreadable = 1;
 		else if (rc == -2)
 			fatal = 1;
+	}
+	if (got_signal) {
+		/* interrupted: still say what was found in what was read */
+		(void)lt_triage_finish(t);
+		lt_triage_free(t);
+		return 128 + got_signal;
 	}
 	if (!stop && lt_triage_finish(t) != LT_OK)
 		fatal = 1;
