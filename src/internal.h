@@ -40,6 +40,14 @@ struct lt_crule {
 	size_t def_order;	/* position of first definition */
 };
 
+/* One compiled [redact NAME] stanza. */
+struct lt_credact {
+	const char *name;
+	pcre2_code **codes;
+	int *secret;		/* group number of (?<secret>...), or 0 */
+	size_t n;
+};
+
 struct lt_ruleset {
 	struct lt_crule *rules;	/* rank order */
 	size_t n_rules;
@@ -48,6 +56,8 @@ struct lt_ruleset {
 	size_t *rule_cat;	/* category index of each rule */
 	uint32_t max_ovec;	/* largest capture count + 1 */
 	struct lt_compile_opts opts;
+	struct lt_credact *redacts;
+	size_t n_redacts;
 	char **strings;		/* every string the views point at */
 	size_t n_strings;
 };

@@ -71,6 +71,13 @@ lt_ruleset_free(struct lt_ruleset *rs)
 		free((void *)r->info.match);
 		free((void *)r->info.unless);
 	}
+	for (i = 0; i < rs->n_redacts; i++) {
+		for (j = 0; j < rs->redacts[i].n; j++)
+			pcre2_code_free(rs->redacts[i].codes[j]);
+		free(rs->redacts[i].codes);
+		free(rs->redacts[i].secret);
+	}
+	free(rs->redacts);
 	for (i = 0; i < rs->n_strings; i++)
 		free(rs->strings[i]);
 	free(rs->strings);
@@ -161,6 +168,15 @@ check(struct lt_rules *b)
 			errs++;
 		}
 	}
+	for (i = 0; i < b->n_redacts; i++) {
+		const struct lt_rdef *r = &b->redacts[i];
+
+		if (r->disabled || r->broken || r->n_pats > 0)
+			continue;
+		lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
+		    r->line, r->col, "redact '%s' has no match pattern", r->id);
+		errs++;
+	}
 	for (k = 0; k < b->n_cats; k++) {
 		for (i = 0; i < b->n_rules; i++)
 			if (!b->rules[i].disabled && b->rules[i].category &&
@@ -231,6 +247,43 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 	return 0;
 }
 
+/* Move the enabled redact stanzas' programs into the ruleset. */
+static int
+fill_redacts(struct lt_ruleset *rs, size_t *scap, struct lt_rules *b, int jit)
+{
+	size_t i, j, n = 0;
+	int g;
+
+	for (i = 0; i < b->n_redacts; i++)
+		n += !b->redacts[i].disabled;
+	if ((rs->redacts = calloc(n ? n : 1, sizeof *rs->redacts)) == NULL)
+		return -1;
+	for (i = 0; i < b->n_redacts; i++) {
+		struct lt_rdef *r = &b->redacts[i];
+		struct lt_credact *c;
+
+		if (r->disabled)
+			continue;
+		c = &rs->redacts[rs->n_redacts++];
+		c->codes = calloc(r->n_pats, sizeof *c->codes);
+		c->secret = calloc(r->n_pats, sizeof *c->secret);
+		if ((c->name = keep(rs, scap, r->id)) == NULL ||
+		    c->codes == NULL || c->secret == NULL)
+			return -1;
+		for (j = 0; j < r->n_pats; j++) {
+			if (jit)
+				(void)pcre2_jit_compile(r->pats[j].code,
+				    PCRE2_JIT_COMPLETE);
+			g = pcre2_substring_number_from_name(r->pats[j].code,
+			    (PCRE2_SPTR)"secret");
+			c->secret[j] = g > 0 ? g : 0;
+			c->codes[c->n++] = r->pats[j].code;
+			r->pats[j].code = NULL;
+		}
+	}
+	return 0;
+}
+
 enum lt_status
 lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
     struct lt_ruleset **out)
@@ -282,6 +335,8 @@ lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
 		    !opts->no_jit) != 0)
 			goto nomem;
 	}
+	if (fill_redacts(rs, &scap, b, !opts->no_jit) != 0)
+		goto nomem;
 	qsort(rs->rules, rs->n_rules, sizeof *rs->rules, rank_cmp);
 	for (i = 0; i < rs->n_rules; i++) {
 		struct lt_crule *c = &rs->rules[i];
@@ -298,6 +353,12 @@ lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
 				rs->max_ovec = caps + 1;
 		}
 	}
+	for (i = 0; i < rs->n_redacts; i++)
+		for (j = 0; j < rs->redacts[i].n; j++)
+			if (pcre2_pattern_info(rs->redacts[i].codes[j],
+			    PCRE2_INFO_CAPTURECOUNT, &caps) == 0 &&
+			    caps + 1 > rs->max_ovec)
+				rs->max_ovec = caps + 1;
 	*out = rs;
 	rs = NULL;
 	goto out;

@@ -68,6 +68,9 @@ struct lt_rules {
 	struct lt_cdef *cats;
 	size_t n_cats;
 	size_t cap_cats;
+	struct lt_rdef *redacts;	/* [redact NAME]: id, pats, disabled */
+	size_t n_redacts;
+	size_t cap_redacts;
 	char **origins;
 	size_t n_origins;
 	size_t cap_origins;

@@ -105,6 +105,9 @@ lt_rules_free(struct lt_rules *b)
 		lt_rdef_clear(&b->rules[i]);
 	for (i = 0; i < b->n_cats; i++)
 		lt_cdef_clear(&b->cats[i]);
+	for (i = 0; i < b->n_redacts; i++)
+		lt_rdef_clear(&b->redacts[i]);
+	free(b->redacts);
 	for (i = 0; i < b->n_origins; i++)
 		free(b->origins[i]);
 	free(b->rules);
@@ -179,7 +182,7 @@ struct pstate {
 	struct lt_rules *b;
 	const char *origin;
 	unsigned long line;
-	enum { S_NONE, S_CATEGORY, S_RULE, S_BAD } kind;
+	enum { S_NONE, S_CATEGORY, S_RULE, S_REDACT, S_BAD } kind;
 	size_t idx;		/* rule or category index */
 	int failed;
 };
@@ -197,6 +200,8 @@ perr(struct pstate *ps, enum lt_status st, unsigned long col,
 	ps->failed = 1;
 	if (ps->kind == S_RULE)
 		ps->b->rules[ps->idx].broken = 1;
+	else if (ps->kind == S_REDACT)
+		ps->b->redacts[ps->idx].broken = 1;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -269,6 +274,38 @@ open_stanza(struct pstate *ps, const char *kw, size_t kwlen,
 		ps->idx = i;
 		return;
 	}
+	if (kwlen == 6 && memcmp(kw, "redact", 6) == 0) {
+		if (!valid_name(name, nlen)) {
+			perr(ps, LT_ERR_SYNTAX, ncol, "invalid redact name: use "
+			    "letters, digits, '_', '.' and '-', at most 128");
+			return;
+		}
+		for (i = 0; i < b->n_redacts; i++)
+			if (strlen(b->redacts[i].id) == nlen &&
+			    memcmp(b->redacts[i].id, name, nlen) == 0)
+				break;
+		if (i < b->n_redacts) {
+			lt_rdef_clear(&b->redacts[i]);
+		} else {
+			if (grow((void **)&b->redacts, &b->cap_redacts,
+			    b->n_redacts, sizeof *b->redacts) != 0) {
+				nomem(ps);
+				return;
+			}
+			i = b->n_redacts++;
+		}
+		b->redacts[i].id = dup_span(name, nlen);
+		if (b->redacts[i].id == NULL) {
+			b->redacts[i].id = dup_span("", 0);
+			nomem(ps);
+		}
+		b->redacts[i].origin = ps->origin;
+		b->redacts[i].line = ps->line;
+		b->redacts[i].col = ncol;
+		ps->kind = S_REDACT;
+		ps->idx = i;
+		return;
+	}
 	if (kwlen == 8 && memcmp(kw, "category", 8) == 0) {
 		if (!valid_name(name, nlen)) {
 			perr(ps, LT_ERR_SYNTAX, ncol, "invalid category name: "
@@ -307,7 +344,7 @@ open_stanza(struct pstate *ps, const char *kw, size_t kwlen,
 		snprintf(kwbuf, sizeof kwbuf, "%.*s", (int)(kwlen < 40 ?
 		    kwlen : 40), kw);
 		perr(ps, LT_ERR_SYNTAX, 2, "unknown stanza type '%s' (expected "
-		    "'category' or 'rule')", kwbuf);
+		    "'category', 'rule' or 'redact')", kwbuf);
 	}
 }
 
@@ -516,6 +553,34 @@ rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 }
 
 static void
+redact_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
+    const char *v, size_t vlen, unsigned long vcol)
+{
+	struct lt_rdef *r = &ps->b->redacts[ps->idx];
+
+	if (key_is(k, klen, "match")) {
+		add_pattern(ps, r, 0, v, vlen, vcol);
+	} else if (key_is(k, klen, "disabled")) {
+		if (!once(ps, &r->keys, K_DISABLED, k, klen, kcol))
+			return;
+		if (key_is(v, vlen, "true"))
+			r->disabled = 1;
+		else if (key_is(v, vlen, "false"))
+			r->disabled = 0;
+		else
+			perr(ps, LT_ERR_SYNTAX, vcol, "invalid value for "
+			    "'disabled': expected true or false");
+	} else {
+		char kb[40];
+
+		snprintf(kb, sizeof kb, "%.*s", (int)(klen < 32 ? klen : 32),
+		    k);
+		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%s' in a redact "
+		    "stanza", kb);
+	}
+}
+
+static void
 category_key(struct pstate *ps, const char *k, size_t klen,
     unsigned long kcol, const char *v, size_t vlen, unsigned long vcol)
 {
@@ -583,6 +648,9 @@ parse_line(struct pstate *ps, const char *p, size_t n)
 		break;
 	case S_CATEGORY:
 		category_key(ps, p + s, klen, s + 1, p + v, e - v, v + 1);
+		break;
+	case S_REDACT:
+		redact_key(ps, p + s, klen, s + 1, p + v, e - v, v + 1);
 		break;
 	}
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "logtriage/redact.h"
 
 #define FLUSH_AT (64u << 10)
 #define READ_SIZE (256u << 10)
@@ -25,6 +26,7 @@ struct lt_triage {
 	struct lt_triage_opts o;
 	struct lt_lines *lines;
 	struct lt_scanner *sc;
+	struct lt_redactor *red;	/* NULL when redaction is off */
 	struct lt_verdict *v;
 	struct lt_buf out;
 	char *scratch;		/* max_line bytes, for ANSI stripping */
@@ -45,6 +47,7 @@ lt_triage_opts_init(struct lt_triage_opts *o)
 	o->max_line = LT_MAX_LINE_DEFAULT;
 	o->emit_matches = 1;
 	o->emit_summary = 1;
+	o->redact = 1;
 }
 
 static enum lt_status on_line(void *ctx, const struct lt_line *l);
@@ -65,6 +68,11 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	lt_buf_init(&t->out, 32 * o->max_line + (4u << 20));
 	t->lines = lt_lines_new(o->max_line, on_line, t);
 	t->sc = lt_scanner_new(rs);
+	if (o->redact && rs->n_redacts > 0 &&
+	    (t->red = lt_redactor_new(rs)) == NULL) {
+		lt_triage_free(t);
+		return NULL;
+	}
 	t->v = lt_verdict_new(rs, o->fail_on);
 	t->scratch = malloc(o->max_line);
 	t->limit_warned = calloc(rs->n_rules ? rs->n_rules : 1, 1);
@@ -91,6 +99,7 @@ lt_triage_free(struct lt_triage *t)
 		return;
 	lt_lines_free(t->lines);
 	lt_scanner_free(t->sc);
+	lt_redactor_free(t->red);
 	lt_verdict_free(t->v);
 	lt_buf_free(&t->out);
 	free(t->scratch);
@@ -154,6 +163,61 @@ count_rules(struct lt_triage *t, const char *p, size_t n)
 	}
 }
 
+static void
+count_limits(struct lt_triage *t, const struct lt_scan_note *note)
+{
+	if (note->limit_hits > 0) {
+		lt_verdict_counts(t->v)->limit_hits += note->limit_hits;
+		warn_limit(t, note->limit_rule);
+	}
+}
+
+/* A line matched: redact, rank and write it. */
+static enum lt_status
+matched(struct lt_triage *t, const struct lt_line *l, const char *p,
+    size_t n, const struct lt_hit *hit)
+{
+	size_t offs[2 + 2 * LT_FIELDS_MAX], i, k = 0;
+	struct lt_match m;
+	enum lt_status st;
+
+	memset(&m, 0, sizeof m);
+	m.rule = hit->rule;
+	m.source = t->source;
+	m.line = l->no;
+	m.seq = t->seq;
+	m.text = p;
+	m.text_len = n;
+	m.start = hit->start;
+	m.end = hit->end;
+	m.n_fields = hit->n_fields;
+	memcpy(m.fields, hit->fields, hit->n_fields * sizeof hit->fields[0]);
+	if (t->red != NULL) {
+		offs[k++] = m.start;
+		offs[k++] = m.end;
+		for (i = 0; i < m.n_fields; i++) {
+			offs[k++] = m.fields[i].start;
+			offs[k++] = m.fields[i].end;
+		}
+		if ((st = lt_redactor_apply(t->red, p, n, &m.text, &m.text_len,
+		    offs, k)) != LT_OK)
+			return st;
+		m.start = offs[0];
+		m.end = offs[1];
+		for (i = 0; i < m.n_fields; i++) {
+			m.fields[i].start = offs[2 + 2 * i];
+			m.fields[i].end = offs[3 + 2 * i];
+		}
+	}
+	if ((st = lt_verdict_add(t->v, &m)) != LT_OK)
+		return st;
+	if (!t->o.emit_matches)
+		return LT_OK;
+	if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
+		return st;
+	return lt_emit_json_match(&t->out, t->rs, &m);
+}
+
 static enum lt_status
 on_line(void *ctx, const struct lt_line *l)
 {
@@ -161,7 +225,6 @@ on_line(void *ctx, const struct lt_line *l)
 	struct lt_counts *c = lt_verdict_counts(t->v);
 	struct lt_scan_note note;
 	struct lt_hit hit;
-	struct lt_match m;
 	const char *p = l->p;
 	size_t n = l->len;
 	enum lt_status st;
@@ -177,34 +240,16 @@ on_line(void *ctx, const struct lt_line *l)
 	if (t->stats != NULL)
 		count_rules(t, p, n);
 	if (!lt_scanner_scan(t->sc, p, n, &hit, &note)) {
-		if (note.limit_hits > 0) {
-			c->limit_hits += note.limit_hits;
-			warn_limit(t, note.limit_rule);
-		}
+		count_limits(t, &note);
+		if (t->red != NULL)
+			lt_redactor_follow(t->red, p, n);
 		return LT_OK;
 	}
-	if (note.limit_hits > 0) {
-		c->limit_hits += note.limit_hits;
-		warn_limit(t, note.limit_rule);
-	}
-	memset(&m, 0, sizeof m);
-	m.rule = hit.rule;
-	m.source = t->source;
-	m.line = l->no;
-	m.seq = t->seq;
-	m.text = p;
-	m.text_len = n;
-	m.start = hit.start;
-	m.end = hit.end;
-	m.n_fields = hit.n_fields;
-	memcpy(m.fields, hit.fields, hit.n_fields * sizeof hit.fields[0]);
-	if ((st = lt_verdict_add(t->v, &m)) != LT_OK)
-		return st;
-	if (!t->o.emit_matches)
-		return LT_OK;
-	if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
-		return st;
-	return lt_emit_json_match(&t->out, t->rs, &m);
+	count_limits(t, &note);
+	st = matched(t, l, p, n, &hit);
+	if (t->red != NULL)
+		lt_redactor_follow(t->red, p, n);
+	return st;
 }
 
 enum lt_status
@@ -219,6 +264,8 @@ lt_triage_begin(struct lt_triage *t, const char *name)
 	free(t->source);
 	t->source = s;
 	lt_lines_reset(t->lines);
+	if (t->red != NULL)
+		lt_redactor_reset(t->red);
 	lt_verdict_counts(t->v)->sources++;
 	return LT_OK;
 }

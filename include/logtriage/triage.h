@@ -43,6 +43,7 @@ struct lt_triage_opts {
 	lt_diag_fn *diag;	/* warnings, e.g. a rule hit its limit */
 	void *diag_ctx;
 	int rule_stats;		/* match every rule on every line (lint) */
+	int redact;		/* hide secrets in written text (default 1) */
 	/*
 	 * When not NULL and nonzero, lt_triage_fd() stops reading and
 	 * returns LT_STOP: a signal handler sets it (the read must be

@@ -42,6 +42,7 @@ struct cli {
 	size_t max_line;
 	char **files;		/* operands, points into argv */
 	size_t n_files;
+	int no_redact;
 	int bless;		/* test: write expect files */
 	int coverage;		/* test: every rule needs a sample */
 };

@@ -183,6 +183,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	o.diag = cli_diag;
 	o.diag_ctx = &show;
 	o.interrupted = &got_signal;
+	o.redact = !c->no_redact;
 	catch_signals();
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");

@@ -29,6 +29,7 @@ enum opt_key {
 	OPT_FAIL_ON,
 	OPT_SUMMARY_ONLY,
 	OPT_MAX_LINE,
+	OPT_NO_REDACT,
 	OPT_BLESS,
 	OPT_NO_COVERAGE
 };
@@ -55,6 +56,8 @@ static const struct opt options[] = {
 	  "print nothing; report through the exit status" },
 	{ "max-line", OPT_MAX_LINE, "BYTES", CMD_RUN,
 	  "match only the first BYTES of a line (default: 1M; K, M, G)" },
+	{ "no-redact", OPT_NO_REDACT, NULL, CMD_RUN,
+	  "write secrets as they are (default: [REDACTED])" },
 	{ "bless", OPT_BLESS, NULL, CMD_TEST,
 	  "test: write expect files from the current verdicts" },
 	{ "no-coverage", OPT_NO_COVERAGE, NULL, CMD_TEST,
@@ -182,6 +185,9 @@ apply(struct cli *c, int key, const char *arg)
 		return 0;
 	case OPT_QUIET:
 		c->quiet = 1;
+		return 0;
+	case OPT_NO_REDACT:
+		c->no_redact = 1;
 		return 0;
 	case OPT_BLESS:
 		c->bless = 1;

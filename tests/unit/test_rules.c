@@ -119,6 +119,13 @@ test_errors(void)
 	    3, 12, "quantifier does not follow");
 	expect_error("[rule r]\ncategory = disk_space\nmatch =\n", 3, 8,
 	    "empty pattern");
+	expect_error("[redact r]\nmatch = a\nwhat = b\n", 3, 1,
+	    "unknown key 'what' in a redact stanza");
+	expect_error("[redact r]\nmatch = (\n", 2, 10,
+	    "missing closing parenthesis");
+	expect_error("[redact r]\n", 1, 9, "redact 'r' has no match pattern");
+	expect_error("[redact r]\nmatch = a\ndisabled = no\n", 3, 12,
+	    "invalid value for 'disabled'");
 	/* whole-set checks */
 	expect_error("[rule r]\ncategory = nowhere\nmatch = x\n", 2, 12,
 	    "unknown category 'nowhere'");

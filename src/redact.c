@@ -1,0 +1,221 @@
+/*
+ * redact.c - replace secrets in a line with "[REDACTED]".
+ *
+ * Redaction runs only on lines that are about to be written, so it can
+ * afford to run every redact pattern over the whole line: collect the
+ * regions to hide (the "secret" group, or the whole match), sort and
+ * merge them, then copy the line around them.  Offsets into the line
+ * (match span, named fields) are carried across by the same walk, so the
+ * emitted span still points at the emitted text.
+ *
+ * The one piece of state that crosses lines is "inside a private key
+ * block": lt_redactor_follow() sees every line of the stream and notes
+ * BEGIN and END markers, and a line inside a block is hidden whole.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "logtriage/redact.h"
+
+#define RLEN (sizeof LT_REDACTED - 1)
+
+struct region {
+	size_t a;
+	size_t b;
+};
+
+struct lt_redactor {
+	const struct lt_ruleset *rs;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	struct region reg[LT_REDACT_REGIONS_MAX];
+	size_t n_reg;
+	struct lt_buf out;
+	int in_key;		/* inside a private key block */
+};
+
+struct lt_redactor *
+lt_redactor_new(const struct lt_ruleset *rs)
+{
+	struct lt_redactor *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return NULL;
+	r->rs = rs;
+	r->md = pcre2_match_data_create(rs->max_ovec, NULL);
+	r->mctx = pcre2_match_context_create(NULL);
+	if (r->md == NULL || r->mctx == NULL) {
+		lt_redactor_free(r);
+		return NULL;
+	}
+	pcre2_set_match_limit(r->mctx, rs->opts.match_limit);
+	pcre2_set_depth_limit(r->mctx, rs->opts.depth_limit);
+	pcre2_set_heap_limit(r->mctx, rs->opts.heap_limit_kib);
+	lt_buf_init(&r->out, LT_MAX_LINE_MAX + LT_REDACT_REGIONS_MAX * RLEN);
+	return r;
+}
+
+void
+lt_redactor_free(struct lt_redactor *r)
+{
+	if (r == NULL)
+		return;
+	pcre2_match_data_free(r->md);
+	pcre2_match_context_free(r->mctx);
+	lt_buf_free(&r->out);
+	free(r);
+}
+
+void
+lt_redactor_reset(struct lt_redactor *r)
+{
+	r->in_key = 0;
+}
+
+static const char *
+find(const char *p, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	const char *q = p, *end = p + n;
+
+	while ((size_t)(end - q) >= m &&
+	    (q = memchr(q, needle[0], (size_t)(end - q) - m + 1)) != NULL) {
+		if (memcmp(q, needle, m) == 0)
+			return q;
+		q++;
+	}
+	return NULL;
+}
+
+void
+lt_redactor_follow(struct lt_redactor *r, const char *p, size_t n)
+{
+	const char *begin, *end;
+
+	if (find(p, n, "PRIVATE KEY-----") == NULL)
+		return;
+	begin = find(p, n, "-----BEGIN");
+	end = find(p, n, "-----END");
+	if (begin != NULL && (end == NULL || end < begin))
+		r->in_key = 1;
+	else if (end != NULL)
+		r->in_key = 0;
+}
+
+static int
+cmp_region(const void *x, const void *y)
+{
+	const struct region *a = x, *b = y;
+
+	return a->a < b->a ? -1 : a->a > b->a;
+}
+
+/* Collect regions; -1 when the whole line must go (limit, overflow). */
+static int
+collect(struct lt_redactor *r, const char *p, size_t n)
+{
+	const struct lt_ruleset *rs = r->rs;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
+	size_t i, j, start, guard;
+	int rc, g;
+
+	r->n_reg = 0;
+	for (i = 0; i < rs->n_redacts; i++) {
+		for (j = 0; j < rs->redacts[i].n; j++) {
+			g = rs->redacts[i].secret[j];
+			for (start = 0, guard = 0; start <= n &&
+			    guard < 4 * LT_REDACT_REGIONS_MAX; guard++) {
+				rc = pcre2_match(rs->redacts[i].codes[j],
+				    (PCRE2_SPTR)p, n, start, 0, r->md, r->mctx);
+				if (rc == PCRE2_ERROR_NOMATCH)
+					break;
+				if (rc < 0)
+					return -1;	/* fail closed */
+				if (r->n_reg == LT_REDACT_REGIONS_MAX)
+					return -1;
+				if (g > 0 && (uint32_t)g < pcre2_get_ovector_count(
+				    r->md) && ov[2 * g] != PCRE2_UNSET) {
+					r->reg[r->n_reg].a = ov[2 * g];
+					r->reg[r->n_reg].b = ov[2 * g + 1];
+				} else {
+					r->reg[r->n_reg].a = ov[0];
+					r->reg[r->n_reg].b = ov[1];
+				}
+				if (r->reg[r->n_reg].b > r->reg[r->n_reg].a &&
+				    r->reg[r->n_reg].b <= n)
+					r->n_reg++;
+				start = ov[1] > start ? ov[1] : start + 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Map input offset o to the output; an end offset inside a region goes
+ * to the region's end, a start offset to its start. */
+static size_t
+map(const struct region *reg, size_t n_reg, size_t o, int is_end)
+{
+	size_t i, shift_out = 0, consumed = 0;
+
+	for (i = 0; i < n_reg; i++) {
+		if (o <= reg[i].a)
+			break;
+		if (o < reg[i].b)	/* inside: snap to an edge */
+			return reg[i].a - consumed + shift_out +
+			    (is_end ? RLEN : 0);
+		consumed += reg[i].b - reg[i].a;
+		shift_out += RLEN;
+	}
+	return o - consumed + shift_out;
+}
+
+enum lt_status
+lt_redactor_apply(struct lt_redactor *r, const char *p, size_t n,
+    const char **out, size_t *out_len, size_t *offs, size_t n_offs)
+{
+	enum lt_status st;
+	size_t i, m, pos;
+
+	lt_buf_reset(&r->out);
+	if (r->in_key) {
+		/* inside a key block: all of it, up to an END marker */
+		const char *end = find(p, n, "-----END");
+
+		r->reg[0].a = 0;
+		r->reg[0].b = end ? (size_t)(end - p) : n;
+		r->n_reg = r->reg[0].b > 0;
+	} else if (collect(r, p, n) != 0) {
+		/* the whole line is the secret */
+		r->reg[0].a = 0;
+		r->reg[0].b = n;
+		r->n_reg = n > 0;
+	}
+	if (r->n_reg > 1) {
+		qsort(r->reg, r->n_reg, sizeof r->reg[0], cmp_region);
+		for (i = 1, m = 0; i < r->n_reg; i++) {
+			if (r->reg[i].a <= r->reg[m].b) {
+				if (r->reg[i].b > r->reg[m].b)
+					r->reg[m].b = r->reg[i].b;
+			} else {
+				r->reg[++m] = r->reg[i];
+			}
+		}
+		r->n_reg = m + 1;
+	}
+	for (i = 0, pos = 0; i < r->n_reg; i++) {
+		if ((st = lt_buf_add(&r->out, p + pos, r->reg[i].a - pos)) !=
+		    LT_OK || (st = lt_buf_add(&r->out, LT_REDACTED, RLEN)) !=
+		    LT_OK)
+			return st;
+		pos = r->reg[i].b;
+	}
+	if ((st = lt_buf_add(&r->out, p + pos, n - pos)) != LT_OK)
+		return st;
+	for (i = 0; i < n_offs; i++)
+		offs[i] = map(r->reg, r->n_reg, offs[i], i & 1);
+	*out = r->out.p ? r->out.p : "";
+	*out_len = r->out.len;
+	return LT_OK;
+}
