@@ -78,6 +78,10 @@ struct lt_rules {
 	size_t next_order;
 };
 
+/* Called for each risky shape in a pattern, col 0-based in the pattern. */
+typedef void lt_risk_fn(void *ctx, size_t col, const char *msg);
+void lt_pattern_risks(const char *p, size_t n, lt_risk_fn *warn, void *ctx);
+
 void lt_rules_diag(struct lt_rules *b, enum lt_status st, enum lt_level lvl,
     const char *origin, unsigned long line, unsigned long col,
     const char *fmt, ...) LT_PRINTF(7, 8);

@@ -398,6 +398,20 @@ set_string(struct pstate *ps, char **dst, const char *v, size_t vlen)
 	return 0;
 }
 
+struct risk_ctx {
+	struct pstate *ps;
+	unsigned long vcol;
+};
+
+static void
+risk_warning(void *ctx, size_t col, const char *msg)
+{
+	struct risk_ctx *rc = ctx;
+
+	lt_rules_diag(rc->ps->b, LT_OK, LT_LEVEL_WARNING, rc->ps->origin,
+	    rc->ps->line, rc->vcol + col, "%s", msg);
+}
+
 static void
 add_pattern(struct pstate *ps, struct lt_rdef *r, int unless, const char *v,
     size_t vlen, unsigned long vcol)
@@ -453,6 +467,11 @@ add_pattern(struct pstate *ps, struct lt_rdef *r, int unless, const char *v,
 	}
 	r->is_unless[r->n_pats] = (unsigned char)unless;
 	r->n_pats++;
+	{
+		struct risk_ctx rc = { ps, vcol };
+
+		lt_pattern_risks(v, vlen, risk_warning, &rc);
+	}
 }
 
 static int

@@ -12,6 +12,7 @@ A case folder holds:
                                     with summary or match[N] (or rule[N]),
                                     then .key and [index] steps
              stderr~ TEXT           standard error contains TEXT
+             stderr!~ TEXT          standard error does not contain TEXT
              stderr= TEXT           standard error is exactly TEXT + newline
              stdout~ TEXT           standard output contains TEXT
              lines N                stdout has N lines
@@ -130,6 +131,9 @@ def main():
         elif key == "stderr~":
             if val not in err:
                 fail(case, f"stderr lacks {val!r}; stderr was:\n{err}")
+        elif key == "stderr!~":
+            if val in err:
+                fail(case, f"stderr has {val!r}; stderr was:\n{err}")
         elif key == "stderr=":
             if err != val + "\n":
                 fail(case, f"stderr is {err!r}, expected {val!r}")
