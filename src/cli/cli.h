@@ -43,6 +43,7 @@ struct cli {
 	char **files;		/* operands, points into argv */
 	size_t n_files;
 	int no_redact;
+	int no_jit;
 	int bless;		/* test: write expect files */
 	int coverage;		/* test: every rule needs a sample */
 };

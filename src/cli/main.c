@@ -84,6 +84,7 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 	for (i = 0; i < c->n_rule_paths; i++)
 		(void)lt_rules_add_path(b, c->rule_paths[i]);
 	lt_compile_opts_init(&co);
+	co.no_jit = c->no_jit;
 	(void)lt_rules_compile(b, &co, &rs);
 	*n_errors = lt_rules_error_count(b);
 	lt_rules_free(b);

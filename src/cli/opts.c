@@ -30,6 +30,7 @@ enum opt_key {
 	OPT_SUMMARY_ONLY,
 	OPT_MAX_LINE,
 	OPT_NO_REDACT,
+	OPT_NO_JIT,
 	OPT_BLESS,
 	OPT_NO_COVERAGE
 };
@@ -58,6 +59,8 @@ static const struct opt options[] = {
 	  "match only the first BYTES of a line (default: 1M; K, M, G)" },
 	{ "no-redact", OPT_NO_REDACT, NULL, CMD_RUN,
 	  "write secrets as they are (default: [REDACTED])" },
+	{ "no-jit", OPT_NO_JIT, NULL, CMD_RUN | CMD_LINT | CMD_TEST,
+	  "match without PCRE2's JIT compiler (slower; for valgrind)" },
 	{ "bless", OPT_BLESS, NULL, CMD_TEST,
 	  "test: write expect files from the current verdicts" },
 	{ "no-coverage", OPT_NO_COVERAGE, NULL, CMD_TEST,
@@ -188,6 +191,9 @@ apply(struct cli *c, int key, const char *arg)
 		return 0;
 	case OPT_NO_REDACT:
 		c->no_redact = 1;
+		return 0;
+	case OPT_NO_JIT:
+		c->no_jit = 1;
 		return 0;
 	case OPT_BLESS:
 		c->bless = 1;
