@@ -55,6 +55,22 @@ match_object(struct lt_buf *b, const struct lt_ruleset *rs,
 	TRY(lt_buf_adds(b, "{\"type\":\"match\","));
 	TRY(kv_u64(b, "line", m->line));
 	TRY(kv_str(b, "source", m->source));
+	TRY(key(b, "time"));
+	if (m->time != NULL)
+		TRY(lt_emit_json_string(b, m->time, strlen(m->time)));
+	else
+		TRY(lt_buf_adds(b, "null"));
+	TRY(lt_buf_adds(b, ",\"labels\":{"));
+	for (i = 0; i < m->n_labels; i++) {
+		if (i > 0)
+			TRY(lt_buf_addc(b, ','));
+		TRY(lt_emit_json_string(b, m->labels[i].key,
+		    m->labels[i].key_len));
+		TRY(lt_buf_addc(b, ':'));
+		TRY(lt_emit_json_string(b, m->labels[i].value,
+		    m->labels[i].value_len));
+	}
+	TRY(lt_buf_add(b, "},", 2));
 	TRY(kv_str(b, "rule", ri->id));
 	TRY(kv_str(b, "category", ri->category));
 	TRY(kv_str(b, "severity", lt_severity_name(ri->severity)));
@@ -143,6 +159,7 @@ lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
 	TRY(kv_u64(b, "truncated_lines", c->truncated_lines));
 	TRY(kv_u64(b, "limit_hits", c->limit_hits));
 	TRY(kv_u64(b, "unreadable_inputs", c->unreadable_inputs));
+	TRY(kv_u64(b, "decode_errors", c->decode_errors));
 	TRY(key(b, "fail_on"));
 	TRY(lt_buf_addf(b, "\"%s\"}\n", lt_severity_name(
 	    lt_verdict_fail_on(v))));

@@ -2,10 +2,12 @@
  * triage.c - one run of the pipeline, for the CLI, `logtriage test` and
  * the fuzzers alike.
  *
- * The splitter calls on_line() for every line; the line is normalised
- * (ANSI escapes removed into a scratch buffer, only when an ESC byte is
- * present), scanned, and a hit becomes an lt_match that the verdict ranks
- * and the emitter writes.  Output is gathered in one capped buffer and
+ * The decoder (decode.c) splits each source into records, in whatever
+ * format the source is, and calls on_record() for each: the message is
+ * normalised (ANSI escapes removed into a scratch buffer, only when an
+ * ESC byte is present), scanned, and a hit becomes an lt_match, carrying
+ * the record's time and labels, that the verdict ranks and the emitter
+ * writes.  Output is gathered in one capped buffer and
  * handed to the caller's write function at the end of every feed (and
  * whenever it passes FLUSH_AT), so a live pipe sees a verdict as soon as
  * the line arrives while a large file is written in large blocks.
@@ -24,7 +26,7 @@
 struct lt_triage {
 	const struct lt_ruleset *rs;
 	struct lt_triage_opts o;
-	struct lt_lines *lines;
+	struct lt_decoder *dec;
 	struct lt_scanner *sc;
 	struct lt_redactor *red;	/* NULL when redaction is off */
 	struct lt_verdict *v;
@@ -50,7 +52,7 @@ lt_triage_opts_init(struct lt_triage_opts *o)
 	o->redact = 1;
 }
 
-static enum lt_status on_line(void *ctx, const struct lt_line *l);
+static enum lt_status on_record(void *ctx, const struct lt_record *r);
 
 struct lt_triage *
 lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
@@ -66,7 +68,7 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	t->o = *o;
 	/* a match object escapes each byte to at most 6; four in a summary */
 	lt_buf_init(&t->out, 32 * o->max_line + (4u << 20));
-	t->lines = lt_lines_new(o->max_line, on_line, t);
+	t->dec = lt_decoder_new(o->input, o->max_line, on_record, t);
 	t->sc = lt_scanner_new(rs);
 	if (o->redact && rs->n_redacts > 0 &&
 	    (t->red = lt_redactor_new(rs)) == NULL) {
@@ -85,7 +87,7 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 			return NULL;
 		}
 	}
-	if (!t->lines || !t->sc || !t->v || !t->scratch || !t->limit_warned) {
+	if (!t->dec || !t->sc || !t->v || !t->scratch || !t->limit_warned) {
 		lt_triage_free(t);
 		return NULL;
 	}
@@ -97,7 +99,7 @@ lt_triage_free(struct lt_triage *t)
 {
 	if (t == NULL)
 		return;
-	lt_lines_free(t->lines);
+	lt_decoder_free(t->dec);
 	lt_scanner_free(t->sc);
 	lt_redactor_free(t->red);
 	lt_verdict_free(t->v);
@@ -174,7 +176,7 @@ count_limits(struct lt_triage *t, const struct lt_scan_note *note)
 
 /* A line matched: redact, rank and write it. */
 static enum lt_status
-matched(struct lt_triage *t, const struct lt_line *l, const char *p,
+matched(struct lt_triage *t, const struct lt_record *r, const char *p,
     size_t n, const struct lt_hit *hit)
 {
 	size_t offs[2 + 2 * LT_FIELDS_MAX], i, k = 0;
@@ -184,8 +186,11 @@ matched(struct lt_triage *t, const struct lt_line *l, const char *p,
 	memset(&m, 0, sizeof m);
 	m.rule = hit->rule;
 	m.source = t->source;
-	m.line = l->no;
+	m.line = r->no;
 	m.seq = t->seq;
+	m.time = r->time;
+	m.n_labels = r->n_labels;
+	m.labels = r->labels;
 	m.text = p;
 	m.text_len = n;
 	m.start = hit->start;
@@ -219,20 +224,22 @@ matched(struct lt_triage *t, const struct lt_line *l, const char *p,
 }
 
 static enum lt_status
-on_line(void *ctx, const struct lt_line *l)
+on_record(void *ctx, const struct lt_record *r)
 {
 	struct lt_triage *t = ctx;
 	struct lt_counts *c = lt_verdict_counts(t->v);
 	struct lt_scan_note note;
 	struct lt_hit hit;
-	const char *p = l->p;
-	size_t n = l->len;
+	const char *p = r->text;
+	size_t n = r->len;
 	enum lt_status st;
 
 	c->lines++;
 	t->seq++;
-	if (l->flags & LT_LINE_TRUNCATED)
+	if (r->flags & LT_LINE_TRUNCATED)
 		c->truncated_lines++;
+	if (r->flags & LT_RECORD_UNDECODED)
+		c->decode_errors++;
 	if (memchr(p, 0x1b, n) != NULL) {
 		n = lt_ansi_strip(t->scratch, p, n);
 		p = t->scratch;
@@ -246,7 +253,7 @@ on_line(void *ctx, const struct lt_line *l)
 		return LT_OK;
 	}
 	count_limits(t, &note);
-	st = matched(t, l, p, n, &hit);
+	st = matched(t, r, p, n, &hit);
 	if (t->red != NULL)
 		lt_redactor_follow(t->red, p, n);
 	return st;
@@ -263,7 +270,7 @@ lt_triage_begin(struct lt_triage *t, const char *name)
 	memcpy(s, name, n + 1);
 	free(t->source);
 	t->source = s;
-	lt_lines_reset(t->lines);
+	lt_decoder_begin(t->dec, s);
 	if (t->red != NULL)
 		lt_redactor_reset(t->red);
 	lt_verdict_counts(t->v)->sources++;
@@ -273,22 +280,18 @@ lt_triage_begin(struct lt_triage *t, const char *name)
 enum lt_status
 lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
 {
-	enum lt_status st = lt_lines_feed(t->lines, buf, len);
+	enum lt_status st = lt_decoder_feed(t->dec, buf, len);
 
-	if (st != LT_OK && st != LT_STOP)
-		return st;
 	if (flush(t) != LT_OK)
 		return t->werr;
 	return st;
 }
 
 enum lt_status
-lt_triage_end(struct lt_triage *t)
+lt_triage_end(struct lt_triage *t, struct lt_error *err)
 {
-	enum lt_status st = lt_lines_finish(t->lines);
+	enum lt_status st = lt_decoder_end(t->dec, err);
 
-	if (st != LT_OK && st != LT_STOP)
-		return st;
 	if (flush(t) != LT_OK)
 		return t->werr;
 	return st;

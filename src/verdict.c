@@ -6,7 +6,8 @@
  * first match is its best, and the run's best LT_VERDICT_TOP distinct
  * rules can be kept exactly with a small sorted array and a "has fired"
  * bit per rule: a later match of a rule that fired is never better than
- * the first.  The kept matches own copies of their text and source name;
+ * the first.  The kept matches own copies of their text, source name,
+ * time and labels (the labels in one block: the array, then the bytes);
  * nothing else of a match outlives lt_verdict_add().
  */
 #include <stdio.h>
@@ -19,6 +20,8 @@ struct kept {
 	struct lt_match m;
 	char *text;
 	char *source;
+	char *time;
+	struct lt_label *labels;
 };
 
 struct lt_verdict {
@@ -30,6 +33,15 @@ struct lt_verdict {
 	struct kept top[LT_VERDICT_TOP];
 	size_t n_top;
 };
+
+static void
+kept_free(struct kept *k)
+{
+	free(k->text);
+	free(k->source);
+	free(k->time);
+	free(k->labels);
+}
 
 struct lt_verdict *
 lt_verdict_new(const struct lt_ruleset *rs, enum lt_severity fail_on)
@@ -56,10 +68,8 @@ lt_verdict_free(struct lt_verdict *v)
 
 	if (v == NULL)
 		return;
-	for (i = 0; i < v->n_top; i++) {
-		free(v->top[i].text);
-		free(v->top[i].source);
-	}
+	for (i = 0; i < v->n_top; i++)
+		kept_free(&v->top[i]);
 	if (v->cats != NULL)
 		for (i = 0; i < v->rs->n_cats; i++)
 			free((char *)v->cats[i].first_source);
@@ -79,6 +89,33 @@ dup_bytes(const char *p, size_t n)
 		s[n] = '\0';
 	}
 	return s;
+}
+
+/* The labels l[0..n) and their bytes in one block; NULL: no memory. */
+static struct lt_label *
+dup_labels(const struct lt_label *l, size_t n)
+{
+	struct lt_label *c;
+	size_t i, bytes = n * sizeof *c;
+	char *p;
+
+	for (i = 0; i < n; i++)
+		bytes += l[i].key_len + l[i].value_len;
+	if ((c = malloc(bytes ? bytes : 1)) == NULL)
+		return NULL;
+	p = (char *)(c + n);
+	for (i = 0; i < n; i++) {
+		memcpy(p, l[i].key, l[i].key_len);
+		c[i].key = p;
+		c[i].key_len = l[i].key_len;
+		p += l[i].key_len;
+		if (l[i].value_len > 0)
+			memcpy(p, l[i].value, l[i].value_len);
+		c[i].value = p;
+		c[i].value_len = l[i].value_len;
+		p += l[i].value_len;
+	}
+	return c;
 }
 
 /* <0 when a ranks before b. */
@@ -125,16 +162,19 @@ lt_verdict_add(struct lt_verdict *v, const struct lt_match *m)
 	k.m = *m;
 	k.text = dup_bytes(m->text, m->text_len);
 	k.source = dup_bytes(m->source, strlen(m->source));
-	if (k.text == NULL || k.source == NULL) {
-		free(k.text);
-		free(k.source);
+	k.time = m->time ? dup_bytes(m->time, strlen(m->time)) : NULL;
+	k.labels = dup_labels(m->labels, m->n_labels);
+	if (k.text == NULL || k.source == NULL || k.labels == NULL ||
+	    (m->time != NULL && k.time == NULL)) {
+		kept_free(&k);
 		return LT_ERR_NOMEM;
 	}
 	k.m.text = k.text;
 	k.m.source = k.source;
+	k.m.time = k.time;
+	k.m.labels = k.labels;
 	if (v->n_top == LT_VERDICT_TOP) {
-		free(v->top[LT_VERDICT_TOP - 1].text);
-		free(v->top[LT_VERDICT_TOP - 1].source);
+		kept_free(&v->top[LT_VERDICT_TOP - 1]);
 		v->n_top--;
 	}
 	for (i = v->n_top; i > pos; i--)

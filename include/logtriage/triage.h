@@ -3,8 +3,10 @@
  *
  * struct lt_triage wires the pipeline stages for a caller:
  *
- *   bytes -> lt_lines (split) -> normalise (CR, ANSI) -> lt_scanner (match)
- *         -> lt_verdict (root cause, counts) -> emitter (JSON Lines)
+ *   bytes -> lt_decoder (BOM, format, lt_lines split, per-format decode)
+ *         -> record (message, time, labels) -> normalise (ANSI)
+ *         -> lt_scanner (match) -> lt_verdict (root cause, counts)
+ *         -> emitter (JSON Lines)
  *
  * A caller opens a source with lt_triage_begin(), pushes its bytes with
  * lt_triage_feed() (or lets lt_triage_fd() read a descriptor), closes it
@@ -20,6 +22,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "decode.h"
 #include "rules.h"
 #include "status.h"
 #include "verdict.h"
@@ -36,6 +39,7 @@ typedef enum lt_status lt_write_fn(void *ctx, const char *p, size_t n);
 struct lt_triage_opts {
 	enum lt_severity fail_on;	/* lowest severity that is a failure */
 	size_t max_line;	/* bytes of a line that are matched */
+	enum lt_input input;	/* format of every source (default: auto) */
 	int emit_matches;	/* write one object per matched line */
 	int emit_summary;	/* write the summary object at the end */
 	lt_write_fn *write;
@@ -72,15 +76,22 @@ void lt_triage_free(struct lt_triage *t);
 enum lt_status lt_triage_begin(struct lt_triage *t, const char *name);
 enum lt_status lt_triage_feed(struct lt_triage *t, const void *buf,
     size_t len);
-/* End the current source (a last line without newline counts). */
-enum lt_status lt_triage_end(struct lt_triage *t);
+/*
+ * End the current source (a last line without newline counts).  When the
+ * source itself was bad (a Loki document cut short or over its cap; see
+ * decode.h) feed or end return LT_ERR_SYNTAX or LT_ERR_LIMIT, and end
+ * fills err (origin: the source name); the run can go on with the next
+ * source.  err may be NULL.
+ */
+enum lt_status lt_triage_end(struct lt_triage *t, struct lt_error *err);
 
 /* Count an input that could not be read. */
 void lt_triage_input_failed(struct lt_triage *t);
 
 /*
  * Read fd to its end into the current source.  On a read error fills err
- * (origin: the source name) and returns LT_ERR_IO.
+ * (origin: the source name) and returns LT_ERR_IO.  Stops early, with the
+ * status, when a feed does not return LT_OK.
  */
 enum lt_status lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err);
 

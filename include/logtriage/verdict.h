@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "decode.h"
 #include "rules.h"
 #include "scan.h"
 
@@ -26,9 +27,12 @@
 struct lt_match {
 	size_t rule;		/* rank index in the ruleset */
 	const char *source;	/* source name */
-	unsigned long long line;	/* 1-based line in the source */
+	unsigned long long line;	/* 1-based line (entry) in the source */
 	unsigned long long seq;	/* position in the whole run */
-	const char *text;	/* the line as matched */
+	const char *time;	/* RFC 3339 UTC; NULL when the input has none */
+	size_t n_labels;
+	const struct lt_label *labels;	/* origin: host, unit, step, ... */
+	const char *text;	/* the message as matched */
 	size_t text_len;
 	size_t start;		/* [start, end) of the match in text */
 	size_t end;
@@ -43,6 +47,7 @@ struct lt_counts {
 	unsigned long long truncated_lines;	/* longer than max_line */
 	unsigned long long limit_hits;	/* regex budget exhausted */
 	unsigned long long unreadable_inputs;
+	unsigned long long decode_errors;	/* lines not valid in their format */
 };
 
 struct lt_category_count {
@@ -58,7 +63,7 @@ struct lt_verdict *lt_verdict_new(const struct lt_ruleset *rs,
     enum lt_severity fail_on);
 void lt_verdict_free(struct lt_verdict *v);
 
-/* Count and rank a match; its strings are copied when kept. */
+/* Count and rank a match; its strings and labels are copied when kept. */
 enum lt_status lt_verdict_add(struct lt_verdict *v, const struct lt_match *m);
 
 /* Counters, for the caller to update as lines pass. */

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "logtriage/decode.h"
 #include "logtriage/rules.h"
 #include "logtriage/status.h"
 
@@ -40,6 +41,7 @@ struct cli {
 	int summary_only;
 	int quiet;
 	size_t max_line;
+	enum lt_input input;
 	char **files;		/* operands, points into argv */
 	size_t n_files;
 	int no_redact;

@@ -163,7 +163,7 @@ classify(const struct lt_ruleset *rs, const char *path)
 	lt_error_clear(&err);
 	if (lt_triage_begin(t, path) != LT_OK ||
 	    lt_triage_fd(t, fd, &err) != LT_OK ||
-	    lt_triage_end(t) != LT_OK || lt_triage_finish(t) != LT_OK) {
+	    lt_triage_end(t, &err) != LT_OK || lt_triage_finish(t) != LT_OK) {
 		cli_warn("%s: error: %s", path, err.message[0] ? err.message :
 		    "classification failed");
 		goto out;
@@ -421,7 +421,8 @@ feed_file(struct lt_triage *t, const char *path)
 	}
 	lt_error_clear(&err);
 	if (lt_triage_begin(t, path) == LT_OK &&
-	    lt_triage_fd(t, fd, &err) == LT_OK && lt_triage_end(t) == LT_OK)
+	    lt_triage_fd(t, fd, &err) == LT_OK &&
+	    lt_triage_end(t, &err) == LT_OK)
 		rc = 0;
 	else
 		cli_warn("%s: error: %s", path, err.message[0] ? err.message :

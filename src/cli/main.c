@@ -117,7 +117,7 @@ run_one(struct lt_triage *t, const char *name, int *stop)
 {
 	struct lt_error err;
 	struct stat sb;
-	enum lt_status st;
+	enum lt_status st, est;
 	int fd = STDIN_FILENO, rc = 0;
 
 	lt_error_clear(&err);
@@ -137,14 +137,27 @@ run_one(struct lt_triage *t, const char *name, int *stop)
 	st = lt_triage_fd(t, fd, &err);
 	if (st == LT_ERR_IO && err.message[0] != '\0') {
 		cli_error_report(&err);
-		(void)lt_triage_end(t);
+		(void)lt_triage_end(t, NULL);
 		goto unreadable;
 	}
-	if (st == LT_OK || (st == LT_STOP && got_signal))
-		st = lt_triage_end(t);	/* a last line without newline counts */
+	/*
+	 * A last line without newline counts, also after a signal; a bad
+	 * document (LT_ERR_SYNTAX, _LIMIT) is told by lt_triage_end.
+	 */
+	if (st == LT_OK || (st == LT_STOP && got_signal) ||
+	    st == LT_ERR_SYNTAX || st == LT_ERR_LIMIT) {
+		est = lt_triage_end(t, &err);
+		if (st == LT_OK || st == LT_STOP || err.message[0] != '\0')
+			st = est;
+	}
 	if (st == LT_STOP || got_signal) {
 		*stop = 1;
 		goto out;
+	}
+	if ((st == LT_ERR_SYNTAX || st == LT_ERR_LIMIT) &&
+	    err.message[0] != '\0') {
+		cli_error_report(&err);
+		goto unreadable;
 	}
 	if (st != LT_OK)
 		goto fail_status;
@@ -178,6 +191,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	lt_triage_opts_init(&o);
 	o.fail_on = c->fail_on;
 	o.max_line = c->max_line;
+	o.input = c->input;
 	o.emit_matches = !c->summary_only && !c->quiet;
 	o.emit_summary = !c->quiet;
 	o.write = write_stdout;

@@ -32,7 +32,8 @@ enum opt_key {
 	OPT_NO_REDACT,
 	OPT_NO_JIT,
 	OPT_BLESS,
-	OPT_NO_COVERAGE
+	OPT_NO_COVERAGE,
+	OPT_INPUT
 };
 
 struct opt {
@@ -57,6 +58,8 @@ static const struct opt options[] = {
 	  "print nothing; report through the exit status" },
 	{ "max-line", OPT_MAX_LINE, "BYTES", CMD_RUN,
 	  "match only the first BYTES of a line (default: 1M; K, M, G)" },
+	{ "input", OPT_INPUT, "FORMAT", CMD_RUN,
+	  "auto, text, journal, gha, loki, jsonl, docker (default: auto)" },
 	{ "no-redact", OPT_NO_REDACT, NULL, CMD_RUN,
 	  "write secrets as they are (default: [REDACTED])" },
 	{ "no-jit", OPT_NO_JIT, NULL, CMD_RUN | CMD_LINT | CMD_TEST,
@@ -208,6 +211,13 @@ apply(struct cli *c, int key, const char *arg)
 			return -1;
 		}
 		return 0;
+	case OPT_INPUT:
+		if (lt_input_parse(arg, strlen(arg), &c->input) != 0) {
+			cli_warn("error: --input: '%s' is not a format (auto, "
+			    "text, journal, gha, loki, jsonl, docker)", arg);
+			return -1;
+		}
+		return 0;
 	case OPT_VERSION:
 		printf("logtriage %s\n", LT_VERSION);
 		return 1;
@@ -232,6 +242,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->fail_on = LT_SEV_LOW;
 	c->max_line = 1u << 20;
 	c->coverage = 1;
+	c->input = LT_INPUT_AUTO;
 	if (argc > 1) {
 		for (i = 1; i < sizeof commands / sizeof commands[0]; i++)
 			if (strcmp(argv[1], commands[i].name) == 0) {

@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lt_triage_begin(t, "fuzz");
 	lt_triage_feed(t, data, cut);
 	lt_triage_feed(t, data + cut, size - cut);
-	lt_triage_end(t);
+	lt_triage_end(t, NULL);
 	lt_triage_finish(t);
 	if (!valid_output((const unsigned char *)out.p, out.len))
 		abort();

@@ -1,0 +1,450 @@
+/*
+ * decode.c - the front of the decoders: one source's bytes in, records out.
+ *
+ * People pipe whatever they have into logtriage: a runner's job log, a
+ * journal dump, a Loki response saved by curl, a container's json-file.
+ * Asking them to say which would make every wrapper script longer, so by
+ * default each source's format is decided from its first bytes.  The
+ * decision needs at most the first non-blank line (a pretty-printed Loki
+ * document: up to LT_DETECT_MAX bytes), so the bytes seen so far are held
+ * in a small buffer, and once the format is known they are replayed
+ * through the same path as the rest.  A line typed into a pipe is
+ * classified as soon as its newline arrives.  A UTF-8 byte order mark
+ * (the Actions runner writes one at the start of every log page) is
+ * dropped first, in every format.
+ *
+ * Detection is deliberately conservative: it only picks a structured
+ * format when the first line is one, and anything unknown is text.  The
+ * text and gha decoders accept every line, and the JSON line decoders
+ * fall back to the text decoder for a line that is not theirs, counting
+ * it as a decode error; so a wrong guess costs time and labels, never
+ * lines.
+ *
+ * Line formats go through the splitter (lines.c), which calls on_line()
+ * here, which hands the line to its format's decoder.  A Loki response
+ * is one JSON document, not lines, so its bytes are gathered whole
+ * (capped) and decoded at the end of the source.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode_int.h"
+
+static const char *const input_names[] = {
+	[LT_INPUT_AUTO] = "auto",
+	[LT_INPUT_TEXT] = "text",
+	[LT_INPUT_JOURNAL] = "journal",
+	[LT_INPUT_GHA] = "gha",
+	[LT_INPUT_LOKI] = "loki",
+	[LT_INPUT_JSONL] = "jsonl",
+	[LT_INPUT_DOCKER] = "docker",
+};
+
+const char *
+lt_input_name(enum lt_input in)
+{
+	if ((size_t)in >= LT_ARRAY_LEN(input_names))
+		return "?";
+	return input_names[in];
+}
+
+int
+lt_input_parse(const char *s, size_t n, enum lt_input *out)
+{
+	size_t i;
+
+	for (i = 0; i < LT_ARRAY_LEN(input_names); i++)
+		if (strlen(input_names[i]) == n &&
+		    memcmp(input_names[i], s, n) == 0) {
+			*out = (enum lt_input)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- detection ---- */
+
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int
+has(const char *p, size_t n, const char *s)
+{
+	size_t k = strlen(s), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (p[i] == s[0] && memcmp(p + i, s, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* The keys of a one-line JSON object decide among the JSON formats. */
+static enum lt_input
+by_keys(const cJSON *o)
+{
+	const cJSON *data;
+
+	if (cJSON_GetObjectItemCaseSensitive(o, "__REALTIME_TIMESTAMP") ||
+	    cJSON_GetObjectItemCaseSensitive(o, "MESSAGE"))
+		return LT_INPUT_JOURNAL;
+	if (cJSON_GetObjectItemCaseSensitive(o, "log") &&
+	    cJSON_GetObjectItemCaseSensitive(o, "time"))
+		return LT_INPUT_DOCKER;
+	if (cJSON_GetObjectItemCaseSensitive(o, "line") &&
+	    (cJSON_GetObjectItemCaseSensitive(o, "labels") ||
+	    cJSON_GetObjectItemCaseSensitive(o, "timestamp")))
+		return LT_INPUT_JSONL;
+	data = cJSON_GetObjectItemCaseSensitive(o, "data");
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "status")) &&
+	    cJSON_IsObject(data) &&
+	    cJSON_GetObjectItemCaseSensitive(data, "resultType"))
+		return LT_INPUT_LOKI;
+	return LT_INPUT_TEXT;
+}
+
+/* The same on the text of a line too long to parse whole. */
+static enum lt_input
+by_key_text(const char *p, size_t n)
+{
+	if (has(p, n, "\"__REALTIME_TIMESTAMP\"") || has(p, n, "\"MESSAGE\""))
+		return LT_INPUT_JOURNAL;
+	if (has(p, n, "\"log\"") && has(p, n, "\"time\""))
+		return LT_INPUT_DOCKER;
+	if (has(p, n, "\"line\"") && (has(p, n, "\"labels\"") ||
+	    has(p, n, "\"timestamp\"")))
+		return LT_INPUT_JSONL;
+	return LT_INPUT_TEXT;
+}
+
+/* "[2025-01-11 10:00:01Z INFO Runner] ": a runner _diag line. */
+static int
+diag_prefix(const char *p, size_t n)
+{
+	char t[LT_TIME_MAX];
+	size_t i;
+
+	if (n < 2 || p[0] != '[' || lt_time_parse(p + 1, n - 1, t) != 20)
+		return 0;
+	for (i = 22; i < n && p[i] >= 'A' && p[i] <= 'Z'; i++)
+		;
+	return i > 22 && i < n && p[21] == ' ' && p[i] == ' ' &&
+	    memchr(p + i, ']', n - i) != NULL;
+}
+
+int
+lt_input_detect(const char *p, size_t n, int eof, enum lt_input *out)
+{
+	const char *end = p + n, *q = p, *nl, *r;
+	int final = eof || n >= LT_DETECT_MAX;
+	char t[LT_TIME_MAX];
+	size_t len, k;
+	cJSON *o;
+
+	while (q < end && is_ws(*q))
+		q++;
+	if (q == end) {
+		*out = LT_INPUT_TEXT;
+		return final;
+	}
+	nl = memchr(q, '\n', (size_t)(end - q));
+	if (nl == NULL && !final)
+		return 0;
+	len = (size_t)((nl ? nl : end) - q);
+	if (*q == '{') {
+		if ((o = cJSON_ParseWithLength(q, len)) != NULL) {
+			*out = cJSON_IsObject(o) ? by_keys(o) : LT_INPUT_TEXT;
+			cJSON_Delete(o);
+			return 1;
+		}
+		/* not a whole object on one line: pretty-printed, or long */
+		for (r = q + 1; r < end && is_ws(*r); r++)
+			;
+		if ((size_t)(end - r) < 8 && !final)
+			return 0;
+		if ((size_t)(end - r) >= 8 && memcmp(r, "\"status\"", 8) == 0) {
+			if (has(r, (size_t)(end - r), "\"resultType\"")) {
+				*out = LT_INPUT_LOKI;
+				return 1;
+			}
+			if (!final)
+				return 0;
+		}
+		*out = by_key_text(q, len);
+		return 1;
+	}
+	/* "2025-01-11T10:00:01.1234567Z ": the Actions runner's stamp */
+	if ((k = lt_time_parse(q, len, t)) > 0 && q[k - 1] == 'Z' &&
+	    k < len && q[k] == ' ' && q[10] == 'T') {
+		*out = LT_INPUT_GHA;
+		return 1;
+	}
+	*out = diag_prefix(q, len) ? LT_INPUT_GHA : LT_INPUT_TEXT;
+	return 1;
+}
+
+/* ---- records ---- */
+
+void
+lt_recb_init(struct lt_recb *b, const struct lt_line *l)
+{
+	b->r.text = l->p;
+	b->r.len = l->len;
+	b->r.no = l->no;
+	b->r.flags = l->flags;
+	b->r.time = NULL;
+	b->r.n_labels = 0;
+	b->r.labels = b->lab;
+}
+
+void
+lt_recb_label(struct lt_recb *b, const char *k, size_t kn, const char *v,
+    size_t vn)
+{
+	struct lt_label *l;
+	size_t i;
+
+	if (kn == 0 || kn > LT_LABEL_KEY_MAX || b->r.n_labels >= LT_LABELS_MAX)
+		return;
+	for (i = 0; i < b->r.n_labels; i++)
+		if (b->lab[i].key_len == kn && memcmp(b->lab[i].key, k, kn) == 0)
+			return;
+	l = &b->lab[b->r.n_labels++];
+	l->key = k;
+	l->key_len = kn;
+	l->value = v;
+	l->value_len = vn < LT_LABEL_VALUE_MAX ? vn : LT_LABEL_VALUE_MAX;
+}
+
+char *
+lt_decoder_label_copy(struct lt_decoder *d, const char *p, size_t n)
+{
+	char *s;
+
+	if (n > LT_LABEL_VALUE_MAX)
+		n = LT_LABEL_VALUE_MAX;
+	if (n > sizeof d->label_mem - d->label_used)
+		return NULL;
+	s = d->label_mem + d->label_used;
+	if (n > 0)
+		memcpy(s, p, n);
+	d->label_used += n;
+	return s;
+}
+
+enum lt_status
+lt_decoder_pass(struct lt_decoder *d, struct lt_recb *b)
+{
+	d->label_used = 0;
+	if (b->r.len > d->max_line) {
+		b->r.len = d->max_line;
+		b->r.flags |= LT_LINE_TRUNCATED;
+	}
+	return d->fn(d->ctx, &b->r);
+}
+
+enum lt_status
+lt_decoder_fail(struct lt_decoder *d, enum lt_status st, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	d->failed = 1;
+	d->err.status = st;
+	d->err.level = LT_LEVEL_ERROR;
+	d->err.line = 0;
+	d->err.column = 0;
+	va_start(ap, fmt);
+	vsnprintf(d->err.message, sizeof d->err.message, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+/* ---- the decoder ---- */
+
+static enum lt_status
+on_line(void *ctx, const struct lt_line *l)
+{
+	struct lt_decoder *d = ctx;
+
+	switch (d->in) {
+	case LT_INPUT_GHA:
+		return lt_decode_gha(d, l);
+	case LT_INPUT_JOURNAL:
+		return lt_decode_journal(d, l);
+	case LT_INPUT_JSONL:
+		return lt_decode_jsonl(d, l);
+	case LT_INPUT_DOCKER:
+		return lt_decode_docker(d, l);
+	default:
+		return lt_decode_text(d, l, 0);
+	}
+}
+
+struct lt_decoder *
+lt_decoder_new(enum lt_input in, size_t max_line, lt_record_fn *fn,
+    void *ctx)
+{
+	struct lt_decoder *d;
+	size_t i;
+
+	if (max_line == 0 || fn == NULL ||
+	    (size_t)in >= LT_ARRAY_LEN(input_names))
+		return NULL;
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		return NULL;
+	d->want = in;
+	d->max_line = max_line;
+	d->fn = fn;
+	d->ctx = ctx;
+	lt_buf_init(&d->head, LT_DETECT_MAX);
+	lt_buf_init(&d->doc, LT_LOKI_DOC_MAX);
+	for (i = 0; i < LT_DOCKER_STREAMS; i++)
+		lt_buf_init(&d->part[i].text, max_line);
+	d->lines = lt_lines_new(max_line, on_line, d);
+	d->scratch = malloc(max_line);
+	if (d->lines == NULL || d->scratch == NULL) {
+		lt_decoder_free(d);
+		return NULL;
+	}
+	lt_decoder_begin(d, "-");
+	return d;
+}
+
+void
+lt_decoder_free(struct lt_decoder *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	lt_lines_free(d->lines);
+	lt_buf_free(&d->head);
+	free(d->scratch);
+	lt_buf_free(&d->doc);
+	for (i = 0; i < LT_DOCKER_STREAMS; i++)
+		lt_buf_free(&d->part[i].text);
+	free(d);
+}
+
+void
+lt_decoder_begin(struct lt_decoder *d, const char *name)
+{
+	size_t i;
+
+	lt_lines_reset(d->lines);
+	lt_buf_reset(&d->head);
+	lt_buf_free(&d->doc);	/* may be large: give it back */
+	lt_error_clear(&d->err);
+	snprintf(d->err.origin, sizeof d->err.origin, "%s", name);
+	d->in = LT_INPUT_AUTO;
+	d->failed = 0;
+	d->has_step = 0;
+	d->step_len = 0;
+	d->last_time[0] = '\0';
+	for (i = 0; i < LT_DOCKER_STREAMS; i++) {
+		lt_buf_reset(&d->part[i].text);
+		d->part[i].active = 0;
+	}
+}
+
+enum lt_input
+lt_decoder_input(const struct lt_decoder *d)
+{
+	return d->in;
+}
+
+/* Bytes after the format is known. */
+static enum lt_status
+route(struct lt_decoder *d, const char *p, size_t n)
+{
+	enum lt_status st;
+
+	if (d->in != LT_INPUT_LOKI)
+		return lt_lines_feed(d->lines, p, n);
+	st = lt_buf_add(&d->doc, p, n);
+	if (st == LT_ERR_LIMIT)
+		return lt_decoder_fail(d, LT_ERR_LIMIT, "Loki response is "
+		    "larger than %u MiB, the cap for one document",
+		    LT_LOKI_DOC_MAX >> 20);
+	return st;
+}
+
+/*
+ * Decide the format once enough of the head is there; then replay the
+ * head.  Returns LT_OK with d->in still AUTO when more bytes are needed.
+ */
+static enum lt_status
+decide(struct lt_decoder *d, int eof)
+{
+	static const char bom[3] = { '\xef', '\xbb', '\xbf' };
+	const char *p = d->head.p ? d->head.p : "";
+	size_t n = d->head.len, skip = 0;
+	enum lt_input in = d->want;
+	enum lt_status st;
+
+	if (n < 3 && !eof && memcmp(p, bom, n) == 0)
+		return LT_OK;
+	if (n >= 3 && memcmp(p, bom, 3) == 0)
+		skip = 3;
+	if (in == LT_INPUT_AUTO && !lt_input_detect(p + skip, n - skip,
+	    eof || n >= LT_DETECT_MAX, &in))
+		return LT_OK;
+	d->in = in;
+	st = route(d, p + skip, n - skip);
+	lt_buf_reset(&d->head);
+	return st;
+}
+
+enum lt_status
+lt_decoder_feed(struct lt_decoder *d, const void *buf, size_t len)
+{
+	const char *p = buf;
+	enum lt_status st;
+	size_t take;
+
+	if (d->failed)
+		return d->err.status;
+	if (d->in == LT_INPUT_AUTO) {
+		take = LT_DETECT_MAX - d->head.len;
+		if (take > len)
+			take = len;
+		if ((st = lt_buf_add(&d->head, p, take)) != LT_OK)
+			return st;
+		p += take;
+		len -= take;
+		if ((st = decide(d, 0)) != LT_OK)
+			return st;
+		if (d->in == LT_INPUT_AUTO)
+			return LT_OK;
+	}
+	if (len == 0)
+		return LT_OK;
+	return route(d, p, len);
+}
+
+enum lt_status
+lt_decoder_end(struct lt_decoder *d, struct lt_error *err)
+{
+	enum lt_status st = LT_OK;
+
+	if (!d->failed && d->in == LT_INPUT_AUTO)
+		st = decide(d, 1);
+	if (st == LT_OK && !d->failed) {
+		if (d->in == LT_INPUT_LOKI)
+			st = lt_loki_end(d);
+		else if ((st = lt_lines_finish(d->lines)) == LT_OK &&
+		    d->in == LT_INPUT_DOCKER)
+			st = lt_docker_flush(d);
+	}
+	if (d->failed) {
+		if (err != NULL)
+			*err = d->err;
+		return d->err.status;
+	}
+	return st;
+}

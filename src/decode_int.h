@@ -1,0 +1,132 @@
+/*
+ * decode_int.h - what the decoders (decode*.c) share: the decoder's
+ * state, the record under construction, and the time conversions.
+ */
+#ifndef LT_DECODE_INT_H
+#define LT_DECODE_INT_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+#include "logtriage/decode.h"
+
+#define LT_LABEL_MEM 8192u	/* label bytes a decoder builds per record */
+#define LT_DOCKER_STREAMS 3	/* stdout, stderr, anything else */
+
+/* A record being built: the public view plus the storage it points to. */
+struct lt_recb {
+	struct lt_record r;
+	struct lt_label lab[LT_LABELS_MAX];
+	char time[LT_TIME_MAX];
+};
+
+/* A docker line that docker split into partial records, being joined. */
+struct lt_docker_part {
+	struct lt_buf text;	/* capped at max_line */
+	char time[LT_TIME_MAX];	/* of the first part; "" when unknown */
+	char stream[16];	/* its stream's name; "" when none */
+	unsigned long long no;	/* line of the first part */
+	unsigned flags;
+	int active;
+};
+
+struct lt_decoder {
+	enum lt_input want;	/* as asked: LT_INPUT_AUTO or a format */
+	enum lt_input in;	/* the current source's: AUTO until decided */
+	size_t max_line;
+	lt_record_fn *fn;
+	void *ctx;
+	struct lt_lines *lines;
+	struct lt_buf head;	/* bytes held until the format is decided */
+	struct lt_error err;	/* the current source's own error */
+	int failed;		/* err is set: ignore the rest of the source */
+
+	/* Label bytes that are not in the input as they are (byte arrays). */
+	char label_mem[LT_LABEL_MEM];
+	size_t label_used;
+	char *scratch;		/* max_line bytes: a decoded byte array */
+
+	/* gha: the current step, and the last time seen */
+	char step[LT_LABEL_VALUE_MAX];
+	size_t step_len;
+	int has_step;
+	char last_time[LT_TIME_MAX];
+
+	/* docker: partial lines per stream */
+	struct lt_docker_part part[LT_DOCKER_STREAMS];
+
+	/* loki: the whole document */
+	struct lt_buf doc;
+};
+
+/* Start b as the record of line l: text = the line, no time or labels. */
+void lt_recb_init(struct lt_recb *b, const struct lt_line *l);
+
+/*
+ * Add a label; left out when the key is empty, too long or present
+ * already, or when LT_LABELS_MAX are there.  The value is cut to
+ * LT_LABEL_VALUE_MAX.  k and v must outlive the record's callback.
+ */
+void lt_recb_label(struct lt_recb *b, const char *k, size_t kn,
+    const char *v, size_t vn);
+
+/* Copy n bytes into the decoder's label memory; NULL when full. */
+char *lt_decoder_label_copy(struct lt_decoder *d, const char *p, size_t n);
+
+/* Labels from the string members of object o (anything else: none). */
+void lt_json_labels(struct lt_recb *b, const cJSON *o);
+
+/* Hand a finished record on. */
+enum lt_status lt_decoder_pass(struct lt_decoder *d, struct lt_recb *b);
+
+/* Set the source's own error (origin: the source name). */
+enum lt_status lt_decoder_fail(struct lt_decoder *d, enum lt_status st,
+    const char *fmt, ...) LT_PRINTF(3, 4);
+
+/* Per-format line decoders, called by the splitter through decode.c. */
+enum lt_status lt_decode_text(struct lt_decoder *d, const struct lt_line *l,
+    unsigned flags);
+enum lt_status lt_decode_gha(struct lt_decoder *d, const struct lt_line *l);
+enum lt_status lt_decode_journal(struct lt_decoder *d,
+    const struct lt_line *l);
+enum lt_status lt_decode_jsonl(struct lt_decoder *d, const struct lt_line *l);
+enum lt_status lt_decode_docker(struct lt_decoder *d, const struct lt_line *l);
+
+/* End of a source: docker's pending partial lines; the Loki document. */
+enum lt_status lt_docker_flush(struct lt_decoder *d);
+enum lt_status lt_loki_end(struct lt_decoder *d);
+
+/*
+ * A syslog or journalctl short prefix at the start of p[0..n): when one
+ * is there, set b's text to the message after it, its time and labels,
+ * and return 1; otherwise 0 and b is unchanged.  Cheap to call on any
+ * line: it gives up at the first byte that does not fit.
+ */
+int lt_syslog_prefix(struct lt_recb *b, const char *p, size_t n);
+
+/* 1 when a line starting with c may carry a prefix lt_syslog_prefix knows. */
+extern const unsigned char lt_prefix_start[256];
+
+/*
+ * Time.  All output is RFC 3339 in UTC: "YYYY-MM-DDTHH:MM:SS[.f]Z", with
+ * as many fraction digits as the input had (at most 9).
+ */
+
+/*
+ * Parse "YYYY-MM-DD(T| )HH:MM:SS[.f...]" and a zone ("Z", "+HH:MM",
+ * "+HHMM", "+HH"; "-" too) at the start of p[0..n) and write the same
+ * instant in UTC to out.  Returns the bytes read, or 0 when p does not
+ * start with such a time (a missing zone included) or it is out of range.
+ */
+size_t lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX]);
+
+/* out = secs + frac / 10^digits after the epoch (digits <= 9); -1: range. */
+int lt_time_format(char out[LT_TIME_MAX], long long secs,
+    unsigned long frac, unsigned digits);
+
+/* A decimal string of at most 20 digits; 0 and *v, or -1. */
+int lt_time_decimal(const char *p, size_t n, unsigned long long *v);
+
+#endif
