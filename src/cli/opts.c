@@ -59,7 +59,7 @@ static const struct opt options[] = {
 	{ "max-line", OPT_MAX_LINE, "BYTES", CMD_RUN,
 	  "match only the first BYTES of a line (default: 1M; K, M, G)" },
 	{ "input", OPT_INPUT, "FORMAT", CMD_RUN,
-	  "auto, text, journal, gha, loki, jsonl, docker (default: auto)" },
+	  "auto (default), text, journal, gha, loki, jsonl, docker" },
 	{ "no-redact", OPT_NO_REDACT, NULL, CMD_RUN,
 	  "write secrets as they are (default: [REDACTED])" },
 	{ "no-jit", OPT_NO_JIT, NULL, CMD_RUN | CMD_LINT | CMD_TEST,
