@@ -51,11 +51,21 @@ def check_match(case, m):
     s, e = m["span"]
     if not (0 <= s <= e <= len(text)):
         fail(case, f"span {m['span']} outside text of {len(text)} bytes")
-    for k in ("type", "line", "source", "rule", "category", "severity",
-              "priority", "text", "span", "fields", "summary",
-              "remediation", "runbook"):
+    for k in ("type", "line", "source", "time", "labels", "rule",
+              "category", "severity", "priority", "text", "span", "fields",
+              "summary", "remediation", "runbook"):
         if k not in m:
             fail(case, f"match object lacks {k}")
+    if m["time"] is not None and not re.fullmatch(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z", m["time"]):
+        fail(case, f"time {m['time']!r} is not RFC 3339 UTC")
+    if not isinstance(m["labels"], dict) or not all(
+            isinstance(v, str) for v in m["labels"].values()):
+        fail(case, f"labels {m['labels']!r} is not an object of strings")
+    keys = list(m)
+    if keys[:5] != ["type", "line", "source", "time", "labels"]:
+        fail(case, f"match keys start {keys[:5]}, not type, line, source, "
+             "time, labels")
     if m["severity"] not in ("critical", "high", "medium", "low", "info"):
         fail(case, f"bad severity {m['severity']}")
 
