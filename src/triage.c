@@ -32,6 +32,7 @@ struct lt_triage {
 	struct lt_verdict *v;
 	struct lt_buf out;
 	char *scratch;		/* max_line bytes, for ANSI stripping */
+	char *label_red;	/* redacted label values, with redaction */
 	char *readbuf;		/* READ_SIZE bytes, for lt_triage_fd */
 	char *source;
 	unsigned char *limit_warned;	/* per rule */
@@ -71,7 +72,9 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	t->dec = lt_decoder_new(o->input, o->max_line, on_record, t);
 	t->sc = lt_scanner_new(rs);
 	if (o->redact && rs->n_redacts > 0 &&
-	    (t->red = lt_redactor_new(rs)) == NULL) {
+	    ((t->red = lt_redactor_new(rs)) == NULL ||
+	    (t->label_red = malloc(LT_LABELS_MAX * LT_LABEL_VALUE_MAX)) ==
+	    NULL)) {
 		lt_triage_free(t);
 		return NULL;
 	}
@@ -105,6 +108,7 @@ lt_triage_free(struct lt_triage *t)
 	lt_verdict_free(t->v);
 	lt_buf_free(&t->out);
 	free(t->scratch);
+	free(t->label_red);
 	free(t->readbuf);
 	free(t->source);
 	free(t->limit_warned);
@@ -174,12 +178,43 @@ count_limits(struct lt_triage *t, const struct lt_scan_note *note)
 	}
 }
 
+/*
+ * Labels can hold secrets too (an Actions step is named after the first
+ * line of its script): redact each value into t->label_red, cut to
+ * LT_LABEL_VALUE_MAX, and point lab at the results.
+ */
+static enum lt_status
+redact_labels(struct lt_triage *t, const struct lt_record *r,
+    struct lt_label *lab)
+{
+	const char *out;
+	size_t i, len;
+	enum lt_status st;
+	char *dst;
+
+	for (i = 0; i < r->n_labels; i++) {
+		lab[i] = r->labels[i];
+		if ((st = lt_redactor_apply(t->red, lab[i].value,
+		    lab[i].value_len, &out, &len, NULL, 0)) != LT_OK)
+			return st;
+		if (len > LT_LABEL_VALUE_MAX)
+			len = LT_LABEL_VALUE_MAX;
+		dst = t->label_red + i * LT_LABEL_VALUE_MAX;
+		if (len > 0)
+			memcpy(dst, out, len);
+		lab[i].value = dst;
+		lab[i].value_len = len;
+	}
+	return LT_OK;
+}
+
 /* A line matched: redact, rank and write it. */
 static enum lt_status
 matched(struct lt_triage *t, const struct lt_record *r, const char *p,
     size_t n, const struct lt_hit *hit)
 {
 	size_t offs[2 + 2 * LT_FIELDS_MAX], i, k = 0;
+	struct lt_label lab[LT_LABELS_MAX];
 	struct lt_match m;
 	enum lt_status st;
 
@@ -198,6 +233,10 @@ matched(struct lt_triage *t, const struct lt_record *r, const char *p,
 	m.n_fields = hit->n_fields;
 	memcpy(m.fields, hit->fields, hit->n_fields * sizeof hit->fields[0]);
 	if (t->red != NULL) {
+		/* labels first: the text's redaction must stay valid */
+		if ((st = redact_labels(t, r, lab)) != LT_OK)
+			return st;
+		m.labels = lab;
 		offs[k++] = m.start;
 		offs[k++] = m.end;
 		for (i = 0; i < m.n_fields; i++) {
