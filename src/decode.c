@@ -89,20 +89,16 @@ by_keys(const cJSON *o)
 {
 	const cJSON *data;
 
-	if (cJSON_GetObjectItemCaseSensitive(o, "__REALTIME_TIMESTAMP") ||
-	    cJSON_GetObjectItemCaseSensitive(o, "MESSAGE"))
+	if (lt_json_get(o, "__REALTIME_TIMESTAMP") || lt_json_get(o, "MESSAGE"))
 		return LT_INPUT_JOURNAL;
-	if (cJSON_GetObjectItemCaseSensitive(o, "log") &&
-	    cJSON_GetObjectItemCaseSensitive(o, "time"))
+	if (lt_json_get(o, "log") && lt_json_get(o, "time"))
 		return LT_INPUT_DOCKER;
-	if (cJSON_GetObjectItemCaseSensitive(o, "line") &&
-	    (cJSON_GetObjectItemCaseSensitive(o, "labels") ||
-	    cJSON_GetObjectItemCaseSensitive(o, "timestamp")))
+	if (lt_json_get(o, "line") &&
+	    (lt_json_get(o, "labels") || lt_json_get(o, "timestamp")))
 		return LT_INPUT_JSONL;
-	data = cJSON_GetObjectItemCaseSensitive(o, "data");
-	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "status")) &&
-	    cJSON_IsObject(data) &&
-	    cJSON_GetObjectItemCaseSensitive(data, "resultType"))
+	data = lt_json_get(o, "data");
+	if (cJSON_IsString(lt_json_get(o, "status")) &&
+	    lt_json_get(data, "resultType"))
 		return LT_INPUT_LOKI;
 	return LT_INPUT_TEXT;
 }
@@ -121,28 +117,14 @@ by_key_text(const char *p, size_t n)
 	return LT_INPUT_TEXT;
 }
 
-/* "[2025-01-11 10:00:01Z INFO Runner] ": a runner _diag line. */
-static int
-diag_prefix(const char *p, size_t n)
-{
-	char t[LT_TIME_MAX];
-	size_t i;
-
-	if (n < 2 || p[0] != '[' || lt_time_parse(p + 1, n - 1, t) != 20)
-		return 0;
-	for (i = 22; i < n && p[i] >= 'A' && p[i] <= 'Z'; i++)
-		;
-	return i > 22 && i < n && p[21] == ' ' && p[i] == ' ' &&
-	    memchr(p + i, ']', n - i) != NULL;
-}
-
 int
 lt_input_detect(const char *p, size_t n, int eof, enum lt_input *out)
 {
 	const char *end = p + n, *q = p, *nl, *r;
 	int final = eof || n >= LT_DETECT_MAX;
+	struct lt_gha_diag dg;
 	char t[LT_TIME_MAX];
-	size_t len, k;
+	size_t len;
 	cJSON *o;
 
 	while (q < end && is_ws(*q))
@@ -177,13 +159,9 @@ lt_input_detect(const char *p, size_t n, int eof, enum lt_input *out)
 		*out = by_key_text(q, len);
 		return 1;
 	}
-	/* "2025-01-11T10:00:01.1234567Z ": the Actions runner's stamp */
-	if ((k = lt_time_parse(q, len, t)) > 0 && q[k - 1] == 'Z' &&
-	    k < len && q[k] == ' ' && q[10] == 'T') {
-		*out = LT_INPUT_GHA;
-		return 1;
-	}
-	*out = diag_prefix(q, len) ? LT_INPUT_GHA : LT_INPUT_TEXT;
+	/* the Actions runner's stamp, or its _diag prefix */
+	*out = lt_gha_stamp(q, len, t) > 0 || lt_gha_diag(q, len, t, &dg) > 0 ?
+	    LT_INPUT_GHA : LT_INPUT_TEXT;
 	return 1;
 }
 

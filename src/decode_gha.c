@@ -29,6 +29,7 @@
  * through the syslog recogniser, so a mix of runner and journal lines
  * loses nothing.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "decode_int.h"
@@ -51,60 +52,72 @@ marker(const char *p, size_t n)
 	return i - 3;
 }
 
-/* "[2025-01-11 10:00:01Z LEVEL Component] ": 1 and the parts, or 0. */
-static int
-diag(struct lt_recb *b, const char *p, size_t n)
+size_t
+lt_gha_stamp(const char *p, size_t n, char time[LT_TIME_MAX])
 {
-	size_t i, l0, l1, c0, c1;
+	size_t k;
+
+	if (n == 0 || !LT_DIGIT(p[0]) || (k = lt_time_parse(p, n, time)) == 0 ||
+	    p[10] != 'T' || p[k - 1] != 'Z' || k >= n || p[k] != ' ')
+		return 0;
+	return k + 1;
+}
+
+size_t
+lt_gha_diag(const char *p, size_t n, char time[LT_TIME_MAX],
+    struct lt_gha_diag *dg)
+{
+	size_t i;
 
 	/* '[', 19 bytes of date and time, 'Z', ' ', then the level */
 	if (n < 23 || p[0] != '[' || p[11] != ' ' ||
-	    lt_time_parse(p + 1, n - 1, b->time) != 20 || p[21] != ' ')
+	    lt_time_parse(p + 1, n - 1, time) != 20 || p[21] != ' ')
 		return 0;
-	l0 = i = 22;
-	while (i < n && p[i] >= 'A' && p[i] <= 'Z')
-		i++;
-	l1 = i;
-	if (l1 == l0)
+	dg->level = p + 22;
+	for (i = 22; i < n && p[i] >= 'A' && p[i] <= 'Z'; i++)
+		;
+	dg->level_len = i - 22;
+	if (dg->level_len == 0)
 		return 0;
 	while (i < n && p[i] == ' ')	/* "ERR " is padded to four */
 		i++;
-	c0 = i;
-	while (i < n && p[i] != ']' && i - c0 < LT_LABEL_VALUE_MAX)
+	dg->component = p + i;
+	while (i < n && p[i] != ']' && p + i - dg->component <
+	    (ptrdiff_t)LT_LABEL_VALUE_MAX)
 		i++;
-	c1 = i;
-	if (c1 == c0 || i >= n || p[i] != ']')
+	dg->component_len = (size_t)(p + i - dg->component);
+	if (dg->component_len == 0 || i >= n || p[i] != ']')
 		return 0;
 	i++;
 	if (i < n && p[i] == ' ')
 		i++;
-	b->r.text = p + i;
-	b->r.len = n - i;
-	b->r.time = b->time;
-	lt_recb_label(b, "component", 9, p + c0, c1 - c0);
-	lt_recb_label(b, "level", 5, p + l0, l1 - l0);
-	return 1;
+	return i;
 }
 
 enum lt_status
 lt_decode_gha(struct lt_decoder *d, const struct lt_line *l)
 {
+	struct lt_gha_diag dg;
 	struct lt_recb b;
 	const char *p = l->p, *ann = NULL;
 	size_t n = l->len, k, m;
 
 	lt_recb_init(&b, l);
-	if (n > 0 && p[0] >= '0' && p[0] <= '9' &&
-	    (k = lt_time_parse(p, n, b.time)) > 0 && p[k - 1] == 'Z' &&
-	    k < n && p[k] == ' ') {
+	if ((k = lt_gha_stamp(p, n, b.time)) > 0) {
 		b.r.time = b.time;
-		b.r.text = p + k + 1;
-		b.r.len = n - k - 1;
+		b.r.text = p + k;
+		b.r.len = n - k;
 		memcpy(d->last_time, b.time, LT_TIME_MAX);
 	} else if (n > 0 && lt_prefix_start[(unsigned char)p[0]] &&
 	    lt_syslog_prefix(&b, p, n)) {
 		return lt_decoder_pass(d, &b);
-	} else if (n > 0 && p[0] == '[' && diag(&b, p, n)) {
+	} else if ((k = lt_gha_diag(p, n, b.time, &dg)) > 0) {
+		b.r.time = b.time;
+		b.r.text = p + k;
+		b.r.len = n - k;
+		lt_recb_label(&b, "component", 9, dg.component,
+		    dg.component_len);
+		lt_recb_label(&b, "level", 5, dg.level, dg.level_len);
 		memcpy(d->last_time, b.time, LT_TIME_MAX);
 		return lt_decoder_pass(d, &b);
 	} else if (d->last_time[0] != '\0') {

@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "logtriage/decode.h"
 
+#define LT_DIGIT(c) ((c) >= '0' && (c) <= '9')
 #define LT_LABEL_MEM 8192u	/* label bytes a decoder builds per record */
 #define LT_DOCKER_STREAMS 3	/* stdout, stderr, anything else */
 
@@ -105,6 +106,30 @@ enum lt_status lt_loki_end(struct lt_decoder *d);
  * line: it gives up at the first byte that does not fit.
  */
 int lt_syslog_prefix(struct lt_recb *b, const char *p, size_t n);
+
+/* The runner's parts of a _diag line. */
+struct lt_gha_diag {
+	const char *level;
+	size_t level_len;
+	const char *component;
+	size_t component_len;
+};
+
+/*
+ * An Actions job log stamp ("2025-01-11T10:00:01.1234567Z ") at p: its
+ * time into time and the length with the space, or 0.
+ */
+size_t lt_gha_stamp(const char *p, size_t n, char time[LT_TIME_MAX]);
+
+/*
+ * A runner _diag prefix ("[2025-01-11 10:00:01Z INFO Runner] ") at p:
+ * time and parts, and the offset of the message, or 0.
+ */
+size_t lt_gha_diag(const char *p, size_t n, char time[LT_TIME_MAX],
+    struct lt_gha_diag *dg);
+
+/* The member k of object o, or NULL (o may be NULL or not an object). */
+const cJSON *lt_json_get(const cJSON *o, const char *k);
 
 /* 1 when a line starting with c may carry a prefix lt_syslog_prefix knows. */
 extern const unsigned char lt_prefix_start[256];

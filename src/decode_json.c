@@ -61,10 +61,11 @@ parse_object(const struct lt_line *l)
 	return o;
 }
 
-static const cJSON *
-get(const cJSON *o, const char *k)
+const cJSON *
+lt_json_get(const cJSON *o, const char *k)
 {
-	return cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) :
+	    NULL;
 }
 
 void
@@ -177,7 +178,7 @@ lt_decode_journal(struct lt_decoder *d, const struct lt_line *l)
 		return lt_decode_text(d, l, 0);
 	if ((o = parse_object(l)) == NULL)
 		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	if ((v = get(o, "MESSAGE")) == NULL) {
+	if ((v = lt_json_get(o, "MESSAGE")) == NULL) {
 		cJSON_Delete(o);
 		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
 	}
@@ -188,13 +189,13 @@ lt_decode_journal(struct lt_decoder *d, const struct lt_line *l)
 		cJSON_Delete(o);
 		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
 	}
-	v = get(o, "__REALTIME_TIMESTAMP");
+	v = lt_json_get(o, "__REALTIME_TIMESTAMP");
 	if (cJSON_IsString(v) && lt_time_decimal(v->valuestring,
 	    strlen(v->valuestring), &us) == 0 && lt_time_format(b.time,
 	    (long long)(us / 1000000), (unsigned long)(us % 1000000), 6) == 0)
 		b.r.time = b.time;
 	for (i = 0; i < LT_ARRAY_LEN(map); i++) {
-		if ((v = get(o, map[i][0])) == NULL)
+		if ((v = lt_json_get(o, map[i][0])) == NULL)
 			continue;
 		room = sizeof d->label_mem - d->label_used;
 		if (journal_bytes(first_value(v), d->label_mem + d->label_used,
@@ -224,15 +225,15 @@ lt_decode_jsonl(struct lt_decoder *d, const struct lt_line *l)
 		return lt_decode_text(d, l, 0);
 	if ((o = parse_object(l)) == NULL)
 		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	if (!cJSON_IsString(line = get(o, "line"))) {
+	if (!cJSON_IsString(line = lt_json_get(o, "line"))) {
 		cJSON_Delete(o);
 		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
 	}
 	lt_recb_init(&b, l);
 	b.r.text = line->valuestring;
 	b.r.len = strlen(line->valuestring);
-	rfc3339_time(&b, get(o, "timestamp"));
-	lt_json_labels(&b, get(o, "labels"));
+	rfc3339_time(&b, lt_json_get(o, "timestamp"));
+	lt_json_labels(&b, lt_json_get(o, "labels"));
 	st = lt_decoder_pass(d, &b);
 	cJSON_Delete(o);
 	return st;
@@ -302,11 +303,11 @@ lt_decode_docker(struct lt_decoder *d, const struct lt_line *l)
 		return lt_decode_text(d, l, 0);
 	if ((o = parse_object(l)) == NULL)
 		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	if (!cJSON_IsString(log = get(o, "log"))) {
+	if (!cJSON_IsString(log = lt_json_get(o, "log"))) {
 		cJSON_Delete(o);
 		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
 	}
-	stream = get(o, "stream");
+	stream = lt_json_get(o, "stream");
 	if (!cJSON_IsString(stream))
 		stream = NULL;
 	i = stream == NULL ? 2 : strcmp(stream->valuestring, "stdout") == 0 ?
@@ -318,7 +319,7 @@ lt_decode_docker(struct lt_decoder *d, const struct lt_line *l)
 	if (whole && --n > 0 && s[n - 1] == '\r')
 		n--;
 	lt_recb_init(&b, l);
-	rfc3339_time(&b, get(o, "time"));
+	rfc3339_time(&b, lt_json_get(o, "time"));
 	if (!pt->active && !whole) {
 		/* the first part of a line docker split */
 		pt->active = 1;
@@ -331,7 +332,7 @@ lt_decode_docker(struct lt_decoder *d, const struct lt_line *l)
 	}
 	if (pt->active) {
 		if ((st = part_add(pt, s, n)) == LT_OK && whole)
-			st = part_pass(d, pt, get(o, "attrs"));
+			st = part_pass(d, pt, lt_json_get(o, "attrs"));
 		goto out;
 	}
 	b.r.text = s;
@@ -339,7 +340,7 @@ lt_decode_docker(struct lt_decoder *d, const struct lt_line *l)
 	if (stream != NULL)
 		lt_recb_label(&b, "stream", 6, stream->valuestring,
 		    strlen(stream->valuestring));
-	lt_json_labels(&b, get(o, "attrs"));
+	lt_json_labels(&b, lt_json_get(o, "attrs"));
 	st = lt_decoder_pass(d, &b);
 out:
 	cJSON_Delete(o);

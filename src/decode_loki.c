@@ -50,12 +50,6 @@ cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static const cJSON *
-get(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
 /* The timestamp of entry v; -1 when it is not a decimal string. */
 static int
 entry_ns(const cJSON *v, unsigned long long *ns)
@@ -92,9 +86,9 @@ pass_entry(struct lt_decoder *d, const struct entry *e,
 	    (unsigned long)(ns % 1000000000u), 9) == 0)
 		b.r.time = b.time;
 	lt_json_labels(&b, stream_labels);
-	if (get(meta, "structuredMetadata") || get(meta, "parsed")) {
-		lt_json_labels(&b, get(meta, "structuredMetadata"));
-		lt_json_labels(&b, get(meta, "parsed"));
+	if (lt_json_get(meta, "structuredMetadata") || lt_json_get(meta, "parsed")) {
+		lt_json_labels(&b, lt_json_get(meta, "structuredMetadata"));
+		lt_json_labels(&b, lt_json_get(meta, "parsed"));
 	} else {
 		lt_json_labels(&b, meta);
 	}
@@ -139,21 +133,21 @@ result_of(struct lt_decoder *d, const cJSON *doc)
 {
 	const cJSON *status, *data, *type, *msg, *result;
 
-	status = get(doc, "status");
-	data = get(doc, "data");
+	status = lt_json_get(doc, "status");
+	data = lt_json_get(doc, "data");
 	if (!cJSON_IsString(status)) {
 		lt_decoder_fail(d, LT_ERR_SYNTAX, "not a Loki response: no "
 		    "\"status\" string");
 		return NULL;
 	}
 	if (strcmp(status->valuestring, "success") != 0) {
-		msg = get(doc, "error");
+		msg = lt_json_get(doc, "error");
 		lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response has status "
 		    "\"%.32s\": %.300s", status->valuestring,
 		    cJSON_IsString(msg) ? msg->valuestring : "(no error text)");
 		return NULL;
 	}
-	type = get(data, "resultType");
+	type = lt_json_get(data, "resultType");
 	if (!cJSON_IsString(type)) {
 		lt_decoder_fail(d, LT_ERR_SYNTAX, "not a Loki response: no "
 		    "\"data.resultType\" string");
@@ -165,7 +159,7 @@ result_of(struct lt_decoder *d, const cJSON *doc)
 		    "(a metric query was sent?)", type->valuestring);
 		return NULL;
 	}
-	result = get(data, "result");
+	result = lt_json_get(data, "result");
 	if (!cJSON_IsArray(result)) {
 		lt_decoder_fail(d, LT_ERR_SYNTAX, "not a Loki response: no "
 		    "\"data.result\" array");
@@ -211,7 +205,7 @@ lt_loki_end(struct lt_decoder *d)
 	}
 	k = (size_t)cJSON_GetArraySize(result);
 	for (s = result->child; s != NULL; s = s->next)
-		n += (size_t)cJSON_GetArraySize(get(s, "values"));
+		n += (size_t)cJSON_GetArraySize(lt_json_get(s, "values"));
 	if (k > UINT32_MAX || n > UINT32_MAX) {
 		st = lt_decoder_fail(d, LT_ERR_LIMIT, "Loki response has "
 		    "more than %lu entries", (unsigned long)UINT32_MAX);
@@ -223,8 +217,8 @@ lt_loki_end(struct lt_decoder *d)
 		goto out;
 	}
 	for (n = 0, k = 0, s = result->child; s != NULL; s = s->next, k++) {
-		streams[k] = get(s, "stream");
-		v = get(s, "values");
+		streams[k] = lt_json_get(s, "stream");
+		v = lt_json_get(s, "values");
 		for (i = 0, v = cJSON_IsArray(v) ? v->child : NULL; v != NULL;
 		    v = v->next, i++, n++) {
 			ok = entry_ns(v, &e[n].ns) == 0;

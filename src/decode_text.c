@@ -30,7 +30,6 @@
 
 #include "decode_int.h"
 
-#define DIGIT(c) ((c) >= '0' && (c) <= '9')
 #define HOST_MAX 255u
 #define IDENT_MAX 256u
 
@@ -56,24 +55,24 @@ classic_stamp(const char *p, size_t n)
 	if (m == 36)
 		return 0;
 	/* the day: " 1", "01" or "1" */
-	if (p[4] == ' ' && DIGIT(p[5]))
+	if (p[4] == ' ' && LT_DIGIT(p[5]))
 		i = 6;
-	else if (DIGIT(p[4]) && DIGIT(p[5]))
+	else if (LT_DIGIT(p[4]) && LT_DIGIT(p[5]))
 		i = 6;
-	else if (DIGIT(p[4]) && p[5] == ' ')
+	else if (LT_DIGIT(p[4]) && p[5] == ' ')
 		i = 5;
 	else
 		return 0;
 	if (p[i] != ' ' || n - i < 9)
 		return 0;
 	i++;
-	if (!DIGIT(p[i]) || !DIGIT(p[i + 1]) || p[i + 2] != ':' ||
-	    !DIGIT(p[i + 3]) || !DIGIT(p[i + 4]) || p[i + 5] != ':' ||
-	    !DIGIT(p[i + 6]) || !DIGIT(p[i + 7]))
+	if (!LT_DIGIT(p[i]) || !LT_DIGIT(p[i + 1]) || p[i + 2] != ':' ||
+	    !LT_DIGIT(p[i + 3]) || !LT_DIGIT(p[i + 4]) || p[i + 5] != ':' ||
+	    !LT_DIGIT(p[i + 6]) || !LT_DIGIT(p[i + 7]))
 		return 0;
 	i += 8;
 	if (i < n && p[i] == '.') {
-		for (m = ++i; i < n && DIGIT(p[i]) && i - m < 9; i++)
+		for (m = ++i; i < n && LT_DIGIT(p[i]) && i - m < 9; i++)
 			;
 		if (i == m)
 			return 0;
@@ -105,7 +104,7 @@ host_ident(struct lt_recb *b, const char *p, size_t n, size_t i)
 		return 0;
 	if (p[i] == '[') {
 		p0 = ++i;
-		while (i < n && DIGIT(p[i]) && i - p0 < 10)
+		while (i < n && LT_DIGIT(p[i]) && i - p0 < 10)
 			i++;
 		p1 = i;
 		if (p1 == p0 || i + 1 >= n || p[i] != ']')
@@ -136,7 +135,7 @@ lt_syslog_prefix(struct lt_recb *b, const char *p, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (DIGIT(p[0])) {
+	if (LT_DIGIT(p[0])) {
 		if ((k = lt_time_parse(p, n, b->time)) == 0 || k >= n ||
 		    p[k] != ' ' || !host_ident(b, p, n, k + 1)) {
 			b->r.n_labels = saved;

@@ -21,7 +21,6 @@
 
 #include "decode_int.h"
 
-#define DIGIT(c) ((c) >= '0' && (c) <= '9')
 
 /* Days from 1970-01-01 to y-m-d (m 1..12, d 1..31). */
 static long long
@@ -106,7 +105,7 @@ num(const char *p, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!DIGIT(p[i]))
+		if (!LT_DIGIT(p[i]))
 			return -1;
 		v = v * 10 + (p[i] - '0');
 	}
@@ -135,7 +134,7 @@ lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX])
 		return 0;
 	i = 19;
 	if (i < n && p[i] == '.') {
-		for (i++; i < n && DIGIT(p[i]); i++)
+		for (i++; i < n && LT_DIGIT(p[i]); i++)
 			if (digits < 9) {	/* more than ns is cut off */
 				frac = frac * 10 + (unsigned long)(p[i] - '0');
 				digits++;
@@ -153,11 +152,11 @@ lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX])
 		if (i + 2 > n || (oh = num(p + i, 2)) < 0 || oh > 23)
 			return 0;
 		i += 2;
-		if (i + 3 <= n && p[i] == ':' && DIGIT(p[i + 1])) {
+		if (i + 3 <= n && p[i] == ':' && LT_DIGIT(p[i + 1])) {
 			if ((om = num(p + i + 1, 2)) < 0)
 				return 0;
 			i += 3;
-		} else if (i + 2 <= n && DIGIT(p[i])) {
+		} else if (i + 2 <= n && LT_DIGIT(p[i])) {
 			if ((om = num(p + i, 2)) < 0)
 				return 0;
 			i += 2;
@@ -183,7 +182,7 @@ lt_time_decimal(const char *p, size_t n, unsigned long long *v)
 	if (n == 0 || n > 20)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (!DIGIT(p[i]))
+		if (!LT_DIGIT(p[i]))
 			return -1;
 		if (x > (~0ull - (unsigned)(p[i] - '0')) / 10)
 			return -1;
