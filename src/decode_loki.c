@@ -86,7 +86,8 @@ pass_entry(struct lt_decoder *d, const struct entry *e,
 	    (unsigned long)(ns % 1000000000u), 9) == 0)
 		b.r.time = b.time;
 	lt_json_labels(&b, stream_labels);
-	if (lt_json_get(meta, "structuredMetadata") || lt_json_get(meta, "parsed")) {
+	if (lt_json_get(meta, "structuredMetadata") ||
+	    lt_json_get(meta, "parsed")) {
 		lt_json_labels(&b, lt_json_get(meta, "structuredMetadata"));
 		lt_json_labels(&b, lt_json_get(meta, "parsed"));
 	} else {

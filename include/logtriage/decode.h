@@ -25,17 +25,17 @@
 
 enum lt_input {
 	LT_INPUT_AUTO = 0,	/* decide per source from its first bytes */
-	LT_INPUT_TEXT,		/* plain lines; syslog/journalctl prefixes */
+	LT_INPUT_TEXT,		/* lines; syslog, journalctl prefixes */
 	LT_INPUT_JOURNAL,	/* journalctl -o json */
-	LT_INPUT_GHA,		/* GitHub Actions job log or runner _diag log */
-	LT_INPUT_LOKI,		/* Loki query / query_range response document */
+	LT_INPUT_GHA,		/* Actions job log, runner _diag log */
+	LT_INPUT_LOKI,		/* Loki query or query_range response */
 	LT_INPUT_JSONL,		/* logcli --output=jsonl */
 	LT_INPUT_DOCKER		/* docker json-file log */
 };
 
 /* Caps.  Labels past them are left out; values are cut. */
 #define LT_LABELS_MAX 32u		/* labels on one record */
-#define LT_LABEL_KEY_MAX 128u		/* bytes of a key (longer: left out) */
+#define LT_LABEL_KEY_MAX 128u		/* bytes of a key (more: left out) */
 #define LT_LABEL_VALUE_MAX 1024u	/* bytes of a value (longer: cut) */
 #define LT_TIME_MAX 40u			/* an RFC 3339 time and its NUL */
 #define LT_DETECT_MAX (64u << 10)	/* bytes auto-detection looks at */
@@ -56,7 +56,7 @@ struct lt_record {
 	size_t len;
 	unsigned long long no;	/* 1-based line (Loki: entry) number */
 	unsigned flags;
-	const char *time;	/* RFC 3339 UTC, NUL-terminated; NULL: unknown */
+	const char *time;	/* RFC 3339 UTC, NUL-ended; NULL: unknown */
 	size_t n_labels;
 	const struct lt_label *labels;	/* keys are distinct */
 };

@@ -622,8 +622,8 @@ test_auto(void)
 	CHECK_STR(g.r[2].text, "m");
 	CHECK(g.r[2].no == 3 && g.r[2].flags == 0);
 	/* a JSON first line then text: the text is counted, not lost */
-	decode(LT_INPUT_AUTO, "{\"log\":\"a\\n\",\"time\":\"2025-01-11T10:00:01Z\""
-	    "}\nno space left on device\n", &g);
+	decode(LT_INPUT_AUTO, "{\"log\":\"a\\n\",\"time\":"
+	    "\"2025-01-11T10:00:01Z\"}\nno space left on device\n", &g);
 	CHECK(g.n == 2);
 	CHECK_STR(g.r[1].text, "no space left on device");
 	CHECK(g.r[1].flags == LT_RECORD_UNDECODED);
@@ -689,7 +689,8 @@ test_triage(void)
 	lt_triage_finish(t);
 	CHECK(out.p && strstr(out.p, "\"cause\":{\"type\":\"match\",\"line\":1,"
 	    "\"source\":\"j.json\",\"time\":\"2025-01-11T10:00:07.000000Z\","
-	    "\"labels\":{\"host\":\"host\",\"unit\":\"u\"},\"rule\":\"d\"") != NULL);
+	    "\"labels\":{\"host\":\"host\",\"unit\":\"u\"},\"rule\":\"d\"") !=
+	    NULL);
 	CHECK(out.p && strstr(out.p, "\"decode_errors\":0,") != NULL);
 	lt_triage_free(t);
 	lt_ruleset_free(rs);
