@@ -34,29 +34,32 @@
 
 #include "decode_int.h"
 
-static int
-blank(const struct lt_line *l)
+/*
+ * The line as a JSON object that has member key (a string, when string
+ * is set), with that member in *v.  Otherwise NULL, and the line went to
+ * the text decoder with the result in *st: a blank line as it is,
+ * anything else as a decode error.
+ */
+static cJSON *
+object_line(struct lt_decoder *d, const struct lt_line *l, const char *key,
+    int string, const cJSON **v, enum lt_status *st)
 {
+	cJSON *o = NULL;
 	size_t i;
 
-	for (i = 0; i < l->len; i++)
-		if (l->p[i] != ' ' && l->p[i] != '\t')
-			return 0;
-	return 1;
-}
-
-/* The line as a JSON object, or NULL. */
-static cJSON *
-parse_object(const struct lt_line *l)
-{
-	cJSON *o;
-
-	if (l->flags & LT_LINE_TRUNCATED)
+	for (i = 0; i < l->len && (l->p[i] == ' ' || l->p[i] == '\t'); i++)
+		;
+	if (i == l->len) {
+		*st = lt_decode_text(d, l, 0);
 		return NULL;
-	if ((o = cJSON_ParseWithLength(l->p, l->len)) != NULL &&
-	    !cJSON_IsObject(o)) {
+	}
+	if (!(l->flags & LT_LINE_TRUNCATED))
+		o = cJSON_ParseWithLength(l->p, l->len);
+	*v = lt_json_get(o, key);
+	if (*v == NULL || (string && !cJSON_IsString(*v))) {
 		cJSON_Delete(o);
-		o = NULL;
+		*st = lt_decode_text(d, l, LT_RECORD_UNDECODED);
+		return NULL;
 	}
 	return o;
 }
@@ -174,14 +177,8 @@ lt_decode_journal(struct lt_decoder *d, const struct lt_line *l)
 	size_t i, n, room;
 	cJSON *o;
 
-	if (blank(l))
-		return lt_decode_text(d, l, 0);
-	if ((o = parse_object(l)) == NULL)
-		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	if ((v = lt_json_get(o, "MESSAGE")) == NULL) {
-		cJSON_Delete(o);
-		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	}
+	if ((o = object_line(d, l, "MESSAGE", 0, &v, &st)) == NULL)
+		return st;
 	lt_recb_init(&b, l);
 	/* a byte array has fewer bytes than its JSON text: max_line is room */
 	if (journal_bytes(first_value(v), d->scratch, d->max_line, &b.r.text,
@@ -221,14 +218,8 @@ lt_decode_jsonl(struct lt_decoder *d, const struct lt_line *l)
 	enum lt_status st;
 	cJSON *o;
 
-	if (blank(l))
-		return lt_decode_text(d, l, 0);
-	if ((o = parse_object(l)) == NULL)
-		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	if (!cJSON_IsString(line = lt_json_get(o, "line"))) {
-		cJSON_Delete(o);
-		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	}
+	if ((o = object_line(d, l, "line", 1, &line, &st)) == NULL)
+		return st;
 	lt_recb_init(&b, l);
 	b.r.text = line->valuestring;
 	b.r.len = strlen(line->valuestring);
@@ -299,14 +290,8 @@ lt_decode_docker(struct lt_decoder *d, const struct lt_line *l)
 	cJSON *o;
 	int whole;
 
-	if (blank(l))
-		return lt_decode_text(d, l, 0);
-	if ((o = parse_object(l)) == NULL)
-		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	if (!cJSON_IsString(log = lt_json_get(o, "log"))) {
-		cJSON_Delete(o);
-		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	}
+	if ((o = object_line(d, l, "log", 1, &log, &st)) == NULL)
+		return st;
 	stream = lt_json_get(o, "stream");
 	if (!cJSON_IsString(stream))
 		stream = NULL;
