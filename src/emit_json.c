@@ -43,6 +43,25 @@ kv_u64(struct lt_buf *b, const char *k, unsigned long long n)
 	return lt_buf_addf(b, "%llu,", n);
 }
 
+/* "name":[{"line":N,"text":"..."},...], */
+static enum lt_status
+context(struct lt_buf *b, const char *name, const struct lt_ctx_line *c,
+    size_t n)
+{
+	enum lt_status st;
+	size_t i;
+
+	TRY(key(b, name));
+	TRY(lt_buf_addc(b, '['));
+	for (i = 0; i < n; i++) {
+		TRY(lt_buf_addf(b, "%s{\"line\":%llu,\"text\":", i ? "," : "",
+		    c[i].line));
+		TRY(lt_emit_json_string(b, c[i].text, c[i].len));
+		TRY(lt_buf_addc(b, '}'));
+	}
+	return lt_buf_add(b, "],", 2);
+}
+
 /* The match object, without a newline. */
 static enum lt_status
 match_object(struct lt_buf *b, const struct lt_ruleset *rs,
@@ -91,6 +110,10 @@ match_object(struct lt_buf *b, const struct lt_ruleset *rs,
 		    f->end - f->start));
 	}
 	TRY(lt_buf_add(b, "},", 2));
+	if (m->has_context) {
+		TRY(context(b, "before", m->before, m->n_before));
+		TRY(context(b, "after", m->after, m->n_after));
+	}
 	TRY(kv_str(b, "summary", ri->summary));
 	TRY(kv_str(b, "remediation", ri->remediation));
 	TRY(key(b, "runbook"));
@@ -197,6 +220,11 @@ lt_emit_json_rule(struct lt_buf *b, const struct lt_rule_info *r)
 	TRY(kv_str(b, "runbook", r->runbook));
 	TRY(str_array(b, "match", r->match, r->n_match));
 	TRY(str_array(b, "unless", r->unless, r->n_unless));
+	TRY(key(b, "exit_code"));
+	TRY(lt_buf_addc(b, '['));
+	for (size_t i = 0; i < r->n_exit_codes; i++)
+		TRY(lt_buf_addf(b, "%s%d", i ? "," : "", r->exit_codes[i]));
+	TRY(lt_buf_add(b, "],", 2));
 	TRY(kv_str(b, "origin", r->origin));
 	TRY(key(b, "line"));
 	return lt_buf_addf(b, "%lu}\n", r->line);

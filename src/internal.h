@@ -71,6 +71,9 @@ struct lt_embedded_file {
 extern const struct lt_embedded_file lt_embedded_rules[];
 extern const size_t lt_embedded_rules_count;
 
+/* Length (1-4) of the well-formed UTF-8 sequence at p, 0 if none. */
+size_t lt_utf8_seq(const char *p, size_t n);
+
 /* Remove ANSI escape sequences; writes at most n bytes to dst. */
 size_t lt_ansi_strip(char *dst, const char *src, size_t n);
 

@@ -70,6 +70,7 @@ lt_ruleset_free(struct lt_ruleset *rs)
 		free(r->unless);
 		free((void *)r->info.match);
 		free((void *)r->info.unless);
+		free((void *)r->info.exit_codes);
 	}
 	for (i = 0; i < rs->n_redacts; i++) {
 		for (j = 0; j < rs->redacts[i].n; j++)
@@ -161,10 +162,10 @@ check(struct lt_rules *b)
 		}
 		for (j = 0, n_match = 0; j < r->n_pats; j++)
 			n_match += !r->is_unless[j];
-		if (n_match == 0) {
+		if (n_match == 0 && r->n_exit_codes == 0) {
 			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
-			    r->line, r->col, "rule '%s' has no match pattern",
-			    r->id);
+			    r->line, r->col, "rule '%s' has no match pattern "
+			    "(nor exit_code)", r->id);
 			errs++;
 		}
 	}
@@ -204,9 +205,9 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 		else
 			nm++;
 	}
-	c->match = calloc(nm, sizeof *c->match);
+	c->match = calloc(nm ? nm : 1, sizeof *c->match);
 	c->unless = calloc(nu ? nu : 1, sizeof *c->unless);
-	msrc = calloc(nm, sizeof *msrc);
+	msrc = calloc(nm ? nm : 1, sizeof *msrc);
 	usrc = calloc(nu ? nu : 1, sizeof *usrc);
 	c->info.match = msrc;
 	c->info.unless = usrc;
@@ -241,6 +242,15 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 	c->info.origin = keep(rs, scap, r->origin);
 	c->info.line = r->line;
 	c->def_order = r->order;
+	if (r->n_exit_codes > 0) {
+		int *codes = malloc(r->n_exit_codes * sizeof *codes);
+
+		if (codes == NULL)
+			return -1;
+		memcpy(codes, r->exit_codes, r->n_exit_codes * sizeof *codes);
+		c->info.exit_codes = codes;
+		c->info.n_exit_codes = r->n_exit_codes;
+	}
 	if (!c->info.id || !c->info.category || !c->info.summary ||
 	    !c->info.remediation || !c->info.runbook || !c->info.origin)
 		return -1;

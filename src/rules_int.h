@@ -22,7 +22,8 @@ enum {
 	K_SUMMARY = 1 << 3,
 	K_REMEDIATION = 1 << 4,
 	K_RUNBOOK = 1 << 5,
-	K_DISABLED = 1 << 6
+	K_DISABLED = 1 << 6,
+	K_EXIT_CODE = 1 << 7
 };
 
 struct lt_rdef {
@@ -42,6 +43,8 @@ struct lt_rdef {
 	char *summary;		/* NULL: the category's */
 	char *remediation;
 	char *runbook;
+	int exit_codes[LT_EXIT_CODES_MAX];
+	size_t n_exit_codes;
 	int disabled;
 	int broken;		/* had a parse error: skip whole-set checks */
 	unsigned keys;

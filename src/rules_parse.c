@@ -505,6 +505,52 @@ parse_severity(struct pstate *ps, const char *v, size_t vlen,
 		    "critical, high, medium, low or info");
 }
 
+/* "137" or "137, 143": whole numbers 0-255, at most 16. */
+static void
+parse_exit_codes(struct pstate *ps, struct lt_rdef *r, const char *v,
+    size_t vlen, unsigned long vcol)
+{
+	size_t i = 0, start;
+	int val;
+
+	while (i < vlen) {
+		start = i;
+		for (val = 0; i < vlen && v[i] >= '0' && v[i] <= '9' &&
+		    i - start < 4; i++)
+			val = val * 10 + (v[i] - '0');
+		if (i == start || val > 255 || (i < vlen && v[i] >= '0' &&
+		    v[i] <= '9')) {
+			perr(ps, LT_ERR_SYNTAX, vcol + start, "invalid exit_code: "
+			    "expected whole numbers from 0 to 255, separated "
+			    "by commas");
+			return;
+		}
+		if (r->n_exit_codes == LT_EXIT_CODES_MAX) {
+			perr(ps, LT_ERR_LIMIT, vcol + start, "more than %u exit "
+			    "codes", LT_EXIT_CODES_MAX);
+			return;
+		}
+		r->exit_codes[r->n_exit_codes++] = val;
+		while (i < vlen && is_blank(v[i]))
+			i++;
+		if (i < vlen && v[i] == ',') {
+			i++;
+			while (i < vlen && is_blank(v[i]))
+				i++;
+			if (i == vlen) {
+				perr(ps, LT_ERR_SYNTAX, vcol + i, "invalid "
+				    "exit_code: a number must follow ','");
+				return;
+			}
+		} else if (i < vlen) {
+			perr(ps, LT_ERR_SYNTAX, vcol + i, "invalid exit_code: "
+			    "expected whole numbers from 0 to 255, separated "
+			    "by commas");
+			return;
+		}
+	}
+}
+
 static void
 rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
     const char *v, size_t vlen, unsigned long vcol)
@@ -561,6 +607,9 @@ rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 		else
 			perr(ps, LT_ERR_SYNTAX, vcol, "invalid value for "
 			    "'disabled': expected true or false");
+	} else if (key_is(k, klen, "exit_code")) {
+		if (once(ps, &r->keys, K_EXIT_CODE, k, klen, kcol))
+			parse_exit_codes(ps, r, v, vlen, vcol);
 	} else {
 		char kb[40];
 

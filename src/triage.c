@@ -13,6 +13,7 @@
  * the line arrives while a large file is written in large blocks.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,21 @@
 
 #define FLUSH_AT (64u << 10)
 #define READ_SIZE (256u << 10)
+
+/* A line kept for context: redacted, cut to LT_CONTEXT_LINE_MAX. */
+struct ctx_slot {
+	char *text;		/* LT_CONTEXT_LINE_MAX bytes of storage */
+	size_t len;
+	unsigned long long line;
+};
+
+/* A match waiting for its after-context lines. */
+struct pending {
+	struct lt_match m;	/* owned copy, with its before lines */
+	void *block;
+	struct ctx_slot *after;	/* opts.after slots */
+	size_t n_after;
+};
 
 struct lt_triage {
 	const struct lt_ruleset *rs;
@@ -40,6 +56,15 @@ struct lt_triage {
 	struct lt_rule_stats *stats;	/* per rule, with rule_stats */
 	unsigned long long seq;
 	enum lt_status werr;	/* sticky write failure */
+	/* context (-B/-A): a ring of the last lines, matches in waiting */
+	char *ctx_store;
+	struct ctx_slot *ring;	/* opts.before slots */
+	size_t ring_start;
+	size_t ring_n;
+	struct pending *pend;	/* opts.after + 1 entries, a FIFO */
+	size_t pend_start;
+	size_t pend_n;
+	int fenced;		/* github: echoed text is inside stop-commands */
 };
 
 void
@@ -51,6 +76,37 @@ lt_triage_opts_init(struct lt_triage_opts *o)
 	o->emit_matches = 1;
 	o->emit_summary = 1;
 	o->redact = 1;
+	o->formats = LT_OUT_JSON;
+	o->exit_code = -1;
+}
+
+/* Storage for the context ring and the waiting matches; 0 on success. */
+static int
+context_new(struct lt_triage *t)
+{
+	size_t b = t->o.before, a = t->o.after, slots, i, k = 0;
+
+	if (b == 0 && a == 0)
+		return 0;
+	slots = b + (a + 1) * a;
+	t->ctx_store = malloc(slots * LT_CONTEXT_LINE_MAX);
+	t->ring = calloc(b ? b : 1, sizeof *t->ring);
+	t->pend = calloc(a + 1, sizeof *t->pend);
+	if (t->ctx_store == NULL || t->ring == NULL || t->pend == NULL)
+		return -1;
+	for (i = 0; i < b; i++)
+		t->ring[i].text = t->ctx_store + (k++) * LT_CONTEXT_LINE_MAX;
+	for (i = 0; i < a + 1; i++) {
+		if (a == 0)
+			break;
+		if ((t->pend[i].after = calloc(a, sizeof *t->pend[i].after)) ==
+		    NULL)
+			return -1;
+		for (size_t j = 0; j < a; j++)
+			t->pend[i].after[j].text = t->ctx_store +
+			    (k++) * LT_CONTEXT_LINE_MAX;
+	}
+	return 0;
 }
 
 static enum lt_status on_record(void *ctx, const struct lt_record *r);
@@ -61,14 +117,31 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	struct lt_triage *t;
 
 	if (o->max_line == 0 || o->max_line > LT_MAX_LINE_MAX ||
-	    o->write == NULL)
+	    o->write == NULL || o->before > LT_CONTEXT_MAX ||
+	    o->after > LT_CONTEXT_MAX)
 		return NULL;
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
 	t->rs = rs;
 	t->o = *o;
+	if (t->o.formats == 0)
+		t->o.formats = LT_OUT_JSON;
+	if (context_new(t) != 0) {
+		lt_triage_free(t);
+		return NULL;
+	}
 	/* a match object escapes each byte to at most 6; four in a summary */
 	lt_buf_init(&t->out, 32 * o->max_line + (4u << 20));
+	if ((t->o.formats & LT_OUT_GITHUB) && t->o.gh_stop_token != NULL &&
+	    (t->o.formats & (LT_OUT_JSON | LT_OUT_TEXT)) && o->emit_matches) {
+		/* log text is echoed: no line of it may act as a command */
+		if (lt_buf_addf(&t->out, "::stop-commands::%s\n",
+		    o->gh_stop_token) != LT_OK) {
+			lt_triage_free(t);
+			return NULL;
+		}
+		t->fenced = 1;
+	}
 	t->dec = lt_decoder_new(o->input, o->max_line, on_record, t);
 	t->sc = lt_scanner_new(rs);
 	if (o->redact && rs->n_redacts > 0 &&
@@ -114,6 +187,15 @@ lt_triage_free(struct lt_triage *t)
 	free(t->limit_warned);
 	free(t->matched);
 	free(t->stats);
+	if (t->pend != NULL) {
+		for (size_t i = 0; i < t->o.after + 1; i++) {
+			free(t->pend[i].block);
+			free(t->pend[i].after);
+		}
+	}
+	free(t->pend);
+	free(t->ring);
+	free(t->ctx_store);
 	free(t);
 }
 
@@ -208,6 +290,146 @@ redact_labels(struct lt_triage *t, const struct lt_record *r,
 	return LT_OK;
 }
 
+/* Count and write a complete match (context included). */
+static enum lt_status
+publish(struct lt_triage *t, const struct lt_match *m)
+{
+	enum lt_status st;
+
+	if ((st = lt_verdict_add(t->v, m)) != LT_OK)
+		return st;
+	if (!t->o.emit_matches)
+		return LT_OK;
+	if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
+		return st;
+	if ((t->o.formats & LT_OUT_JSON) &&
+	    (st = lt_emit_json_match(&t->out, t->rs, m)) != LT_OK)
+		return st;
+	if (t->o.formats & LT_OUT_TEXT)
+		return lt_emit_text_match(&t->out, t->rs, m, t->o.color);
+	return LT_OK;
+}
+
+/* Publish the oldest waiting match with the after lines it has. */
+static enum lt_status
+publish_oldest(struct lt_triage *t)
+{
+	struct pending *p = &t->pend[t->pend_start];
+	struct lt_ctx_line after[LT_CONTEXT_MAX];
+	struct lt_match m = p->m;
+	enum lt_status st;
+	size_t i;
+
+	for (i = 0; i < p->n_after; i++) {
+		after[i].text = p->after[i].text;
+		after[i].len = p->after[i].len;
+		after[i].line = p->after[i].line;
+	}
+	m.after = after;
+	m.n_after = p->n_after;
+	st = publish(t, &m);
+	free(p->block);
+	p->block = NULL;
+	p->n_after = 0;
+	t->pend_start = (t->pend_start + 1) % (t->o.after + 1);
+	t->pend_n--;
+	return st;
+}
+
+/* End of a source: waiting matches go out with what they have. */
+static enum lt_status
+context_flush(struct lt_triage *t)
+{
+	enum lt_status st = LT_OK;
+
+	while (t->pend_n > 0 && st == LT_OK)
+		st = publish_oldest(t);
+	t->ring_n = 0;
+	t->ring_start = 0;
+	return st;
+}
+
+/*
+ * A matched line: without context, publish it now; with context, attach
+ * the ring's lines before it and wait for the lines after it.
+ */
+static enum lt_status
+deliver(struct lt_triage *t, struct lt_match *m)
+{
+	struct lt_ctx_line before[LT_CONTEXT_MAX];
+	struct pending *p;
+	size_t i, b = t->o.before;
+
+	if (t->ctx_store == NULL)
+		return publish(t, m);
+	for (i = 0; i < t->ring_n; i++) {
+		const struct ctx_slot *s = &t->ring[(t->ring_start + i) % b];
+
+		before[i].text = s->text;
+		before[i].len = s->len;
+		before[i].line = s->line;
+	}
+	m->has_context = 1;
+	m->before = before;
+	m->n_before = t->ring_n;
+	m->after = NULL;
+	m->n_after = 0;
+	if (t->o.after == 0)
+		return publish(t, m);
+	p = &t->pend[(t->pend_start + t->pend_n) % (t->o.after + 1)];
+	if ((p->block = lt_match_dup(m, &p->m)) == NULL)
+		return LT_ERR_NOMEM;
+	p->n_after = 0;
+	t->pend_n++;
+	return LT_OK;
+}
+
+/* A line arrived: it is after-context of waiting matches. */
+static void
+context_after(struct lt_triage *t, const char *p, size_t n,
+    unsigned long long no)
+{
+	size_t i, a = t->o.after;
+
+	if (n > LT_CONTEXT_LINE_MAX)
+		n = LT_CONTEXT_LINE_MAX;
+	for (i = 0; i < t->pend_n; i++) {
+		struct pending *q = &t->pend[(t->pend_start + i) % (a + 1)];
+		struct ctx_slot *s;
+
+		if (q->n_after >= a)
+			continue;
+		s = &q->after[q->n_after++];
+		memcpy(s->text, p, n);
+		s->len = n;
+		s->line = no;
+	}
+}
+
+/* A line passed: keep it for the next match's before-context. */
+static void
+context_remember(struct lt_triage *t, const char *p, size_t n,
+    unsigned long long no)
+{
+	size_t b = t->o.before;
+	struct ctx_slot *s;
+
+	if (b == 0)
+		return;
+	if (n > LT_CONTEXT_LINE_MAX)
+		n = LT_CONTEXT_LINE_MAX;
+	if (t->ring_n < b) {
+		s = &t->ring[(t->ring_start + t->ring_n) % b];
+		t->ring_n++;
+	} else {
+		s = &t->ring[t->ring_start];
+		t->ring_start = (t->ring_start + 1) % b;
+	}
+	memcpy(s->text, p, n);
+	s->len = n;
+	s->line = no;
+}
+
 /* A line matched: redact, rank and write it. */
 static enum lt_status
 matched(struct lt_triage *t, const struct lt_record *r, const char *p,
@@ -253,13 +475,50 @@ matched(struct lt_triage *t, const struct lt_record *r, const char *p,
 			m.fields[i].end = offs[3 + 2 * i];
 		}
 	}
-	if ((st = lt_verdict_add(t->v, &m)) != LT_OK)
-		return st;
-	if (!t->o.emit_matches)
-		return LT_OK;
-	if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
-		return st;
-	return lt_emit_json_match(&t->out, t->rs, &m);
+	return deliver(t, &m);
+}
+
+/*
+ * on_record with context: the line (redacted, as it would be written)
+ * joins the after-context of waiting matches, may match itself, releases
+ * the matches whose after-context is complete, and enters the ring.
+ */
+static enum lt_status
+with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
+    size_t n)
+{
+	struct lt_scan_note note;
+	struct lt_hit hit;
+	enum lt_status st = LT_OK;
+	const char *cp = p;
+	size_t cn = n;
+	char *copy = NULL;
+
+	if (t->red != NULL) {
+		const char *out;
+
+		if ((st = lt_redactor_apply(t->red, p, n, &out, &cn, NULL, 0)) !=
+		    LT_OK)
+			return st;
+		if (cn > LT_CONTEXT_LINE_MAX)
+			cn = LT_CONTEXT_LINE_MAX;
+		if ((copy = malloc(cn ? cn : 1)) == NULL)
+			return LT_ERR_NOMEM;
+		memcpy(copy, out, cn);
+		cp = copy;
+	}
+	context_after(t, cp, cn, r->no);
+	if (lt_scanner_scan(t->sc, p, n, &hit, &note))
+		st = matched(t, r, p, n, &hit);
+	count_limits(t, &note);
+	while (st == LT_OK && t->pend_n > 0 &&
+	    t->pend[t->pend_start].n_after == t->o.after)
+		st = publish_oldest(t);
+	context_remember(t, cp, cn, r->no);
+	if (t->red != NULL)
+		lt_redactor_follow(t->red, p, n);
+	free(copy);
+	return st;
 }
 
 static enum lt_status
@@ -285,6 +544,8 @@ on_record(void *ctx, const struct lt_record *r)
 	}
 	if (t->stats != NULL)
 		count_rules(t, p, n);
+	if (t->ctx_store != NULL)
+		return with_context(t, r, p, n);
 	if (!lt_scanner_scan(t->sc, p, n, &hit, &note)) {
 		count_limits(t, &note);
 		if (t->red != NULL)
@@ -329,11 +590,12 @@ lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
 enum lt_status
 lt_triage_end(struct lt_triage *t, struct lt_error *err)
 {
-	enum lt_status st = lt_decoder_end(t->dec, err);
+	enum lt_status st = lt_decoder_end(t->dec, err), st2;
 
+	st2 = context_flush(t);
 	if (flush(t) != LT_OK)
 		return t->werr;
-	return st;
+	return st != LT_OK ? st : st2;
 }
 
 void
@@ -368,13 +630,76 @@ lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
 	}
 }
 
+/*
+ * --exit-code: every rule whose exit_code list holds the status is
+ * evidence too, once, as a match of source "exit-code", line 0, ranked
+ * after every line (it happened last).  Its own priority and severity
+ * decide how it weighs against the lines: mem.exit-137 (medium, 25)
+ * explains a bare SIGKILL, and loses to an OOM-killer line (critical, 90).
+ */
+static enum lt_status
+exit_code_evidence(struct lt_triage *t)
+{
+	struct lt_match m;
+	enum lt_status st;
+	char text[32];
+	size_t i, j;
+	int n;
+
+	if (t->o.exit_code < 0)
+		return LT_OK;
+	n = snprintf(text, sizeof text, "exit code %d", t->o.exit_code);
+	for (i = 0; i < t->rs->n_rules; i++) {
+		const struct lt_rule_info *ri = &t->rs->rules[i].info;
+
+		for (j = 0; j < ri->n_exit_codes; j++)
+			if (ri->exit_codes[j] == t->o.exit_code)
+				break;
+		if (j == ri->n_exit_codes)
+			continue;
+		memset(&m, 0, sizeof m);
+		m.rule = i;
+		m.source = "exit-code";
+		m.line = 0;
+		m.seq = ++t->seq;
+		m.text = text;
+		m.text_len = (size_t)n;
+		m.start = 0;
+		m.end = (size_t)n;
+		if ((st = publish(t, &m)) != LT_OK)
+			return st;
+	}
+	return LT_OK;
+}
+
 enum lt_status
 lt_triage_finish(struct lt_triage *t)
 {
+	unsigned f = t->o.formats;
 	enum lt_status st;
 
-	if (t->o.emit_summary &&
+	if ((st = context_flush(t)) != LT_OK ||
+	    (st = exit_code_evidence(t)) != LT_OK)
+		return st;
+	if (!t->o.emit_summary)
+		return flush(t);
+	if ((f & LT_OUT_JSON) &&
 	    (st = lt_emit_json_summary(&t->out, t->v)) != LT_OK)
+		return st;
+	if ((f & LT_OUT_TEXT) && (st = lt_emit_text_summary(&t->out, t->v,
+	    t->o.color, t->o.runbook_base)) != LT_OK)
+		return st;
+	if (f & LT_OUT_GITHUB) {
+		if (t->fenced && (st = lt_buf_addf(&t->out, "::%s::\n",
+		    t->o.gh_stop_token)) != LT_OK)
+			return st;
+		t->fenced = 0;
+		if ((st = lt_emit_github(&t->out, t->v,
+		    t->o.runbook_base)) != LT_OK)
+			return st;
+	}
+	if ((f & LT_OUT_PROMETHEUS) &&
+	    (st = lt_emit_prometheus(&t->out, t->v, t->o.now)) != LT_OK)
 		return st;
 	return flush(t);
 }

@@ -55,6 +55,12 @@ seq_len(const unsigned char *p, size_t n)
 }
 
 size_t
+lt_utf8_seq(const char *p, size_t n)
+{
+	return n > 0 ? seq_len((const unsigned char *)p, n) : 0;
+}
+
+size_t
 lt_utf8_clean_len(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

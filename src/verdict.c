@@ -18,10 +18,7 @@
 
 struct kept {
 	struct lt_match m;
-	char *text;
-	char *source;
-	char *time;
-	struct lt_label *labels;
+	void *block;		/* lt_match_dup's copy */
 };
 
 struct lt_verdict {
@@ -30,6 +27,7 @@ struct lt_verdict {
 	struct lt_counts counts;
 	struct lt_category_count *cats;
 	unsigned char *fired;
+	unsigned long long *rule_counts;
 	struct kept top[LT_VERDICT_TOP];
 	size_t n_top;
 };
@@ -37,10 +35,8 @@ struct lt_verdict {
 static void
 kept_free(struct kept *k)
 {
-	free(k->text);
-	free(k->source);
-	free(k->time);
-	free(k->labels);
+	free(k->block);
+	k->block = NULL;
 }
 
 struct lt_verdict *
@@ -54,7 +50,9 @@ lt_verdict_new(const struct lt_ruleset *rs, enum lt_severity fail_on)
 	v->fail_on = fail_on;
 	v->cats = calloc(rs->n_cats ? rs->n_cats : 1, sizeof *v->cats);
 	v->fired = calloc(rs->n_rules ? rs->n_rules : 1, 1);
-	if (v->cats == NULL || v->fired == NULL) {
+	v->rule_counts = calloc(rs->n_rules ? rs->n_rules : 1,
+	    sizeof *v->rule_counts);
+	if (v->cats == NULL || v->fired == NULL || v->rule_counts == NULL) {
 		lt_verdict_free(v);
 		return NULL;
 	}
@@ -75,6 +73,7 @@ lt_verdict_free(struct lt_verdict *v)
 			free((char *)v->cats[i].first_source);
 	free(v->cats);
 	free(v->fired);
+	free(v->rule_counts);
 	free(v);
 }
 
@@ -91,32 +90,6 @@ dup_bytes(const char *p, size_t n)
 	return s;
 }
 
-/* The labels l[0..n) and their bytes in one block; NULL: no memory. */
-static struct lt_label *
-dup_labels(const struct lt_label *l, size_t n)
-{
-	struct lt_label *c;
-	size_t i, bytes = n * sizeof *c;
-	char *p;
-
-	for (i = 0; i < n; i++)
-		bytes += l[i].key_len + l[i].value_len;
-	if ((c = malloc(bytes ? bytes : 1)) == NULL)
-		return NULL;
-	p = (char *)(c + n);
-	for (i = 0; i < n; i++) {
-		memcpy(p, l[i].key, l[i].key_len);
-		c[i].key = p;
-		c[i].key_len = l[i].key_len;
-		p += l[i].key_len;
-		if (l[i].value_len > 0)
-			memcpy(p, l[i].value, l[i].value_len);
-		c[i].value = p;
-		c[i].value_len = l[i].value_len;
-		p += l[i].value_len;
-	}
-	return c;
-}
 
 /* <0 when a ranks before b. */
 static int
@@ -142,6 +115,7 @@ lt_verdict_add(struct lt_verdict *v, const struct lt_match *m)
 	size_t pos, i;
 
 	v->counts.matches++;
+	v->rule_counts[m->rule]++;
 	if (cc->count++ == 0) {
 		cc->severity = ri->severity;
 		cc->first_line = m->line;
@@ -159,20 +133,8 @@ lt_verdict_add(struct lt_verdict *v, const struct lt_match *m)
 			break;
 	if (pos >= LT_VERDICT_TOP)
 		return LT_OK;
-	k.m = *m;
-	k.text = dup_bytes(m->text, m->text_len);
-	k.source = dup_bytes(m->source, strlen(m->source));
-	k.time = m->time ? dup_bytes(m->time, strlen(m->time)) : NULL;
-	k.labels = dup_labels(m->labels, m->n_labels);
-	if (k.text == NULL || k.source == NULL || k.labels == NULL ||
-	    (m->time != NULL && k.time == NULL)) {
-		kept_free(&k);
+	if ((k.block = lt_match_dup(m, &k.m)) == NULL)
 		return LT_ERR_NOMEM;
-	}
-	k.m.text = k.text;
-	k.m.source = k.source;
-	k.m.time = k.time;
-	k.m.labels = k.labels;
 	if (v->n_top == LT_VERDICT_TOP) {
 		kept_free(&v->top[LT_VERDICT_TOP - 1]);
 		v->n_top--;
@@ -261,4 +223,10 @@ enum lt_severity
 lt_verdict_fail_on(const struct lt_verdict *v)
 {
 	return v->fail_on;
+}
+
+unsigned long long
+lt_verdict_rule_count(const struct lt_verdict *v, size_t i)
+{
+	return i < v->rs->n_rules ? v->rule_counts[i] : 0;
 }

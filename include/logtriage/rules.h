@@ -38,6 +38,7 @@ enum lt_severity {
 #define LT_RULES_MAX 100000u		/* rules + categories in a set */
 #define LT_RULE_PATTERNS_MAX 256u	/* match + unless lines in one rule */
 #define LT_RULES_DIR_FILES_MAX 10000u	/* *.rules files in one directory */
+#define LT_EXIT_CODES_MAX 16u		/* values of one exit_code key */
 
 /* "critical", "high", ... */
 const char *lt_severity_name(enum lt_severity s);
@@ -106,6 +107,8 @@ struct lt_rule_info {
 	const char *const *match;	/* pattern sources */
 	size_t n_unless;
 	const char *const *unless;
+	size_t n_exit_codes;	/* exit_code = N[, N...] */
+	const int *exit_codes;
 };
 
 /* Rules in rank order (see lt_ruleset_rule). */

@@ -48,6 +48,14 @@ struct lt_triage_opts {
 	void *diag_ctx;
 	int rule_stats;		/* match every rule on every line (lint) */
 	int redact;		/* hide secrets in written text (default 1) */
+	size_t before;		/* context lines before a match (-B) */
+	size_t after;		/* ... and after it (-A); at most LT_CONTEXT_MAX */
+	unsigned formats;	/* LT_OUT_* bits; 0 means LT_OUT_JSON */
+	int color;		/* text output: ANSI colours */
+	const char *runbook_base;	/* joined to relative runbook paths */
+	long long now;		/* seconds since the epoch, for metrics */
+	const char *gh_stop_token;	/* github: fence echoed log text */
+	int exit_code;		/* the failed step's status; -1: unknown */
 	/*
 	 * When not NULL and nonzero, lt_triage_fd() stops reading and
 	 * returns LT_STOP: a signal handler sets it (the read must be
@@ -62,6 +70,12 @@ struct lt_rule_stats {
 	unsigned long long won;		/* ... where it was the best rule */
 	size_t winner;		/* rank index of the rule that beat it first */
 };
+
+/* Output formats, combinable. */
+#define LT_OUT_JSON 0x1u	/* JSON Lines: matches and the summary */
+#define LT_OUT_TEXT 0x2u	/* lines and a verdict block for people */
+#define LT_OUT_GITHUB 0x4u	/* workflow-command annotations at the end */
+#define LT_OUT_PROMETHEUS 0x8u	/* metrics in the text format at the end */
 
 void lt_triage_opts_init(struct lt_triage_opts *o);
 

@@ -23,6 +23,16 @@
 
 #define LT_VERDICT_TOP 4	/* the cause and three runners-up */
 
+#define LT_CONTEXT_MAX 50		/* -A/-B/-C lines each way */
+#define LT_CONTEXT_LINE_MAX 8192u	/* bytes of a context line kept */
+
+/* A line of context around a match (already redacted). */
+struct lt_ctx_line {
+	const char *text;
+	size_t len;
+	unsigned long long line;
+};
+
 /* One matched line, as the emitters and the verdict see it. */
 struct lt_match {
 	size_t rule;		/* rank index in the ruleset */
@@ -38,7 +48,19 @@ struct lt_match {
 	size_t end;
 	size_t n_fields;
 	struct lt_field fields[LT_FIELDS_MAX];
+	int has_context;	/* -A/-B/-C were asked for */
+	size_t n_before;
+	const struct lt_ctx_line *before;	/* oldest first */
+	size_t n_after;
+	const struct lt_ctx_line *after;
 };
+
+/*
+ * A deep copy of src in one allocation: *dst is src with every pointer
+ * (text, source, time, labels, context) moved into the returned block,
+ * which the caller frees with free().  NULL when out of memory.
+ */
+void *lt_match_dup(const struct lt_match *src, struct lt_match *dst);
 
 struct lt_counts {
 	unsigned long long lines;
@@ -69,6 +91,9 @@ enum lt_status lt_verdict_add(struct lt_verdict *v, const struct lt_match *m);
 /* Counters, for the caller to update as lines pass. */
 struct lt_counts *lt_verdict_counts(struct lt_verdict *v);
 const struct lt_counts *lt_verdict_counts_const(const struct lt_verdict *v);
+
+/* Matches of rule i (rank index) so far. */
+unsigned long long lt_verdict_rule_count(const struct lt_verdict *v, size_t i);
 
 /* 1 when a cause was found (the run failed), 0 when clean. */
 int lt_verdict_failed(const struct lt_verdict *v);

@@ -9,6 +9,7 @@
 
 #include "logtriage/decode.h"
 #include "logtriage/rules.h"
+#include "logtriage/triage.h"
 #include "logtriage/status.h"
 
 #if defined(__GNUC__)
@@ -24,6 +25,8 @@ enum {
 	EXIT_USAGE = 2,
 	EXIT_INPUT = 3
 };
+
+#define CLI_PUSH_LABELS_MAX 16
 
 enum cli_cmd {
 	CMD_RUN = 1 << 0,
@@ -45,6 +48,18 @@ struct cli {
 	char **files;		/* operands, points into argv */
 	size_t n_files;
 	int no_redact;
+	unsigned formats;	/* LT_OUT_* from -o; 0: JSON */
+	size_t before;		/* -B, -C */
+	size_t after;		/* -A, -C */
+	const char *color;	/* auto, always, never */
+	int github;
+	const char *step_summary;
+	const char *runbook_base;
+	const char *push_url;
+	const char *push_job;
+	const char *push_labels[CLI_PUSH_LABELS_MAX];	/* "k=v" */
+	size_t n_push_labels;
+	int exit_code;		/* -1: not given */
 	int no_jit;
 	int bless;		/* test: write expect files */
 	int coverage;		/* test: every rule needs a sample */

@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "logtriage/push.h"
 #include "logtriage/rules.h"
 #include "logtriage/triage.h"
 
@@ -178,6 +180,110 @@ out:
 }
 
 static int
+env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0';
+}
+
+static int
+env_is(const char *name, const char *value)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && strcmp(v, value) == 0;
+}
+
+/* A token for ::stop-commands::, unguessable by the log's author. */
+static void
+stop_token(char *buf, size_t size)
+{
+	unsigned char rnd[16];
+	size_t i, got = 0;
+	int fd;
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) >= 0) {
+		ssize_t r = read(fd, rnd, sizeof rnd);
+
+		got = r > 0 ? (size_t)r : 0;
+		close(fd);
+	}
+	for (i = got; i < sizeof rnd; i++)	/* fallback: less strong */
+		rnd[i] = (unsigned char)((unsigned long)time(NULL) >> (i % 4 * 8)
+		    ^ (unsigned long)getpid() * (i + 1));
+	for (i = 0; i < sizeof rnd && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
+}
+
+/* Append the Markdown report (at most 1 MiB) to file. */
+static void
+write_step_summary(struct lt_triage *t, const char *file, const char *base)
+{
+	struct lt_buf md;
+	size_t off = 0;
+	ssize_t w;
+	int fd;
+
+	lt_buf_init(&md, LT_STEP_SUMMARY_MAX);
+	if (lt_emit_markdown(&md, lt_triage_verdict(t), base,
+	    LT_STEP_SUMMARY_MAX) != LT_OK) {
+		cli_warn("%s: error: cannot build the step summary", file);
+		goto out;
+	}
+	if ((fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) < 0) {
+		cli_warn("%s: error: cannot open: %s", file, strerror(errno));
+		goto out;
+	}
+	while (off < md.len) {
+		w = write(fd, md.p + off, md.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			cli_warn("%s: error: write: %s", file, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	close(fd);
+out:
+	lt_buf_free(&md);
+}
+
+/* Push the run's metrics; a failure is reported, never fatal. */
+static void
+push(const struct cli *c, struct lt_triage *t, long long now)
+{
+	struct lt_push p;
+	struct lt_error err;
+	struct lt_buf metrics;
+	char names[CLI_PUSH_LABELS_MAX][128];
+	size_t i, k;
+
+	memset(&p, 0, sizeof p);
+	p.url = c->push_url;
+	p.job = c->push_job;
+	for (i = 0; i < c->n_push_labels; i++) {
+		const char *eq = strchr(c->push_labels[i], '=');
+
+		k = (size_t)(eq - c->push_labels[i]);
+		snprintf(names[i], sizeof names[i], "%.*s", (int)k,
+		    c->push_labels[i]);
+		p.label_names[i] = names[i];
+		p.label_values[i] = eq + 1;
+	}
+	p.n_labels = c->n_push_labels;
+	lt_buf_init(&metrics, (size_t)64 << 20);
+	lt_error_clear(&err);
+	if (lt_emit_prometheus(&metrics, lt_triage_verdict(t), now) != LT_OK)
+		cli_warn("push: error: cannot build the metrics");
+	else if (lt_push_metrics(&p, metrics.p, metrics.len, &err) != LT_OK)
+		cli_error_report(&err);
+	lt_buf_free(&metrics);
+}
+
+static int
 cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 {
 	static char *stdin_only[] = { "-" };
@@ -185,8 +291,10 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	struct lt_triage *t;
 	char **files = c->files;
 	size_t n = c->n_files, i;
-	int stop = 0, unreadable = 0, fatal = 0, rc;
+	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions;
 	int show = 1;
+	char token[40];
+	const char *summary_file;
 
 	lt_triage_opts_init(&o);
 	o.fail_on = c->fail_on;
@@ -199,6 +307,24 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	o.diag_ctx = &show;
 	o.interrupted = &got_signal;
 	o.redact = !c->no_redact;
+	o.formats = c->formats ? c->formats : LT_OUT_JSON;
+	o.before = c->before;
+	o.after = c->after;
+	o.runbook_base = c->runbook_base;
+	o.exit_code = c->exit_code;
+	o.now = (long long)time(NULL);
+	o.color = strcmp(c->color, "always") == 0 || (strcmp(c->color, "auto")
+	    == 0 && isatty(STDOUT_FILENO) && !env_set("NO_COLOR"));
+	in_actions = env_is("GITHUB_ACTIONS", "true");
+	if (c->github && in_actions)
+		o.formats |= LT_OUT_GITHUB;
+	if (o.formats & LT_OUT_GITHUB) {
+		stop_token(token, sizeof token);
+		o.gh_stop_token = token;
+	}
+	summary_file = c->step_summary;
+	if (summary_file == NULL && c->github && in_actions)
+		summary_file = getenv("GITHUB_STEP_SUMMARY");
 	catch_signals();
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");
@@ -223,6 +349,11 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	}
 	if (!stop && lt_triage_finish(t) != LT_OK)
 		fatal = 1;
+	/* reports beside the output: they never change the verdict */
+	if (summary_file != NULL && summary_file[0] != '\0')
+		write_step_summary(t, summary_file, c->runbook_base);
+	if (c->push_url != NULL)
+		push(c, t, o.now);
 	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
 	    EXIT_CLEAN;
 	if (unreadable || fatal)

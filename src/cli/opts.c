@@ -31,6 +31,18 @@ enum opt_key {
 	OPT_MAX_LINE,
 	OPT_NO_REDACT,
 	OPT_NO_JIT,
+	OPT_AFTER = 'A',
+	OPT_BEFORE = 'B',
+	OPT_CONTEXT = 'C',
+	OPT_OUTPUT = 'o',
+	OPT_COLOR = 300,
+	OPT_GITHUB,
+	OPT_STEP_SUMMARY,
+	OPT_RUNBOOK_BASE,
+	OPT_PUSH,
+	OPT_PUSH_JOB,
+	OPT_PUSH_LABEL,
+	OPT_EXIT_CODE,
 	OPT_BLESS,
 	OPT_NO_COVERAGE,
 	OPT_INPUT
@@ -60,6 +72,30 @@ static const struct opt options[] = {
 	  "match only the first BYTES of a line (default: 1M; K, M, G)" },
 	{ "input", OPT_INPUT, "FORMAT", CMD_RUN,
 	  "auto (default), text, journal, gha, loki, jsonl, docker" },
+	{ "output", OPT_OUTPUT, "FORMAT", CMD_RUN,
+	  "json (default), text, github or prometheus (repeatable)" },
+	{ "context", OPT_CONTEXT, "N", CMD_RUN,
+	  "show N lines before and after each match" },
+	{ "before-context", OPT_BEFORE, "N", CMD_RUN,
+	  "show N lines before each match" },
+	{ "after-context", OPT_AFTER, "N", CMD_RUN,
+	  "show N lines after each match" },
+	{ "color", OPT_COLOR, "WHEN", CMD_RUN,
+	  "colour text output: auto (default), always or never" },
+	{ "github", OPT_GITHUB, NULL, CMD_RUN,
+	  "in GitHub Actions: annotations and a step summary too" },
+	{ "step-summary", OPT_STEP_SUMMARY, "FILE", CMD_RUN,
+	  "append a Markdown report to FILE" },
+	{ "runbook-base", OPT_RUNBOOK_BASE, "URL", CMD_RUN,
+	  "turn relative runbook paths into links under URL" },
+	{ "push", OPT_PUSH, "URL", CMD_RUN,
+	  "push the metrics to a Prometheus Pushgateway at URL" },
+	{ "push-job", OPT_PUSH_JOB, "NAME", CMD_RUN,
+	  "job name for --push (default: logtriage)" },
+	{ "push-label", OPT_PUSH_LABEL, "K=V", CMD_RUN,
+	  "grouping label for --push, e.g. instance=runner-1 (repeatable)" },
+	{ "exit-code", OPT_EXIT_CODE, "N", CMD_RUN,
+	  "the failed step's exit status, as evidence (see exit_code)" },
 	{ "no-redact", OPT_NO_REDACT, NULL, CMD_RUN,
 	  "write secrets as they are (default: [REDACTED])" },
 	{ "no-jit", OPT_NO_JIT, NULL, CMD_RUN | CMD_LINT | CMD_TEST,
@@ -148,6 +184,23 @@ parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* A whole number from 0 to max; 0 on success. */
+static int
+parse_count(const char *s, size_t max, size_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static const struct opt *
 find(int key)
 {
@@ -195,6 +248,96 @@ apply(struct cli *c, int key, const char *arg)
 	case OPT_NO_REDACT:
 		c->no_redact = 1;
 		return 0;
+	case OPT_OUTPUT:
+		if (strcmp(arg, "json") == 0)
+			c->formats |= LT_OUT_JSON;
+		else if (strcmp(arg, "text") == 0)
+			c->formats |= LT_OUT_TEXT;
+		else if (strcmp(arg, "github") == 0)
+			c->formats |= LT_OUT_GITHUB;
+		else if (strcmp(arg, "prometheus") == 0)
+			c->formats |= LT_OUT_PROMETHEUS;
+		else {
+			cli_warn("error: --output: '%s' is not json, text, github "
+			    "or prometheus", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_CONTEXT:
+	case OPT_BEFORE:
+	case OPT_AFTER: {
+		size_t n;
+
+		if (parse_count(arg, LT_CONTEXT_MAX, &n) != 0) {
+			cli_warn("error: -%c: '%s' is not a number from 0 to %d",
+			    key, arg, LT_CONTEXT_MAX);
+			return -1;
+		}
+		if (key != OPT_AFTER)
+			c->before = n;
+		if (key != OPT_BEFORE)
+			c->after = n;
+		return 0;
+	}
+	case OPT_COLOR:
+		if (strcmp(arg, "auto") == 0 || strcmp(arg, "always") == 0 ||
+		    strcmp(arg, "never") == 0) {
+			c->color = arg;
+			return 0;
+		}
+		cli_warn("error: --color: '%s' is not auto, always or never", arg);
+		return -1;
+	case OPT_GITHUB:
+		c->github = 1;
+		return 0;
+	case OPT_STEP_SUMMARY:
+		c->step_summary = arg;
+		return 0;
+	case OPT_RUNBOOK_BASE:
+		c->runbook_base = arg;
+		return 0;
+	case OPT_PUSH:
+		c->push_url = arg;
+		return 0;
+	case OPT_PUSH_JOB:
+		if (arg[0] == '\0') {
+			cli_warn("error: --push-job: the name is empty");
+			return -1;
+		}
+		c->push_job = arg;
+		return 0;
+	case OPT_PUSH_LABEL: {
+		const char *eq = strchr(arg, '=');
+		size_t i;
+
+		if (eq == NULL || eq == arg || c->n_push_labels ==
+		    CLI_PUSH_LABELS_MAX) {
+			cli_warn("error: --push-label: expected NAME=VALUE (at most "
+			    "%d)", CLI_PUSH_LABELS_MAX);
+			return -1;
+		}
+		for (i = 0; arg + i < eq; i++)
+			if (!((arg[i] >= 'a' && arg[i] <= 'z') || (arg[i] >= 'A' &&
+			    arg[i] <= 'Z') || arg[i] == '_' || (i > 0 &&
+			    arg[i] >= '0' && arg[i] <= '9'))) {
+				cli_warn("error: --push-label: '%.*s' is not a "
+				    "Prometheus label name", (int)(eq - arg), arg);
+				return -1;
+			}
+		c->push_labels[c->n_push_labels++] = arg;
+		return 0;
+	}
+	case OPT_EXIT_CODE: {
+		size_t n;
+
+		if (parse_count(arg, 255, &n) != 0) {
+			cli_warn("error: --exit-code: '%s' is not a number from 0 "
+			    "to 255", arg);
+			return -1;
+		}
+		c->exit_code = (int)n;
+		return 0;
+	}
 	case OPT_NO_JIT:
 		c->no_jit = 1;
 		return 0;
@@ -242,6 +385,9 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->fail_on = LT_SEV_LOW;
 	c->max_line = 1u << 20;
 	c->coverage = 1;
+	c->exit_code = -1;
+	c->color = "auto";
+	c->push_job = "logtriage";
 	c->input = LT_INPUT_AUTO;
 	if (argc > 1) {
 		for (i = 1; i < sizeof commands / sizeof commands[0]; i++)

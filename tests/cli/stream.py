@@ -31,3 +31,22 @@ summary = json.loads(rest.strip().split(b"\n")[-1])
 assert summary["type"] == "summary" and summary["lines"] == 2, summary
 assert rc == 1, rc
 print("ok stream")
+
+# with -A 1 a match waits for the line after it, then comes out at once
+p = subprocess.Popen([binary, "-A", "1"], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE)
+p.stdin.write(b"write /srv/x: no space left on device\n")
+p.stdin.flush()
+r, _, _ = select.select([p.stdout], [], [], 0.5)
+assert not r, "the match came out before its after-context line"
+p.stdin.write(b"next line\n")
+p.stdin.flush()
+r, _, _ = select.select([p.stdout], [], [], 30)
+assert r, "no output after the after-context line arrived"
+obj = json.loads(os.read(p.stdout.fileno(), 65536).split(b"\n")[0])
+assert obj["after"] == [{"line": 2, "text": "next line"}], obj
+assert p.poll() is None
+p.stdin.close()
+p.stdout.read()
+p.wait()
+print("ok stream -A")

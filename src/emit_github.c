@@ -1,0 +1,319 @@
+/*
+ * emit_github.c - GitHub Actions: workflow-command annotations and the
+ * Markdown step summary.
+ *
+ * Annotations: the cause and up to three runners-up (the verdict keeps
+ * no more), as ::error for critical and high, ::warning for medium and
+ * low, ::notice for info; GitHub shows at most 10 of a type per step and
+ * 50 per job, so the list is ranked and short by construction.  Values
+ * are escaped as the runner's parser expects: in the message %, CR and
+ * LF; in properties also ':' and ','.  Nothing from the log can start a
+ * line, so log text can never become a command of its own.
+ *
+ * The step summary is Markdown, appended by the caller to the file
+ * $GITHUB_STEP_SUMMARY names.  GitHub refuses summaries over 1 MiB, so
+ * the document is built whole and, when too long, cut at a line boundary
+ * with any open code fence closed and a note saying it was cut.  Log text
+ * sits in fenced code blocks whose fence is longer than any run of
+ * backticks in the text, so it cannot end the block early.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
+#define EVIDENCE_MAX 4096	/* bytes of a log line shown in Markdown */
+
+static enum lt_status
+gh_escape(struct lt_buf *b, const char *s, size_t n, int property)
+{
+	enum lt_status st = LT_OK;
+	struct lt_buf tmp;
+	size_t i, k, seg;
+
+	/* safe text (no control bytes, valid UTF-8), line by line; then the
+	 * runner's escapes, newlines becoming %0A */
+	lt_buf_init(&tmp, n * 4 + 16);
+	for (seg = 0; seg < n && st == LT_OK; seg += k + 1) {
+		const char *nl = memchr(s + seg, '\n', n - seg);
+
+		k = nl ? (size_t)(nl - (s + seg)) : n - seg;
+		lt_buf_reset(&tmp);
+		if ((st = lt_emit_text_safe(&tmp, s + seg, k)) != LT_OK)
+			break;
+		for (i = 0; i < tmp.len && st == LT_OK; i++) {
+			switch (tmp.p[i]) {
+			case '%': st = lt_buf_adds(b, "%25"); break;
+			case ':':
+				st = property ? lt_buf_adds(b, "%3A") :
+				    lt_buf_addc(b, ':');
+				break;
+			case ',':
+				st = property ? lt_buf_adds(b, "%2C") :
+				    lt_buf_addc(b, ',');
+				break;
+			default: st = lt_buf_addc(b, tmp.p[i]); break;
+			}
+		}
+		if (st == LT_OK && nl != NULL)
+			st = lt_buf_adds(b, "%0A");
+	}
+	lt_buf_free(&tmp);
+	return st;
+}
+
+static const char *
+command_for(enum lt_severity s)
+{
+	if (s >= LT_SEV_HIGH)
+		return "error";
+	return s >= LT_SEV_LOW ? "warning" : "notice";
+}
+
+enum lt_status
+lt_emit_github(struct lt_buf *b, const struct lt_verdict *v,
+    const char *runbook_base)
+{
+	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
+	const struct lt_match *m;
+	enum lt_status st;
+	struct lt_buf title, msg;
+	size_t i;
+
+	lt_buf_init(&title, 4096);
+	lt_buf_init(&msg, (size_t)64 << 20);
+	for (i = 0, st = LT_OK; st == LT_OK && (m = lt_verdict_top(v, i)) != NULL;
+	    i++) {
+		const struct lt_rule_info *ri = lt_ruleset_rule(rs, m->rule);
+
+		lt_buf_reset(&title);
+		lt_buf_reset(&msg);
+		if ((st = lt_buf_addf(&title, "%s: %s (%s)", i == 0 ?
+		    "Root cause" : "Also found", ri->category, ri->id)) != LT_OK)
+			break;
+		if ((st = lt_buf_addf(&msg, "%s\n%s:%llu: ", ri->summary,
+		    m->source, m->line)) != LT_OK ||
+		    (st = lt_buf_add(&msg, m->text, m->text_len)) != LT_OK ||
+		    (st = lt_buf_addf(&msg, "\nFix: %s", ri->remediation)) !=
+		    LT_OK)
+			break;
+		if (ri->runbook[0] != '\0' && ((st = lt_buf_adds(&msg,
+		    "\nRunbook: ")) != LT_OK || (st = lt_emit_runbook(&msg,
+		    ri->runbook, runbook_base)) != LT_OK))
+			break;
+		if ((st = lt_buf_addf(b, "::%s title=", command_for(
+		    ri->severity))) != LT_OK ||
+		    (st = gh_escape(b, title.p, title.len, 1)) != LT_OK ||
+		    (st = lt_buf_add(b, "::", 2)) != LT_OK ||
+		    (st = gh_escape(b, msg.p, msg.len, 0)) != LT_OK)
+			break;
+		st = lt_buf_addc(b, '\n');
+	}
+	lt_buf_free(&title);
+	lt_buf_free(&msg);
+	return st;
+}
+
+/* A fenced code block around text that cannot close it early. */
+static enum lt_status
+md_code_n(struct lt_buf *b, const char *p, size_t n, size_t max)
+{
+	enum lt_status st;
+	size_t i, run = 0, longest = 0, fence;
+	int cut = n > max;
+
+	if (cut)
+		n = max;
+	for (i = 0; i < n; i++) {
+		run = p[i] == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	fence = longest < 3 ? 3 : longest + 1;
+	for (i = 0; i < fence; i++)
+		TRY(lt_buf_addc(b, '`'));
+	TRY(lt_buf_adds(b, "text\n"));
+	for (i = 0; i < n;) {	/* line by line: newlines stay newlines */
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t k = nl ? (size_t)(nl - (p + i)) : n - i;
+
+		TRY(lt_emit_text_safe(b, p + i, k));
+		i += k;
+		if (nl != NULL) {
+			TRY(lt_buf_addc(b, '\n'));
+			i++;
+		}
+	}
+	if (cut)
+		TRY(lt_buf_adds(b, " [...]"));
+	TRY(lt_buf_addc(b, '\n'));
+	for (i = 0; i < fence; i++)
+		TRY(lt_buf_addc(b, '`'));
+	return lt_buf_addc(b, '\n');
+}
+
+static enum lt_status
+md_code(struct lt_buf *b, const char *p, size_t n)
+{
+	return md_code_n(b, p, n, EVIDENCE_MAX);
+}
+
+/* The cause's line with its context, one code block. */
+static enum lt_status
+md_evidence(struct lt_buf *b, const struct lt_match *m)
+{
+	struct lt_buf all;
+	enum lt_status st = LT_OK;
+	size_t i;
+
+	if (m->n_before == 0 && m->n_after == 0)
+		return md_code(b, m->text, m->text_len);
+	lt_buf_init(&all, (LT_CONTEXT_MAX * 2 + 1) * (EVIDENCE_MAX + 8));
+	for (i = 0; st == LT_OK && i < m->n_before; i++)
+		if ((st = lt_buf_add(&all, m->before[i].text,
+		    m->before[i].len < EVIDENCE_MAX ? m->before[i].len :
+		    EVIDENCE_MAX)) == LT_OK)
+			st = lt_buf_addc(&all, '\n');
+	if (st == LT_OK)
+		st = lt_buf_add(&all, m->text, m->text_len < EVIDENCE_MAX ?
+		    m->text_len : EVIDENCE_MAX);
+	for (i = 0; st == LT_OK && i < m->n_after; i++)
+		if ((st = lt_buf_addc(&all, '\n')) == LT_OK)
+			st = lt_buf_add(&all, m->after[i].text,
+			    m->after[i].len < EVIDENCE_MAX ? m->after[i].len :
+			    EVIDENCE_MAX);
+	if (st == LT_OK)
+		st = md_code_n(b, all.p ? all.p : "", all.len, all.len);
+	lt_buf_free(&all);
+	return st;
+}
+
+/* Markdown inline text: no HTML, no table breaks. */
+static enum lt_status
+md_text(struct lt_buf *b, const char *s)
+{
+	enum lt_status st;
+	struct lt_buf tmp;
+	size_t i;
+
+	lt_buf_init(&tmp, strlen(s) * 4 + 16);
+	st = lt_emit_text_safe(&tmp, s, strlen(s));
+	for (i = 0; st == LT_OK && i < tmp.len; i++) {
+		char c = tmp.p[i];
+
+		if (strchr("\\`*_[]<>|#", c) != NULL)
+			st = lt_buf_addc(b, '\\');
+		if (st == LT_OK)
+			st = lt_buf_addc(b, c);
+	}
+	lt_buf_free(&tmp);
+	return st;
+}
+
+static enum lt_status
+md_document(struct lt_buf *b, const struct lt_verdict *v,
+    const char *runbook_base)
+{
+	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
+	const struct lt_counts *c = lt_verdict_counts_const(v);
+	const struct lt_match *m = lt_verdict_top(v, 0), *o;
+	const struct lt_category_count *cc;
+	const struct lt_rule_info *ri;
+	enum lt_status st;
+	char why[512];
+	size_t i;
+
+	if (m == NULL) {
+		TRY(lt_buf_addf(b, "## logtriage: clean\n\nNo failure at "
+		    "severity %s or above in %llu lines.\n",
+		    lt_severity_name(lt_verdict_fail_on(v)), c->lines));
+		return LT_OK;
+	}
+	ri = lt_ruleset_rule(rs, m->rule);
+	TRY(lt_buf_adds(b, "## logtriage: failure, "));
+	TRY(md_text(b, ri->category));
+	TRY(lt_buf_addf(b, " (%s)\n\n**", lt_severity_name(ri->severity)));
+	TRY(md_text(b, ri->summary));
+	TRY(lt_buf_adds(b, "**, rule `"));
+	TRY(lt_buf_adds(b, ri->id));
+	TRY(lt_buf_adds(b, "` at "));
+	TRY(md_text(b, m->source));
+	TRY(lt_buf_addf(b, " line %llu:\n\n", m->line));
+	TRY(md_evidence(b, m));
+	TRY(lt_buf_adds(b, "\n**What to do:** "));
+	TRY(md_text(b, ri->remediation));
+	if (ri->runbook[0] != '\0') {
+		struct lt_buf link;
+
+		lt_buf_init(&link, 8192);
+		if ((st = lt_emit_runbook(&link, ri->runbook, runbook_base)) ==
+		    LT_OK && (st = lt_buf_adds(b, "\n\n**Runbook:** <")) == LT_OK &&
+		    (st = md_text(b, link.p ? link.p : "")) == LT_OK)
+			st = lt_buf_addc(b, '>');
+		lt_buf_free(&link);
+		if (st != LT_OK)
+			return st;
+	}
+	lt_verdict_why(v, why, sizeof why);
+	TRY(lt_buf_adds(b, "\n\n*Why this cause:* "));
+	TRY(md_text(b, why));
+	TRY(lt_buf_adds(b, "\n\n| category | matches | highest severity | "
+	    "first seen |\n|---|---:|---|---|\n"));
+	for (i = 0; i < lt_ruleset_category_count(rs); i++) {
+		if ((cc = lt_verdict_category(v, i)) == NULL)
+			continue;
+		TRY(lt_buf_adds(b, "| "));
+		TRY(md_text(b, lt_ruleset_category(rs, i)->name));
+		TRY(lt_buf_addf(b, " | %llu | %s | ", cc->count,
+		    lt_severity_name(cc->severity)));
+		TRY(md_text(b, cc->first_source));
+		TRY(lt_buf_addf(b, ":%llu |\n", cc->first_line));
+	}
+	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++) {
+		const struct lt_rule_info *r2 = lt_ruleset_rule(rs, o->rule);
+
+		TRY(lt_buf_adds(b, i == 1 ? "\n**Also found:**\n\n" : ""));
+		TRY(lt_buf_adds(b, "- "));
+		TRY(md_text(b, r2->category));
+		TRY(lt_buf_adds(b, " (`"));
+		TRY(lt_buf_adds(b, r2->id));
+		TRY(lt_buf_adds(b, "`) at "));
+		TRY(md_text(b, o->source));
+		TRY(lt_buf_addf(b, " line %llu\n", o->line));
+	}
+	return lt_buf_addf(b, "\n%llu lines read, %llu matches.\n", c->lines,
+	    c->matches);
+}
+
+enum lt_status
+lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
+    const char *runbook_base, size_t cap)
+{
+	static const char note[] = "\n*(cut: the step summary reached its "
+	    "size limit)*\n";
+	struct lt_buf doc;
+	enum lt_status st;
+	size_t cut, i, fences = 0;
+
+	lt_buf_init(&doc, (size_t)256 << 20);
+	if ((st = md_document(&doc, v, runbook_base)) != LT_OK)
+		goto out;
+	if (doc.len <= cap) {
+		st = lt_buf_add(b, doc.p, doc.len);
+		goto out;
+	}
+	/* cut at a line boundary, leaving room to close a fence and say so */
+	cut = cap > sizeof note + 64 ? cap - sizeof note - 64 : 0;
+	while (cut > 0 && doc.p[cut - 1] != '\n')
+		cut--;
+	for (i = 0; i < cut; i++)	/* fences open at the line starts */
+		if ((i == 0 || doc.p[i - 1] == '\n') && doc.p[i] == '`')
+			fences++;
+	if ((st = lt_buf_add(b, doc.p, cut)) == LT_OK && (fences & 1))
+		st = lt_buf_adds(b, "```\n");
+	if (st == LT_OK)
+		st = lt_buf_adds(b, note);
+out:
+	lt_buf_free(&doc);
+	return st;
+}

@@ -1,0 +1,86 @@
+/*
+ * emit_prom.c - the run as Prometheus metrics, in the text exposition
+ * format (version 0.0.4), for a scrape file or a Pushgateway.
+ *
+ * Series: logtriage_lines_total, logtriage_matches_total per (category,
+ * severity, rule), logtriage_verdict per category that matched (1 for
+ * the cause's category, 0 for the others), logtriage_failed (1 or 0) and
+ * logtriage_last_run_timestamp_seconds.  Label values are escaped as the
+ * format requires (backslash, double quote, newline); names and IDs are
+ * ASCII by the rule syntax, so they are valid UTF-8 already.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
+
+static enum lt_status
+label(struct lt_buf *b, const char *name, const char *value, int first)
+{
+	enum lt_status st;
+	const char *p;
+
+	TRY(lt_buf_addf(b, "%s%s=\"", first ? "" : ",", name));
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			TRY(lt_buf_addc(b, '\\'));
+		if (*p == '\n')
+			TRY(lt_buf_adds(b, "\\n"));
+		else
+			TRY(lt_buf_addc(b, *p));
+	}
+	return lt_buf_addc(b, '"');
+}
+
+enum lt_status
+lt_emit_prometheus(struct lt_buf *b, const struct lt_verdict *v,
+    long long now)
+{
+	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
+	const struct lt_counts *c = lt_verdict_counts_const(v);
+	const struct lt_match *cause = lt_verdict_top(v, 0);
+	const char *cause_cat = cause ? lt_ruleset_rule(rs, cause->rule)->category :
+	    NULL;
+	enum lt_status st;
+	size_t i;
+
+	TRY(lt_buf_addf(b, "# HELP logtriage_lines_total Log lines read.\n"
+	    "# TYPE logtriage_lines_total counter\n"
+	    "logtriage_lines_total %llu\n", c->lines));
+	TRY(lt_buf_adds(b, "# HELP logtriage_matches_total Classified lines, "
+	    "by category, severity and rule.\n"
+	    "# TYPE logtriage_matches_total counter\n"));
+	for (i = 0; i < lt_ruleset_count(rs); i++) {
+		const struct lt_rule_info *ri = lt_ruleset_rule(rs, i);
+		unsigned long long n = lt_verdict_rule_count(v, i);
+
+		if (n == 0)
+			continue;
+		TRY(lt_buf_adds(b, "logtriage_matches_total{"));
+		TRY(label(b, "category", ri->category, 1));
+		TRY(label(b, "severity", lt_severity_name(ri->severity), 0));
+		TRY(label(b, "rule", ri->id, 0));
+		TRY(lt_buf_addf(b, "} %llu\n", n));
+	}
+	TRY(lt_buf_adds(b, "# HELP logtriage_verdict 1 for the category of "
+	    "the root cause, 0 for other categories that matched.\n"
+	    "# TYPE logtriage_verdict gauge\n"));
+	for (i = 0; i < lt_ruleset_category_count(rs); i++) {
+		const char *name = lt_ruleset_category(rs, i)->name;
+
+		if (lt_verdict_category(v, i) == NULL)
+			continue;
+		TRY(lt_buf_adds(b, "logtriage_verdict{"));
+		TRY(label(b, "category", name, 1));
+		TRY(lt_buf_addf(b, "} %d\n", cause_cat != NULL &&
+		    strcmp(cause_cat, name) == 0));
+	}
+	TRY(lt_buf_addf(b, "# HELP logtriage_failed 1 when the run found a "
+	    "failure, 0 when clean.\n# TYPE logtriage_failed gauge\n"
+	    "logtriage_failed %d\n", cause != NULL));
+	return lt_buf_addf(b, "# HELP logtriage_last_run_timestamp_seconds "
+	    "When the run ended, in seconds since the epoch.\n"
+	    "# TYPE logtriage_last_run_timestamp_seconds gauge\n"
+	    "logtriage_last_run_timestamp_seconds %lld\n", now);
+}

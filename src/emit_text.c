@@ -1,0 +1,246 @@
+/*
+ * emit_text.c - output for people: one line per match, a verdict block.
+ *
+ * Terminals interpret bytes, so log text is never written raw: control
+ * characters (C0, DEL, C1) become \xNN, invalid UTF-8 becomes U+FFFD.
+ * That also keeps a hostile log from moving the cursor, retitling the
+ * window or starting a GitHub workflow command (every line written here
+ * starts with a fixed, non-colon prefix).  Colour is the caller's choice
+ * (see --color); it marks the severity and the matched span, as grep
+ * marks its matches.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
+
+#define C_RESET "\033[0m"
+#define C_MATCH "\033[1;31m"
+#define C_DIM "\033[2m"
+#define C_BOLD "\033[1m"
+
+static const char *
+sev_color(enum lt_severity s)
+{
+	switch (s) {
+	case LT_SEV_CRITICAL:	return "\033[1;31m";
+	case LT_SEV_HIGH:	return "\033[31m";
+	case LT_SEV_MEDIUM:	return "\033[33m";
+	case LT_SEV_LOW:	return "\033[36m";
+	case LT_SEV_INFO:	return "\033[2m";
+	}
+	return "";
+}
+
+enum lt_status
+lt_emit_text_safe(struct lt_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	enum lt_status st;
+	size_t i = 0, k;
+	char esc[4] = { '\\', 'x', 0, 0 };
+
+	while (i < n) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			size_t j = i;
+
+			while (j < n && p[j] >= 0x20 && p[j] < 0x7f)
+				j++;
+			TRY(lt_buf_add(b, p + i, j - i));
+			i = j;
+			continue;
+		}
+		if (p[i] == '\t') {
+			TRY(lt_buf_addc(b, '\t'));
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80) {	/* C0 control or DEL */
+			esc[2] = hex[p[i] >> 4];
+			esc[3] = hex[p[i] & 0xf];
+			TRY(lt_buf_add(b, esc, 4));
+			i++;
+			continue;
+		}
+		k = lt_utf8_seq((const char *)p + i, n - i);
+		if (k == 0) {
+			TRY(lt_buf_add(b, "\xef\xbf\xbd", 3));
+			i++;
+		} else if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+			esc[2] = hex[p[i + 1] >> 4];	/* C1 control */
+			esc[3] = hex[p[i + 1] & 0xf];
+			TRY(lt_buf_add(b, esc, 4));
+			i += 2;
+		} else {
+			TRY(lt_buf_add(b, p + i, k));
+			i += k;
+		}
+	}
+	return LT_OK;
+}
+
+static enum lt_status
+location(struct lt_buf *b, const struct lt_match *m)
+{
+	enum lt_status st;
+
+	TRY(lt_emit_text_safe(b, m->source, strlen(m->source)));
+	return lt_buf_addf(b, ":%llu", m->line);
+}
+
+/* The line, with the matched span marked when colour is on. */
+static enum lt_status
+marked_text(struct lt_buf *b, const struct lt_match *m, int color)
+{
+	enum lt_status st;
+
+	if (!color)
+		return lt_emit_text_safe(b, m->text, m->text_len);
+	TRY(lt_emit_text_safe(b, m->text, m->start));
+	TRY(lt_buf_adds(b, C_MATCH));
+	TRY(lt_emit_text_safe(b, m->text + m->start, m->end - m->start));
+	TRY(lt_buf_adds(b, C_RESET));
+	return lt_emit_text_safe(b, m->text + m->end, m->text_len - m->end);
+}
+
+/* "SOURCE-LINE- text" lines, as grep prints context. */
+static enum lt_status
+context_lines(struct lt_buf *b, const struct lt_match *m,
+    const struct lt_ctx_line *c, size_t n, int color)
+{
+	enum lt_status st;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (color)
+			TRY(lt_buf_adds(b, C_DIM));
+		TRY(lt_emit_text_safe(b, m->source, strlen(m->source)));
+		TRY(lt_buf_addf(b, "-%llu- ", c[i].line));
+		TRY(lt_emit_text_safe(b, c[i].text, c[i].len));
+		if (color)
+			TRY(lt_buf_adds(b, C_RESET));
+		TRY(lt_buf_addc(b, '\n'));
+	}
+	return LT_OK;
+}
+
+enum lt_status
+lt_emit_text_match(struct lt_buf *b, const struct lt_ruleset *rs,
+    const struct lt_match *m, int color)
+{
+	const struct lt_rule_info *ri = lt_ruleset_rule(rs, m->rule);
+	enum lt_status st;
+
+	if (m->has_context)
+		TRY(context_lines(b, m, m->before, m->n_before, color));
+	TRY(location(b, m));
+	TRY(lt_buf_adds(b, ": "));
+	if (color)
+		TRY(lt_buf_adds(b, sev_color(ri->severity)));
+	TRY(lt_buf_adds(b, lt_severity_name(ri->severity)));
+	if (color)
+		TRY(lt_buf_adds(b, C_RESET));
+	TRY(lt_buf_addf(b, " %s (%s): ", ri->category, ri->id));
+	TRY(marked_text(b, m, color));
+	TRY(lt_buf_addc(b, '\n'));
+	if (m->has_context) {
+		TRY(context_lines(b, m, m->after, m->n_after, color));
+		TRY(lt_buf_adds(b, "--\n"));
+	}
+	return LT_OK;
+}
+
+/* A runbook as a link: relative paths are joined to base when given. */
+enum lt_status
+lt_emit_runbook(struct lt_buf *b, const char *runbook, const char *base)
+{
+	enum lt_status st;
+	size_t n;
+
+	if (base == NULL || base[0] == '\0' || strstr(runbook, "://") != NULL)
+		return lt_buf_adds(b, runbook);
+	n = strlen(base);
+	TRY(lt_buf_add(b, base, n));
+	if (n > 0 && base[n - 1] != '/')
+		TRY(lt_buf_addc(b, '/'));
+	while (runbook[0] == '/' || (runbook[0] == '.' && runbook[1] == '/'))
+		runbook += runbook[0] == '/' ? 1 : 2;
+	return lt_buf_adds(b, runbook);
+}
+
+enum lt_status
+lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
+    const char *runbook_base)
+{
+	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
+	const struct lt_counts *c = lt_verdict_counts_const(v);
+	const struct lt_match *m = lt_verdict_top(v, 0), *o;
+	const struct lt_rule_info *ri;
+	const struct lt_category_count *cc;
+	enum lt_status st;
+	char why[512];
+	size_t i;
+	int first;
+
+	if (m == NULL) {
+		TRY(lt_buf_addf(b, "%sclean%s: no failure at severity %s or "
+		    "above in %llu line%s (%llu match%s)\n",
+		    color ? C_BOLD : "", color ? C_RESET : "",
+		    lt_severity_name(lt_verdict_fail_on(v)), c->lines,
+		    c->lines == 1 ? "" : "s", c->matches,
+		    c->matches == 1 ? "" : "es"));
+		return LT_OK;
+	}
+	ri = lt_ruleset_rule(rs, m->rule);
+	TRY(lt_buf_addf(b, "%sFAILURE%s: ", color ? C_BOLD : "",
+	    color ? C_RESET : ""));
+	if (color)
+		TRY(lt_buf_adds(b, sev_color(ri->severity)));
+	TRY(lt_buf_addf(b, "%s (%s)", ri->category,
+	    lt_severity_name(ri->severity)));
+	if (color)
+		TRY(lt_buf_adds(b, C_RESET));
+	TRY(lt_buf_adds(b, ": "));
+	TRY(lt_emit_text_safe(b, ri->summary, strlen(ri->summary)));
+	TRY(lt_buf_adds(b, "\n  at "));
+	TRY(location(b, m));
+	TRY(lt_buf_addf(b, " [%s]\n", ri->id));
+	for (i = 0; i < m->n_before; i++) {
+		TRY(lt_buf_addf(b, "    %llu  ", m->before[i].line));
+		TRY(lt_emit_text_safe(b, m->before[i].text, m->before[i].len));
+		TRY(lt_buf_addc(b, '\n'));
+	}
+	TRY(lt_buf_addf(b, "  > %llu  ", m->line));
+	TRY(marked_text(b, m, color));
+	for (i = 0; i < m->n_after; i++) {
+		TRY(lt_buf_addf(b, "\n    %llu  ", m->after[i].line));
+		TRY(lt_emit_text_safe(b, m->after[i].text, m->after[i].len));
+	}
+	lt_verdict_why(v, why, sizeof why);
+	TRY(lt_buf_addf(b, "\n  why: %s\n  fix: ", why));
+	TRY(lt_emit_text_safe(b, ri->remediation, strlen(ri->remediation)));
+	if (ri->runbook[0] != '\0') {
+		TRY(lt_buf_adds(b, "\n  runbook: "));
+		TRY(lt_emit_runbook(b, ri->runbook, runbook_base));
+	}
+	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++) {
+		const struct lt_rule_info *r2 = lt_ruleset_rule(rs, o->rule);
+
+		TRY(lt_buf_addf(b, "\n  also: %s (%s) at ", r2->category,
+		    lt_severity_name(r2->severity)));
+		TRY(location(b, o));
+		TRY(lt_buf_addf(b, " [%s]", r2->id));
+	}
+	TRY(lt_buf_addf(b, "\n  %llu line%s, %llu match%s", c->lines,
+	    c->lines == 1 ? "" : "s", c->matches, c->matches == 1 ? "" : "es"));
+	for (i = 0, first = 1; i < lt_ruleset_category_count(rs); i++) {
+		if ((cc = lt_verdict_category(v, i)) == NULL)
+			continue;
+		TRY(lt_buf_addf(b, "%s %s %llu", first ? ":" : ",",
+		    lt_ruleset_category(rs, i)->name, cc->count));
+		first = 0;
+	}
+	return lt_buf_addc(b, '\n');
+}

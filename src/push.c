@@ -1,0 +1,177 @@
+/*
+ * push.c - a Pushgateway client on libcurl.
+ *
+ * One PUT per run, with connect and total timeouts, no redirects
+ * followed beyond a few, and the answer body kept (capped) only to quote
+ * it in an error.  The grouping key goes into the path, so every value is
+ * encoded: percent-encoding for ordinary values, and the gateway's
+ * "@base64" form for values with a '/' or empty ones, which percent-
+ * encoding cannot carry through its router.
+ */
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "internal.h"
+#include "logtriage/push.h"
+
+#define ANSWER_MAX 4096
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t
+read_cb(char *dst, size_t size, size_t nmemb, void *ctx)
+{
+	struct upload *u = ctx;
+	size_t n = size * nmemb;
+
+	if (n > u->left)
+		n = u->left;
+	memcpy(dst, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+static size_t
+answer_cb(char *src, size_t size, size_t nmemb, void *ctx)
+{
+	struct lt_buf *b = ctx;
+	size_t n = size * nmemb, room = b->max - b->len;
+
+	(void)lt_buf_add(b, src, n < room ? n : room);
+	return n;	/* keep reading; only the start is kept */
+}
+
+static enum lt_status
+add_b64(struct lt_buf *b, const char *s)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i;
+	enum lt_status st = LT_OK;
+
+	for (i = 0; i + 2 < n && st == LT_OK; i += 3) {
+		char q[4] = { tab[p[i] >> 2], tab[((p[i] & 3) << 4) | (p[i + 1] >>
+		    4)], tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)],
+		    tab[p[i + 2] & 63] };
+
+		st = lt_buf_add(b, q, 4);
+	}
+	if (st == LT_OK && n - i == 1) {
+		char q[4] = { tab[p[i] >> 2], tab[(p[i] & 3) << 4], '=', '=' };
+
+		st = lt_buf_add(b, q, 4);
+	} else if (st == LT_OK && n - i == 2) {
+		char q[4] = { tab[p[i] >> 2], tab[((p[i] & 3) << 4) |
+		    (p[i + 1] >> 4)], tab[(p[i + 1] & 15) << 2], '=' };
+
+		st = lt_buf_add(b, q, 4);
+	}
+	if (st == LT_OK && n == 0)
+		st = lt_buf_adds(b, "=");	/* the gateway's empty value */
+	return st;
+}
+
+static enum lt_status
+add_pair(struct lt_buf *b, CURL *c, const char *name, const char *value)
+{
+	enum lt_status st;
+	char *esc;
+
+	if (value[0] == '\0' || strchr(value, '/') != NULL) {
+		if ((st = lt_buf_addf(b, "/%s@base64/", name)) != LT_OK)
+			return st;
+		return add_b64(b, value);
+	}
+	if ((esc = curl_easy_escape(c, value, 0)) == NULL)
+		return LT_ERR_NOMEM;
+	st = lt_buf_addf(b, "/%s/%s", name, esc);
+	curl_free(esc);
+	return st;
+}
+
+enum lt_status
+lt_push_metrics(const struct lt_push *p, const char *body, size_t len,
+    struct lt_error *err)
+{
+	struct curl_slist *hdr = NULL;
+	struct lt_buf url, answer;
+	struct upload up = { body, len };
+	enum lt_status st = LT_ERR_NET;
+	char cerr[CURL_ERROR_SIZE] = "";
+	long code = 0, timeout = p->timeout_ms > 0 ? p->timeout_ms : 10000;
+	CURLcode rc;
+	CURL *c = NULL;
+	size_t i, n;
+
+	lt_buf_init(&url, 16384);
+	lt_buf_init(&answer, ANSWER_MAX);
+	if ((c = curl_easy_init()) == NULL) {
+		lt_error_set(err, LT_ERR_NET, LT_LEVEL_ERROR, "push", 0, 0,
+		    "cannot start libcurl");
+		goto out;
+	}
+	n = strlen(p->url);
+	while (n > 0 && p->url[n - 1] == '/')
+		n--;
+	if (lt_buf_add(&url, p->url, n) != LT_OK ||
+	    lt_buf_adds(&url, "/metrics") != LT_OK ||
+	    add_pair(&url, c, "job", p->job) != LT_OK ||
+	    (p->instance && add_pair(&url, c, "instance", p->instance) !=
+	    LT_OK)) {
+		lt_error_set(err, LT_ERR_LIMIT, LT_LEVEL_ERROR, "push", 0, 0,
+		    "push URL too long");
+		goto out;
+	}
+	for (i = 0; i < p->n_labels && i < LT_PUSH_LABELS_MAX; i++)
+		if (add_pair(&url, c, p->label_names[i], p->label_values[i]) !=
+		    LT_OK) {
+			lt_error_set(err, LT_ERR_LIMIT, LT_LEVEL_ERROR, "push",
+			    0, 0, "push URL too long");
+			goto out;
+		}
+	hdr = curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4");
+	curl_easy_setopt(c, CURLOPT_URL, url.p);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(c, CURLOPT_READDATA, &up);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, answer_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		lt_error_set(err, LT_ERR_NET, LT_LEVEL_ERROR, "push", 0, 0,
+		    "%s: %s", url.p, cerr[0] ? cerr : curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (code < 200 || code >= 300) {
+		size_t k;
+
+		for (k = 0; k < answer.len && answer.p[k] != '\n'; k++)
+			if ((unsigned char)answer.p[k] < 0x20)
+				answer.p[k] = ' ';
+		lt_error_set(err, LT_ERR_NET, LT_LEVEL_ERROR, "push", 0, 0,
+		    "%s: HTTP %ld: %.*s", url.p, code, (int)(k < 200 ? k : 200),
+		    answer.p ? answer.p : "");
+		goto out;
+	}
+	st = LT_OK;
+out:
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	lt_buf_free(&url);
+	lt_buf_free(&answer);
+	return st;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""--push against a real Prometheus Pushgateway (Debian's
+prometheus-pushgateway), started here on a free loopback port with its
+own storage, then read back from its /metrics.  Also: a gateway that
+answers an error and one that is not there are reported on stderr and
+do not change the exit status."""
+import http.server
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+binary, root = sys.argv[1], sys.argv[2]
+gw = shutil.which("prometheus-pushgateway")
+if gw is None:
+    print("FAIL: prometheus-pushgateway is not installed (apt-get install "
+          "prometheus-pushgateway)")
+    sys.exit(1)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+failures = []
+tmp = tempfile.mkdtemp()
+port = free_port()
+proc = subprocess.Popen([gw, f"--web.listen-address=127.0.0.1:{port}",
+                         f"--persistence.file={tmp}/pg.data",
+                         "--log.level=error"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/-/ready", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        failures.append("the pushgateway did not become ready")
+        raise SystemExit
+    log = os.path.join(root, "fixtures/example/deploy-failed.log")
+    p = subprocess.run([binary, "-q", "--push", base, "--push-job", "ci",
+                        "--push-label", "instance=runner/1",
+                        "--push-label", "repo=octo", log],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 1 or p.stderr:
+        failures.append(f"push run: rc={p.returncode} stderr={p.stderr!r}")
+    metrics = urllib.request.urlopen(base + "/metrics").read().decode()
+    want = [
+        'logtriage_failed{instance="runner/1",job="ci",repo="octo"} 1',
+        'logtriage_lines_total{instance="runner/1",job="ci",repo="octo"} 4',
+        'logtriage_matches_total{category="disk_space",instance="runner/1",'
+        'job="ci",repo="octo",rule="disk.no-space",severity="critical"} 1',
+        'logtriage_verdict{category="disk_space",instance="runner/1",'
+        'job="ci",repo="octo"} 1',
+    ]
+    for w in want:
+        if w not in metrics:
+            failures.append(f"not in the gateway's /metrics: {w}")
+    # a second, clean run replaces the group (PUT): failed goes to 0
+    clean = os.path.join(root, "tests/cli/data/clean.log")
+    subprocess.run([binary, "-q", "--push", base, "--push-job", "ci",
+                    "--push-label", "instance=runner/1",
+                    "--push-label", "repo=octo", clean], timeout=60)
+    metrics = urllib.request.urlopen(base + "/metrics").read().decode()
+    if 'logtriage_failed{instance="runner/1",job="ci",repo="octo"} 0' \
+            not in metrics or "logtriage_verdict{category=\"disk_space\"," \
+            "instance=\"runner/1\"" in metrics:
+        failures.append("a second push did not replace the group")
+finally:
+    proc.terminate()
+    proc.wait(timeout=10)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Broken(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(500)
+        self.end_headers()
+        self.wfile.write(b"storage on fire\n")
+
+    def log_message(self, *a):
+        pass
+
+
+srv = http.server.HTTPServer(("127.0.0.1", 0), Broken)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+log = os.path.join(root, "fixtures/example/deploy-failed.log")
+p = subprocess.run([binary, "-q", "--push",
+                    f"http://127.0.0.1:{srv.server_address[1]}", log],
+                   capture_output=True, text=True, timeout=60)
+if p.returncode != 1 or "push: error:" not in p.stderr or \
+        "HTTP 500: storage on fire" not in p.stderr:
+    failures.append(f"error answer: rc={p.returncode} stderr={p.stderr!r}")
+srv.shutdown()
+p = subprocess.run([binary, "-q", "--push", f"http://127.0.0.1:{free_port()}",
+                    log], capture_output=True, text=True, timeout=60)
+if p.returncode != 1 or "push: error:" not in p.stderr:
+    failures.append(f"refused: rc={p.returncode} stderr={p.stderr!r}")
+for f in failures:
+    print("FAIL", f)
+print(f"pushgateway: {len(failures)} failures")
+sys.exit(1 if failures else 0)
