@@ -217,6 +217,57 @@ nomem(struct pstate *ps)
 	    ps->line, 0, "out of memory");
 }
 
+/*
+ * Find or add the rule-like definition (a rule or a redact) named
+ * name[0..nlen) in *arr: a new one goes at the end, a redefinition is
+ * cleared and keeps its place (and order).  SIZE_MAX after an error.
+ */
+static size_t
+open_def(struct pstate *ps, struct lt_rdef **arr, size_t *n, size_t *cap,
+    const char *kind, const char *noun, const char *name, size_t nlen,
+    unsigned long ncol)
+{
+	struct lt_rules *b = ps->b;
+	struct lt_rdef *d;
+	size_t i, order;
+
+	if (!valid_name(name, nlen)) {
+		perr(ps, LT_ERR_SYNTAX, ncol, "invalid %s %s: use letters, "
+		    "digits, '_', '.' and '-', at most 128", kind, noun);
+		return SIZE_MAX;
+	}
+	for (i = 0; i < *n; i++)
+		if (strlen((*arr)[i].id) == nlen &&
+		    memcmp((*arr)[i].id, name, nlen) == 0)
+			break;
+	if (i < *n) {
+		d = &(*arr)[i];
+		order = d->order;
+		if (d->origin == ps->origin)
+			lt_rules_diag(b, LT_OK, LT_LEVEL_WARNING, ps->origin,
+			    ps->line, ncol, "%s '%s' redefined; the definition "
+			    "at line %lu is replaced", kind, d->id, d->line);
+		lt_rdef_clear(d);
+		d->order = order;
+	} else {
+		if (grow((void **)arr, cap, *n, sizeof **arr) != 0) {
+			nomem(ps);
+			return SIZE_MAX;
+		}
+		i = (*n)++;
+		d = &(*arr)[i];
+		d->order = b->next_order++;
+	}
+	if ((d->id = dup_span(name, nlen)) == NULL) {
+		d->id = dup_span("", 0);
+		nomem(ps);
+	}
+	d->origin = ps->origin;
+	d->line = ps->line;
+	d->col = ncol;
+	return i;
+}
+
 static void
 open_stanza(struct pstate *ps, const char *kw, size_t kwlen,
     const char *name, size_t nlen, unsigned long ncol)
@@ -231,43 +282,9 @@ open_stanza(struct pstate *ps, const char *kw, size_t kwlen,
 		return;
 	}
 	if (kwlen == 4 && memcmp(kw, "rule", 4) == 0) {
-		if (!valid_name(name, nlen)) {
-			perr(ps, LT_ERR_SYNTAX, ncol, "invalid rule id: use "
-			    "letters, digits, '_', '.' and '-', at most 128");
+		if ((i = open_def(ps, &b->rules, &b->n_rules, &b->cap_rules,
+		    "rule", "id", name, nlen, ncol)) == SIZE_MAX)
 			return;
-		}
-		for (i = 0; i < b->n_rules; i++)
-			if (strlen(b->rules[i].id) == nlen &&
-			    memcmp(b->rules[i].id, name, nlen) == 0)
-				break;
-		if (i < b->n_rules) {
-			size_t order = b->rules[i].order;
-
-			if (b->rules[i].origin == ps->origin)
-				lt_rules_diag(b, LT_OK, LT_LEVEL_WARNING,
-				    ps->origin, ps->line, ncol, "rule '%s' "
-				    "redefined; the definition at line %lu is "
-				    "replaced", b->rules[i].id,
-				    b->rules[i].line);
-			lt_rdef_clear(&b->rules[i]);
-			b->rules[i].order = order;
-		} else {
-			if (grow((void **)&b->rules, &b->cap_rules, b->n_rules,
-			    sizeof *b->rules) != 0) {
-				nomem(ps);
-				return;
-			}
-			i = b->n_rules++;
-			b->rules[i].order = b->next_order++;
-		}
-		b->rules[i].id = dup_span(name, nlen);
-		if (b->rules[i].id == NULL) {
-			b->rules[i].id = dup_span("", 0);
-			nomem(ps);
-		}
-		b->rules[i].origin = ps->origin;
-		b->rules[i].line = ps->line;
-		b->rules[i].col = ncol;
 		b->rules[i].priority = LT_PRIORITY_DEFAULT;
 		b->rules[i].severity = LT_SEV_MEDIUM;
 		ps->kind = S_RULE;
@@ -275,33 +292,10 @@ open_stanza(struct pstate *ps, const char *kw, size_t kwlen,
 		return;
 	}
 	if (kwlen == 6 && memcmp(kw, "redact", 6) == 0) {
-		if (!valid_name(name, nlen)) {
-			perr(ps, LT_ERR_SYNTAX, ncol, "invalid redact name: use "
-			    "letters, digits, '_', '.' and '-', at most 128");
+		if ((i = open_def(ps, &b->redacts, &b->n_redacts,
+		    &b->cap_redacts, "redact", "name", name, nlen, ncol)) ==
+		    SIZE_MAX)
 			return;
-		}
-		for (i = 0; i < b->n_redacts; i++)
-			if (strlen(b->redacts[i].id) == nlen &&
-			    memcmp(b->redacts[i].id, name, nlen) == 0)
-				break;
-		if (i < b->n_redacts) {
-			lt_rdef_clear(&b->redacts[i]);
-		} else {
-			if (grow((void **)&b->redacts, &b->cap_redacts,
-			    b->n_redacts, sizeof *b->redacts) != 0) {
-				nomem(ps);
-				return;
-			}
-			i = b->n_redacts++;
-		}
-		b->redacts[i].id = dup_span(name, nlen);
-		if (b->redacts[i].id == NULL) {
-			b->redacts[i].id = dup_span("", 0);
-			nomem(ps);
-		}
-		b->redacts[i].origin = ps->origin;
-		b->redacts[i].line = ps->line;
-		b->redacts[i].col = ncol;
 		ps->kind = S_REDACT;
 		ps->idx = i;
 		return;
