@@ -1,0 +1,233 @@
+/*
+ * test_logql.c - the PCRE2 to Go regexp translation behind rule
+ * pushdown.  Each expected output was written by hand from the rules in
+ * logql.c's header (what is kept, spelt out, dropped or refused), not
+ * copied from the program.  Whether the outputs really are supersets is
+ * checked on the fixtures by tests/cli/logql_superset.py.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logtriage/logql.h"
+#include "logtriage/rules.h"
+#include "t.h"
+
+static const char *
+tr(const char *pat)
+{
+	static char res[1024];
+	struct lt_buf b;
+	struct lt_error e;
+	enum lt_status st;
+
+	lt_buf_init(&b, 4096);
+	lt_error_clear(&e);
+	st = lt_logql_translate(pat, strlen(pat), &b, &e);
+	if (st == LT_OK)
+		snprintf(res, sizeof res, "%.*s", (int)b.len, b.p ? b.p : "");
+	else
+		snprintf(res, sizeof res, "REFUSED %s", e.message);
+	lt_buf_free(&b);
+	return res;
+}
+
+static void
+ok(const char *pat, const char *want)
+{
+	const char *got = tr(pat);
+
+	t_checks++;
+	if (strcmp(got, want) != 0) {
+		t_failures++;
+		fprintf(stderr, "translate /%s/: expected \"%s\", got \"%s\"\n",
+		    pat, want, got);
+	}
+}
+
+static void
+refused(const char *pat, const char *why)
+{
+	const char *got = tr(pat);
+
+	t_checks++;
+	if (strncmp(got, "REFUSED ", 8) != 0 || strstr(got, why) == NULL) {
+		t_failures++;
+		fprintf(stderr, "translate /%s/: expected a refusal with "
+		    "\"%s\", got \"%s\"\n", pat, why, got);
+	}
+}
+
+static void
+test_translate(void)
+{
+	/* kept as they are */
+	ok("connection refused", "connection refused");
+	ok("a.b*c+?d{2,5}e{3}f{2,}", "a.b*c+?d{2,5}e{3}f{2,}");
+	ok("\\d+\\w\\D\\W\\S", "\\d+\\w\\D\\W\\S");
+	ok("^make", "^make");
+	ok("\\Afoo", "\\Afoo");
+	ok("[a-z0-9_.-]", "[a-z0-9_\\.\\-]");
+	ok("[^\\s\"',;]+", "[^\\x09-\\x0d\\x20\\\"\\'\\,\\;]+");
+	ok("[]a]", "[\\]a]");
+	ok("[[:alpha:][:digit:]]", "[A-Za-z0-9]");
+	ok("caf\xc3\xa9", "caf\xc3\xa9");
+	/* escapes: literals, spelled-out classes */
+	ok("\\s+", "[\\x09-\\x0d\\x20]+");
+	ok("\\(\\)\\.\\-\\/\\:", "\\(\\)\\.-/:");
+	ok("\\t\\x41\\x{263a}\\e\\cA\\0", "\\x09A\xe2\x98\xba\\x1b\\x01\\x00");
+	ok("\\Qa.b\\E.", "a\\.b.");
+	ok("[\\b]", "[\\x08]");
+	ok("a{,3}", "a\\{,3\\}");
+	/* groups */
+	ok("(a|b)", "(?:a|b)");
+	ok("(?<host>[\\w.-]+)", "(?:[\\w\\.\\-]+)");
+	ok("(?P<x>a)(?'y'b)", "(?:a)(?:b)");
+	ok("(?>ab|a)c", "(?:ab|a)c");
+	ok("(?#note)x", "x");
+	/* flags */
+	ok("(?i)\\bno space left\\b", "(?i:no space left)");
+	ok("a(?i)b|c", "a(?i:b)|(?i:c)");
+	ok("(a(?i)b)c", "(?:a(?i:b))c");
+	ok("(?i:x)y", "(?i:x)y");
+	ok("(?s).", "(?s:.)");
+	ok("(?is)a(?-i)b", "(?is:a)(?s:b)");
+	ok("(?i)a(?-i:b)", "(?i:a(?-i:b))");
+	ok("(?U)a+", "a+");
+	ok("(?m)^a$", "a");
+	/* dropped: assertions, look-around, possessive, \K */
+	ok("\\bE401\\b", "E401");
+	ok("foo$", "foo");
+	ok("status=(?!0/)\\d+", "status=\\d+");
+	ok("(?<=x)y(?=z)", "y");
+	ok("(?<!a)b", "b");
+	ok("x(?=a)?y", "xy");
+	ok("a++b*+c?+d{2}+", "a+b*c?d{2}");
+	ok("ab\\Kc\\z", "abc");
+	ok("(?!(a)\\1)b", "b");
+	/* refused */
+	refused("(a)\\1", "backreference");
+	refused("(?<n>a)\\k<n>", "backreference");
+	refused("(?P=n)", "backreference");
+	refused("(a)(?1)", "subroutine");
+	refused("(?R)", "recursion");
+	refused("(?(1)a|b)", "conditional");
+	refused("(*UCP)\\w", "verbs");
+	refused("\\p{L}", "\\p");
+	refused("\\h", "\\h");
+	refused("\\R", "\\R");
+	refused("\\X", "\\X");
+	refused("\\v", "\\v");
+	refused("[\\h]", "\\h");
+	refused("(?x)a b", "(?x");
+	refused("(?n)a", "(?n");
+	refused("(?i)caf\xc3\xa9", "non-ASCII");
+	refused("(?i)[\\x{e0}-\\x{ff}]", "non-ASCII");
+	refused("a{1001}", "limit");
+	refused("(?:(?:a{11}){10}){10}", "nested repetition");
+	refused("[[:^alpha:]]", "negated POSIX");
+	refused("(a", "missing )");
+	refused("a\xff", "UTF-8");
+	ok("(?:(?:a{10}){10}){10}", "(?:(?:a{10}){10}){10}");
+}
+
+static void
+test_quote_and_query(void)
+{
+	struct lt_buf b;
+	struct lt_error e;
+	int pushed = -1;
+
+	lt_buf_init(&b, 4096);
+	CHECK(lt_logql_quote(&b, "a\\\"b", 4) == LT_OK);
+	CHECK(b.len == 8 && memcmp(b.p, "\"a\\\\\\\"b\"", 8) == 0);
+	lt_buf_reset(&b);
+	CHECK(lt_logql_query("{job=\"x\"} \n", NULL, &b, &pushed, &e) ==
+	    LT_OK);
+	CHECK(pushed == 0 && b.len == 9 && memcmp(b.p, "{job=\"x\"}", 9) == 0);
+	CHECK(lt_logql_query("  ", NULL, &b, &pushed, &e) == LT_ERR_ARG);
+	lt_buf_free(&b);
+}
+
+/* A rule set from text; NULL on error. */
+static struct lt_ruleset *
+rules(const char *text, int defaults)
+{
+	struct lt_rules *b = lt_rules_new(NULL, NULL);
+	struct lt_ruleset *rs = NULL;
+	struct lt_compile_opts o;
+
+	if (b == NULL)
+		return NULL;
+	if (defaults)
+		(void)lt_rules_add_defaults(b);
+	if (text != NULL)
+		(void)lt_rules_add_buffer(b, "t.rules", text, strlen(text));
+	lt_compile_opts_init(&o);
+	o.no_jit = 1;
+	(void)lt_rules_compile(b, &o, &rs);
+	lt_rules_free(b);
+	return rs;
+}
+
+static void
+test_filter(void)
+{
+	struct lt_ruleset *rs;
+	struct lt_buf b;
+	struct lt_error e;
+	int pushed = -1;
+
+	lt_buf_init(&b, LT_LOGQL_QUERY_MAX);
+	/* the default rules all translate */
+	rs = rules(NULL, 1);
+	CHECK(rs != NULL);
+	lt_error_clear(&e);
+	CHECK(lt_logql_filter(rs, &b, &e) == LT_OK);
+	if (e.message[0])
+		fprintf(stderr, "default rules: %s\n", e.message);
+	CHECK(b.len > 1000 && b.len < LT_LOGQL_FILTER_MAX);
+	CHECK(b.len > 5 && memcmp(b.p + b.len - 5, "|\\x1b", 5) == 0);
+	lt_buf_reset(&b);
+	CHECK(lt_logql_query("{job=\"ci\"}", rs, &b, &pushed, &e) == LT_OK);
+	CHECK(pushed == 1);
+	CHECK(b.len > 16 && memcmp(b.p, "{job=\"ci\"} |~ \"", 15) == 0);
+	lt_ruleset_free(rs);
+
+	/* one pattern out of reach: no filter, and the note names it */
+	rs = rules("[category c]\nseverity = high\n[rule r.back]\n"
+	    "category = c\nmatch = (a)\\1\n[rule r.ok]\ncategory = c\n"
+	    "match = fine\n", 0);
+	CHECK(rs != NULL);
+	lt_buf_reset(&b);
+	lt_error_clear(&e);
+	CHECK(lt_logql_query("{a=\"b\"}", rs, &b, &pushed, &e) == LT_OK);
+	CHECK(pushed == 0);
+	CHECK(b.len == 7 && memcmp(b.p, "{a=\"b\"}", 7) == 0);
+	CHECK(strstr(e.message, "r.back") != NULL);
+	CHECK(strstr(e.message, "backreference") != NULL);
+	CHECK(strcmp(e.origin, "t.rules") == 0 && e.line == 3);
+	lt_ruleset_free(rs);
+
+	/* two rules: alternation, in rank order, then \x1b */
+	rs = rules("[category c]\nseverity = high\n[rule a]\ncategory = c\n"
+	    "priority = 60\nmatch = (?i)x\"y\n[rule b]\ncategory = c\n"
+	    "match = z\\d\n", 0);
+	CHECK(rs != NULL);
+	lt_buf_reset(&b);
+	CHECK(lt_logql_query("{a=\"b\"}", rs, &b, &pushed, &e) == LT_OK);
+	CHECK(pushed == 1);
+	lt_buf_addc(&b, '\0');
+	CHECK_STR(b.p, "{a=\"b\"} |~ \"(?i:x\\\"y)|z\\\\d|\\\\x1b\"");
+	lt_ruleset_free(rs);
+	lt_buf_free(&b);
+}
+
+int
+main(void)
+{
+	test_translate();
+	test_quote_and_query();
+	test_filter();
+	return T_DONE();
+}
