@@ -330,6 +330,13 @@ lt_decoder_begin(struct lt_decoder *d, const char *name)
 	}
 }
 
+void
+lt_decoder_loki_hook(struct lt_decoder *d, lt_loki_entry_fn *fn, void *ctx)
+{
+	d->loki_fn = fn;
+	d->loki_ctx = ctx;
+}
+
 enum lt_input
 lt_decoder_input(const struct lt_decoder *d)
 {

@@ -58,8 +58,10 @@ struct lt_decoder {
 	/* docker: partial lines per stream */
 	struct lt_docker_part part[LT_DOCKER_STREAMS];
 
-	/* loki: the whole document */
+	/* loki: the whole document, and the entry hook */
 	struct lt_buf doc;
+	lt_loki_entry_fn *loki_fn;
+	void *loki_ctx;
 };
 
 /* Start b as the record of line l: text = the line, no time or labels. */

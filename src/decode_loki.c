@@ -24,7 +24,14 @@
  * digits.  An entry whose timestamp or line is not a string of the right
  * kind is counted as a decode error and kept, with no time, sorted first.
  *
- * Memory: the document, cJSON's tree of it, and 24 bytes per entry.
+ * A source that pages through many responses (source_loki.c) sets an
+ * entry hook: it sees each entry, in the same order, with its timestamp,
+ * its line and its stream's labels in a canonical form (sorted, so that
+ * Loki's varying label order does not matter), and may drop the entry or
+ * renumber it before it is classified.
+ *
+ * Memory: the document, cJSON's tree of it, and 24 bytes per entry (and
+ * with a hook, the streams' labels once more).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +135,75 @@ cut_short(const char *p, size_t n)
 	return in_str || depth > 0;
 }
 
+struct label {
+	const char *k;
+	const char *v;
+};
+
+static int
+cmp_label(const void *a, const void *b)
+{
+	const struct label *x = a, *y = b;
+	int c = strcmp(x->k, y->k);
+
+	return c != 0 ? c : strcmp(x->v, y->v);
+}
+
+/*
+ * The canonical form of each stream's labels into keys, stream k's at
+ * keys->p + off[k] up to off[k + 1].
+ */
+static enum lt_status
+canonical(const cJSON *const *streams, size_t n, struct lt_buf *keys,
+    size_t *off)
+{
+	struct label lab[LT_LABELS_MAX * 4];
+	const cJSON *o;
+	enum lt_status st = LT_OK;
+	size_t k, m, j;
+
+	for (k = 0; k < n && st == LT_OK; k++) {
+		off[k] = keys->len;
+		m = 0;
+		o = cJSON_IsObject(streams[k]) ? streams[k]->child : NULL;
+		for (; o != NULL; o = o->next) {
+			if (!cJSON_IsString(o) || o->string == NULL)
+				continue;
+			if (m == LT_ARRAY_LEN(lab))
+				return LT_ERR_LIMIT;
+			lab[m].k = o->string;
+			lab[m++].v = o->valuestring;
+		}
+		qsort(lab, m, sizeof lab[0], cmp_label);
+		for (j = 0; j < m && st == LT_OK; j++)
+			if ((st = lt_buf_add(keys, lab[j].k,
+			    strlen(lab[j].k) + 1)) == LT_OK)
+				st = lt_buf_add(keys, lab[j].v,
+				    strlen(lab[j].v) + 1);
+	}
+	off[n] = keys->len;
+	return st;
+}
+
+/* Ask the hook about entry e; *keep and *no are its answer. */
+static enum lt_status
+ask_hook(struct lt_decoder *d, const struct entry *e, const char *keys,
+    const size_t *off, int *keep, unsigned long long *no)
+{
+	const cJSON *line = NULL;
+	struct lt_loki_entry le;
+
+	if (cJSON_IsArray(e->v) && e->v->child != NULL)
+		line = e->v->child->next;
+	le.ns = e->ns;
+	le.stream = keys + off[e->stream];
+	le.stream_len = off[e->stream + 1] - off[e->stream];
+	le.line = cJSON_IsString(line) ? line->valuestring : "";
+	le.len = strlen(le.line);
+	*keep = 1;
+	return d->loki_fn(d->loki_ctx, &le, keep, no);
+}
+
 /* Check the envelope; the result array, or NULL after lt_decoder_fail. */
 static const cJSON *
 result_of(struct lt_decoder *d, const cJSON *doc)
@@ -177,9 +253,13 @@ lt_loki_end(struct lt_decoder *d)
 	const cJSON *result, *s, *v, **streams = NULL;
 	struct entry *e = NULL;
 	enum lt_status st = LT_OK;
+	struct lt_buf keys;
+	size_t *koff = NULL;
+	unsigned long long no;
 	cJSON *doc;
-	int ok;
+	int ok, keep;
 
+	lt_buf_init(&keys, LT_LOKI_DOC_MAX);
 	doc = cJSON_ParseWithLengthOpts(p, len, &end, 0);
 	if (doc == NULL) {
 		off = end != NULL && end >= p ? (size_t)(end - p) : 0;
@@ -231,11 +311,34 @@ lt_loki_end(struct lt_decoder *d)
 		}
 	}
 	qsort(e, n, sizeof *e, cmp);
-	for (i = 0; i < n; i++)
+	if (d->loki_fn != NULL) {
+		if ((koff = calloc(k + 1, sizeof *koff)) == NULL) {
+			st = LT_ERR_NOMEM;
+			goto out;
+		}
+		if ((st = canonical(streams, k, &keys, koff)) != LT_OK) {
+			if (st == LT_ERR_LIMIT)
+				st = lt_decoder_fail(d, st, "Loki response has "
+				    "a stream with more than %u labels",
+				    LT_LABELS_MAX * 4);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		no = i + 1;
+		if (d->loki_fn != NULL && ((st = ask_hook(d, &e[i],
+		    keys.p ? keys.p : "", koff, &keep, &no)) != LT_OK || !keep)) {
+			if (st != LT_OK)
+				break;
+			continue;
+		}
 		if ((st = pass_entry(d, &e[i], streams[e[i].stream],
-		    i + 1)) != LT_OK)
+		    no)) != LT_OK)
 			break;
+	}
 out:
+	lt_buf_free(&keys);
+	free(koff);
 	free(e);
 	free(streams);
 	cJSON_Delete(doc);

@@ -599,6 +599,18 @@ lt_triage_end(struct lt_triage *t, struct lt_error *err)
 }
 
 void
+lt_triage_next(struct lt_triage *t)
+{
+	lt_decoder_begin(t->dec, t->source ? t->source : "-");
+}
+
+void
+lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn, void *ctx)
+{
+	lt_decoder_loki_hook(t->dec, fn, ctx);
+}
+
+void
 lt_triage_input_failed(struct lt_triage *t)
 {
 	lt_verdict_counts(t->v)->unreadable_inputs++;

@@ -99,6 +99,18 @@ enum lt_status lt_triage_feed(struct lt_triage *t, const void *buf,
  */
 enum lt_status lt_triage_end(struct lt_triage *t, struct lt_error *err);
 
+/*
+ * Start the next document of the current source (a Loki source pages
+ * through several responses): the decoder starts afresh, dropping a
+ * document fed only in part, while the source's name, counts and
+ * redaction state go on.
+ */
+void lt_triage_next(struct lt_triage *t);
+
+/* Set the decoder's Loki entry hook (decode.h); NULL removes it. */
+void lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn,
+    void *ctx);
+
 /* Count an input that could not be read. */
 void lt_triage_input_failed(struct lt_triage *t);
 
