@@ -191,3 +191,28 @@ lt_time_decimal(const char *p, size_t n, unsigned long long *v)
 	*v = x;
 	return 0;
 }
+
+int
+lt_time_ns(const char *p, size_t n, unsigned long long *ns)
+{
+	char t[LT_TIME_MAX];
+	long long days, secs;
+	unsigned long long frac = 0;
+	size_t i, digits = 0;
+
+	if (lt_time_parse(p, n, t) != n)
+		return -1;
+	/* t is "YYYY-MM-DDTHH:MM:SS[.f]Z" in UTC now */
+	days = days_from_civil(num(t, 4), (unsigned)num(t + 5, 2),
+	    (unsigned)num(t + 8, 2));
+	secs = days * 86400 + num(t + 11, 2) * 3600 + num(t + 14, 2) * 60 +
+	    num(t + 17, 2);
+	for (i = 20; t[19] == '.' && LT_DIGIT(t[i]); i++, digits++)
+		frac = frac * 10 + (unsigned)(t[i] - '0');
+	for (; digits < 9; digits++)
+		frac *= 10;
+	if (secs < 0 || (unsigned long long)secs > 18000000000ull)
+		return -1;
+	*ns = (unsigned long long)secs * 1000000000ull + frac;
+	return 0;
+}

@@ -1,0 +1,790 @@
+/*
+ * source_loki.c - a LogQL query, over HTTP with libcurl, into the triage.
+ *
+ * Loki answers /loki/api/v1/query_range with at most `limit` entries,
+ * and says nothing about whether there are more: a page that holds
+ * exactly `limit` entries may be the last or not.  So the range is read
+ * oldest first (direction=forward; Loki's default is backward) in pages
+ * of opts.batch entries, each request starting at the timestamp of the
+ * newest entry of the page before.  That timestamp is asked for again
+ * on purpose: several entries may share it, and the page before may
+ * have held only some of them.  The entries of the new page at that
+ * timestamp that were on the page before are dropped, keyed on (stream
+ * labels as a sorted set, timestamp, line): logcli pages the same way
+ * but keys on less, and loses lines where streams interleave.  Only the
+ * keys at the newest timestamp of the last page need remembering, so
+ * memory stays bounded by the batch size (and LT_LOKI_SEEN_MAX bytes).
+ * A full page whose entries all share one timestamp cannot be paged
+ * past without guessing which of them Loki will return next, so that is
+ * an error naming --batch, not an endless loop or a silent loss.
+ *
+ * Each response is one document for the decoder (decode_loki.c), which
+ * sorts its entries into timestamp order and calls this module's entry
+ * hook for each before it is classified: the hook drops the entries seen
+ * already, numbers the others across the whole query, stops at
+ * opts.limit, and remembers the keys at the newest timestamp.  The
+ * response body is fed to the triage as it arrives; a body cut short is
+ * dropped whole (lt_triage_next) and asked for again, so a retry can
+ * neither lose nor repeat a line.
+ *
+ * Failures: connection errors, timeouts, a body cut short, 429 and 5xx
+ * are retried opts.retries times, waiting opts.backoff_ms and doubling,
+ * or as long as a Retry-After says (capped).  Other HTTP statuses are
+ * final: Loki sends its errors as plain text, reported as "CODE: TEXT".
+ * Every request has a connect and a total timeout, since a slow query
+ * may end with the server closing the connection without a reply.
+ *
+ * With follow set, the query is repeated every opts.interval_ms from
+ * the newest timestamp seen, with the same de-duplication, until
+ * opts.interrupted is set.  A signal ends a transfer or a wait at once
+ * (curl's progress callback, and nanosleep's EINTR).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "decode_int.h"
+#include "logtriage/logql.h"
+#include "logtriage/loki.h"
+
+/* A request's URL: the address, the query escaped, the parameters. */
+#define URL_MAX (3 * LT_LOGQL_QUERY_MAX + 8192)
+
+/* One remembered entry key: stream bytes, then line bytes, in mem. */
+struct slot {
+	uint64_t h;
+	size_t off;
+	size_t stream_len;
+	size_t len;		/* stream and line */
+	unsigned count;		/* how many such entries; 0: slot unused */
+};
+
+/* The keys of the entries at one timestamp. */
+struct seen {
+	unsigned long long ns;
+	struct slot *tab;	/* open addressing, cap a power of two */
+	size_t cap;
+	size_t n;
+	struct lt_buf mem;
+};
+
+struct loki {
+	const struct lt_loki_opts *o;
+	struct lt_triage *t;
+	CURL *curl;
+	struct curl_slist *hdr;
+	char curl_err[CURL_ERROR_SIZE];
+	struct lt_buf url;
+	struct lt_buf ebody;	/* the body of an error reply, capped */
+	long code;		/* HTTP status of the reply being read */
+	long retry_after_ms;	/* -1: none */
+	enum lt_status feed_st;	/* why a body feed stopped */
+
+	unsigned long long cursor;	/* start of the next request */
+	unsigned long long numbered;	/* entries classified so far */
+	int limit_hit;
+	size_t page_n;		/* entries of the current page */
+	unsigned long long first_ns, last_ns;
+	struct seen prev;	/* keys at the newest time of the last page */
+	struct seen cur;	/* ... of this page so far */
+	enum lt_status hook_st;
+	struct lt_error hook_err;
+};
+
+/* ---- times ---- */
+
+unsigned long long
+lt_loki_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull +
+	    (unsigned long long)ts.tv_nsec;
+}
+
+int
+lt_loki_duration(const char *s, unsigned long long *ns)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long ns;
+	} units[] = {
+		{ "ms", 1000000ull }, { "s", 1000000000ull },
+		{ "m", 60000000000ull }, { "h", 3600000000000ull },
+		{ "d", 86400000000000ull }, { "w", 604800000000000ull },
+	};
+	unsigned long long total = 0, v;
+	size_t i, k, len;
+	int digits;
+
+	if (*s == '\0')
+		return -1;
+	while (*s != '\0') {
+		for (v = 0, digits = 0; *s >= '0' && *s <= '9'; s++, digits++) {
+			if (v > 1000000000ull)
+				return -1;
+			v = v * 10 + (unsigned)(*s - '0');
+		}
+		for (len = 0; s[len] >= 'a' && s[len] <= 'z'; len++)
+			;
+		for (i = 0, k = LT_ARRAY_LEN(units); i < LT_ARRAY_LEN(units);
+		    i++)
+			if (strlen(units[i].unit) == len &&
+			    memcmp(units[i].unit, s, len) == 0)
+				k = i;
+		if (digits == 0 || k == LT_ARRAY_LEN(units) ||
+		    v > (~0ull - total) / units[k].ns)
+			return -1;
+		total += v * units[k].ns;
+		s += len;
+	}
+	*ns = total;
+	return 0;
+}
+
+int
+lt_loki_time(const char *s, unsigned long long *ns)
+{
+	unsigned long long secs, frac = 0;
+	size_t n = strlen(s), i, k;
+
+	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == n || (i > 0 && s[i] == '.')) {
+		if (lt_time_decimal(s, i, &secs) != 0 || secs > 18000000000ull)
+			return -1;
+		for (k = i + 1; i < n && k < n; k++) {
+			if (s[k] < '0' || s[k] > '9')
+				return -1;
+			if (k - i <= 9)
+				frac += (unsigned long long)(s[k] - '0') *
+				    (unsigned long long)(k - i == 1 ? 100000000 :
+				    k - i == 2 ? 10000000 : k - i == 3 ? 1000000 :
+				    k - i == 4 ? 100000 : k - i == 5 ? 10000 :
+				    k - i == 6 ? 1000 : k - i == 7 ? 100 :
+				    k - i == 8 ? 10 : 1);
+		}
+		if (i < n && k == i + 1)
+			return -1;	/* "123." */
+		*ns = secs * 1000000000ull + frac;
+		return 0;
+	}
+	return lt_time_ns(s, n, ns);
+}
+
+/* ---- the keys of entries seen ---- */
+
+static uint64_t
+fnv(uint64_t h, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t
+key_hash(const struct lt_loki_entry *e)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ull, e->stream, e->stream_len);
+
+	h = fnv(h ^ 0xff, e->line, e->len);
+	return h;
+}
+
+static void
+seen_init(struct seen *s)
+{
+	memset(s, 0, sizeof *s);
+	s->ns = ~0ull;
+	lt_buf_init(&s->mem, LT_LOKI_SEEN_MAX);
+}
+
+static void
+seen_free(struct seen *s)
+{
+	free(s->tab);
+	lt_buf_free(&s->mem);
+}
+
+static void
+seen_reset(struct seen *s, unsigned long long ns)
+{
+	if (s->tab != NULL && s->n > 0)
+		memset(s->tab, 0, s->cap * sizeof *s->tab);
+	s->n = 0;
+	s->ns = ns;
+	lt_buf_reset(&s->mem);
+}
+
+static struct slot *
+seen_slot(struct seen *s, const struct lt_loki_entry *e, uint64_t h)
+{
+	size_t i = (size_t)h & (s->cap - 1);
+	struct slot *x;
+
+	for (;; i = (i + 1) & (s->cap - 1)) {
+		x = &s->tab[i];
+		if (x->count == 0)
+			return x;
+		if (x->h == h && x->stream_len == e->stream_len &&
+		    x->len == e->stream_len + e->len &&
+		    memcmp(s->mem.p + x->off, e->stream, e->stream_len) == 0 &&
+		    memcmp(s->mem.p + x->off + e->stream_len, e->line,
+		    e->len) == 0)
+			return x;
+	}
+}
+
+/* How many times e was added; 0 when never. */
+static struct slot *
+seen_find(struct seen *s, const struct lt_loki_entry *e)
+{
+	struct slot *x;
+
+	if (s->cap == 0 || s->n == 0)
+		return NULL;
+	x = seen_slot(s, e, key_hash(e));
+	return x->count > 0 ? x : NULL;
+}
+
+static enum lt_status
+seen_grow(struct seen *s)
+{
+	struct slot *old = s->tab, *x;
+	size_t oldcap = s->cap, i, j;
+
+	s->cap = oldcap ? oldcap * 2 : 64;
+	if ((s->tab = calloc(s->cap, sizeof *s->tab)) == NULL) {
+		s->tab = old;
+		s->cap = oldcap;
+		return LT_ERR_NOMEM;
+	}
+	for (i = 0; i < oldcap; i++) {
+		if (old[i].count == 0)
+			continue;
+		for (j = (size_t)old[i].h & (s->cap - 1);
+		    s->tab[j].count != 0; j = (j + 1) & (s->cap - 1))
+			;
+		x = &s->tab[j];
+		*x = old[i];
+	}
+	free(old);
+	return LT_OK;
+}
+
+static enum lt_status
+seen_add(struct seen *s, const struct lt_loki_entry *e)
+{
+	uint64_t h = key_hash(e);
+	struct slot *x;
+	size_t off;
+	enum lt_status st;
+
+	if ((s->n + 1) * 2 > s->cap && (st = seen_grow(s)) != LT_OK)
+		return st;
+	x = seen_slot(s, e, h);
+	if (x->count > 0) {
+		x->count++;
+		return LT_OK;
+	}
+	off = s->mem.len;
+	if ((st = lt_buf_add(&s->mem, e->stream, e->stream_len)) != LT_OK ||
+	    (st = lt_buf_add(&s->mem, e->line, e->len)) != LT_OK) {
+		s->mem.len = off;
+		return st;
+	}
+	x->h = h;
+	x->off = off;
+	x->stream_len = e->stream_len;
+	x->len = e->stream_len + e->len;
+	x->count = 1;
+	s->n++;
+	return LT_OK;
+}
+
+static void
+seen_swap(struct seen *a, struct seen *b)
+{
+	struct seen tmp = *a;
+
+	*a = *b;
+	*b = tmp;
+}
+
+/* ---- the entry hook ---- */
+
+static enum lt_status
+on_entry(void *ctx, const struct lt_loki_entry *e, int *keep,
+    unsigned long long *no)
+{
+	struct loki *l = ctx;
+	struct slot *x;
+	enum lt_status st;
+
+	if (l->page_n++ == 0)
+		l->first_ns = e->ns;
+	l->last_ns = e->ns;
+	if (e->ns != l->cur.ns)
+		seen_reset(&l->cur, e->ns);
+	if ((st = seen_add(&l->cur, e)) != LT_OK) {
+		if (st == LT_ERR_LIMIT)
+			lt_error_set(&l->hook_err, st, LT_LEVEL_ERROR,
+			    LT_LOKI_SOURCE, 0, 0, "the entries sharing one "
+			    "timestamp take more than %u MiB to remember; "
+			    "lower --batch", LT_LOKI_SEEN_MAX >> 20);
+		return l->hook_st = st;
+	}
+	if (e->ns == l->prev.ns && (x = seen_find(&l->prev, e)) != NULL) {
+		x->count--;	/* on the page before: classified then */
+		*keep = 0;
+		return LT_OK;
+	}
+	if (l->o->limit > 0 && l->numbered >= l->o->limit) {
+		l->limit_hit = 1;
+		*keep = 0;
+		return LT_OK;
+	}
+	*no = ++l->numbered;
+	return LT_OK;
+}
+
+/* ---- HTTP ---- */
+
+static size_t
+on_body(char *p, size_t size, size_t nmemb, void *ctx)
+{
+	struct loki *l = ctx;
+	size_t n = size * nmemb, room;
+	enum lt_status st;
+
+	if (l->code == 0)
+		curl_easy_getinfo(l->curl, CURLINFO_RESPONSE_CODE, &l->code);
+	if (l->code != 200) {
+		room = LT_LOKI_ERROR_TEXT_MAX - l->ebody.len;
+		(void)lt_buf_add(&l->ebody, p, n < room ? n : room);
+		return n;
+	}
+	if ((st = lt_triage_feed(l->t, p, n)) != LT_OK) {
+		l->feed_st = st;
+		return 0;	/* curl ends the transfer: CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *ctx)
+{
+	static const char name[] = "retry-after:";
+	struct loki *l = ctx;
+	size_t n = size * nmemb, i, k = sizeof name - 1;
+	unsigned long long v = 0;
+
+	if (n > 5 && memcmp(p, "HTTP/", 5) == 0) {
+		l->retry_after_ms = -1;	/* a new reply starts */
+		return n;
+	}
+	for (i = 0; i < k && i < n; i++)
+		if ((p[i] | 0x20) != name[i])
+			return n;
+	if (i < k)
+		return n;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (k = i; i < n && p[i] >= '0' && p[i] <= '9' && v < 1000000; i++)
+		v = v * 10 + (unsigned)(p[i] - '0');
+	if (i > k)	/* seconds; an HTTP date is left to the backoff */
+		l->retry_after_ms = (long)(v * 1000);
+	return n;
+}
+
+static int
+on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	const struct loki *l = ctx;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return l->o->interrupted != NULL && *l->o->interrupted ? 1 : 0;
+}
+
+/* Sleep ms, or less when interrupted; 1 when interrupted. */
+static int
+nap(const struct loki *l, unsigned long ms)
+{
+	struct timespec ts, rem;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	for (;;) {
+		if (l->o->interrupted != NULL && *l->o->interrupted)
+			return 1;
+		if (nanosleep(&ts, &rem) == 0)
+			break;
+		if (errno != EINTR)
+			break;
+		ts = rem;
+	}
+	return l->o->interrupted != NULL && *l->o->interrupted;
+}
+
+static enum lt_status
+setup(struct loki *l, struct lt_error *err)
+{
+	const struct lt_loki_opts *o = l->o;
+	struct lt_buf h;
+	enum lt_status st = LT_OK;
+	CURL *c;
+
+	lt_buf_init(&h, 8192);
+	if ((c = l->curl = curl_easy_init()) == NULL)
+		return LT_ERR_NOMEM;
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, l->curl_err);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, l);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, l);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, l);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)o->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)LT_LOKI_DOC_MAX);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "logtriage");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (o->username != NULL) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, o->username);
+		curl_easy_setopt(c, CURLOPT_PASSWORD,
+		    o->password ? o->password : "");
+	}
+	if (o->ca_cert != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_cert);
+	if (o->client_cert != NULL)
+		curl_easy_setopt(c, CURLOPT_SSLCERT, o->client_cert);
+	if (o->client_key != NULL)
+		curl_easy_setopt(c, CURLOPT_SSLKEY, o->client_key);
+	if (o->tls_skip_verify) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (o->org_id != NULL) {
+		if (strpbrk(o->org_id, "\r\n") != NULL)
+			goto bad_header;
+		lt_buf_reset(&h);
+		if ((st = lt_buf_addf(&h, "X-Scope-OrgID: %s", o->org_id)) !=
+		    LT_OK)
+			goto out;
+		if ((l->hdr = curl_slist_append(l->hdr, h.p)) == NULL)
+			goto nomem;
+	}
+	if (o->bearer_token != NULL) {
+		if (strpbrk(o->bearer_token, "\r\n") != NULL)
+			goto bad_header;
+		lt_buf_reset(&h);
+		if ((st = lt_buf_addf(&h, "Authorization: Bearer %s",
+		    o->bearer_token)) != LT_OK)
+			goto out;
+		if ((l->hdr = curl_slist_append(l->hdr, h.p)) == NULL)
+			goto nomem;
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, l->hdr);
+	goto out;
+bad_header:
+	lt_error_set(err, LT_ERR_ARG, LT_LEVEL_ERROR, LT_LOKI_SOURCE, 0, 0,
+	    "the org ID or token holds a line break");
+	st = LT_ERR_ARG;
+	goto out;
+nomem:
+	st = LT_ERR_NOMEM;
+out:
+	if (h.p != NULL)	/* it may have held the token */
+		memset(h.p, 0, h.cap);
+	lt_buf_free(&h);
+	return st;
+}
+
+static enum lt_status
+set_url(struct loki *l, unsigned long long start, unsigned long long end)
+{
+	const char *a = l->o->addr;
+	size_t n = strlen(a);
+	enum lt_status st;
+	char *q;
+
+	while (n > 0 && a[n - 1] == '/')
+		n--;
+	if ((q = curl_easy_escape(l->curl, l->o->query, 0)) == NULL)
+		return LT_ERR_NOMEM;
+	lt_buf_reset(&l->url);
+	if ((st = lt_buf_add(&l->url, a, n)) == LT_OK)
+		st = lt_buf_addf(&l->url, "/loki/api/v1/query_range?query=%s"
+		    "&start=%llu&end=%llu&limit=%u&direction=forward", q, start,
+		    end, l->o->batch);
+	curl_free(q);
+	if (st == LT_OK)
+		curl_easy_setopt(l->curl, CURLOPT_URL, l->url.p);
+	return st;
+}
+
+static int
+retryable(CURLcode rc, long code)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return code == 429 || code >= 500;
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The text of an error reply: one line, control bytes as spaces. */
+static void
+error_text(struct loki *l, char *out, size_t cap)
+{
+	size_t n = l->ebody.len, i;
+
+	while (n > 0 && strchr(" \t\r\n", l->ebody.p[n - 1]) != NULL)
+		n--;
+	if (n >= cap)
+		n = cap - 1;
+	for (i = 0; i < n; i++)
+		out[i] = (unsigned char)l->ebody.p[i] < 0x20 ? ' ' :
+		    l->ebody.p[i];
+	out[n] = '\0';
+}
+
+/*
+ * One page: the reply to a request for [start, end), fed to the triage;
+ * retried as the policy says.  LT_OK when a 200 body was fed whole (the
+ * caller ends the document), LT_STOP when interrupted, or an error.
+ */
+static enum lt_status
+fetch(struct loki *l, unsigned long long start, unsigned long long end,
+    struct lt_error *err)
+{
+	const struct lt_loki_opts *o = l->o;
+	char text[LT_LOKI_ERROR_TEXT_MAX + 1], what[LT_MESSAGE_MAX];
+	unsigned long wait;
+	unsigned attempt;
+	enum lt_status st;
+	CURLcode rc;
+
+	if ((st = set_url(l, start, end)) != LT_OK)
+		return st;
+	for (attempt = 0;; attempt++) {
+		lt_triage_next(l->t);	/* drop what a failed try fed */
+		l->code = 0;
+		l->retry_after_ms = -1;
+		l->feed_st = LT_OK;
+		l->curl_err[0] = '\0';
+		lt_buf_reset(&l->ebody);
+		rc = curl_easy_perform(l->curl);
+		if (o->interrupted != NULL && *o->interrupted)
+			return LT_STOP;
+		if (rc == CURLE_OK)
+			curl_easy_getinfo(l->curl, CURLINFO_RESPONSE_CODE,
+			    &l->code);
+		if (rc == CURLE_OK && l->code == 200)
+			return LT_OK;
+		if (rc == CURLE_WRITE_ERROR && l->feed_st != LT_OK) {
+			/* the decoder said no: a document over its cap */
+			if (lt_triage_end(l->t, err) == LT_OK ||
+			    err->message[0] == '\0')
+				lt_error_set(err, l->feed_st, LT_LEVEL_ERROR,
+				    LT_LOKI_SOURCE, 0, 0, "%s",
+				    lt_status_str(l->feed_st));
+			return l->feed_st;
+		}
+		if (rc == CURLE_FILESIZE_EXCEEDED) {
+			lt_error_set(err, LT_ERR_LIMIT, LT_LEVEL_ERROR,
+			    LT_LOKI_SOURCE, 0, 0, "Loki response is larger "
+			    "than %u MiB, the cap for one document",
+			    LT_LOKI_DOC_MAX >> 20);
+			return LT_ERR_LIMIT;
+		}
+		if (rc != CURLE_OK) {
+			snprintf(what, sizeof what, "%s", l->curl_err[0] ?
+			    l->curl_err : curl_easy_strerror(rc));
+		} else {
+			error_text(l, text, sizeof text);
+			snprintf(what, sizeof what, "%ld: %s", l->code,
+			    text[0] ? text : "(no text)");
+		}
+		if (!retryable(rc, l->code) || attempt >= o->retries) {
+			lt_error_set(err, LT_ERR_NET, LT_LEVEL_ERROR,
+			    LT_LOKI_SOURCE, 0, 0, "%s%s", what,
+			    attempt > 0 && retryable(rc, l->code) ?
+			    " (retries exhausted)" : "");
+			return LT_ERR_NET;
+		}
+		wait = o->backoff_ms << (attempt < 16 ? attempt : 16);
+		if (l->retry_after_ms >= 0)
+			wait = (unsigned long)l->retry_after_ms;
+		if (wait > o->retry_after_max_ms)
+			wait = o->retry_after_max_ms;
+		if (o->diag != NULL) {
+			struct lt_error note;
+
+			lt_error_set(&note, LT_ERR_NET, LT_LEVEL_NOTE,
+			    LT_LOKI_SOURCE, 0, 0, "%s; retry %u of %u in %lu.%03lu s",
+			    what, attempt + 1, o->retries, wait / 1000,
+			    wait % 1000);
+			o->diag(o->diag_ctx, &note);
+		}
+		if (nap(l, wait))
+			return LT_STOP;
+	}
+}
+
+/*
+ * Read [cursor, end) page by page.  LT_OK when the range is done (or
+ * the limit reached), LT_STOP, or an error.
+ */
+static enum lt_status
+pages(struct loki *l, unsigned long long end, struct lt_error *err)
+{
+	enum lt_status st;
+	int full;
+
+	while (!l->limit_hit) {
+		if (l->cursor >= end)
+			return LT_OK;
+		if ((st = fetch(l, l->cursor, end, err)) != LT_OK)
+			return st;
+		l->page_n = 0;
+		l->hook_st = LT_OK;
+		seen_reset(&l->cur, ~0ull);
+		st = lt_triage_end(l->t, err);
+		if (l->hook_st != LT_OK) {
+			if (l->hook_err.message[0] != '\0')
+				*err = l->hook_err;
+			return l->hook_st;
+		}
+		if (st != LT_OK)
+			return st;
+		full = l->page_n >= l->o->batch;
+		if (full && l->first_ns == l->last_ns) {
+			char t[LT_TIME_MAX];
+
+			if (lt_time_format(t, (long long)(l->last_ns /
+			    1000000000u), (unsigned long)(l->last_ns %
+			    1000000000u), 9) != 0)
+				snprintf(t, sizeof t, "%llu", l->last_ns);
+			lt_error_set(err, LT_ERR_LIMIT, LT_LEVEL_ERROR,
+			    LT_LOKI_SOURCE, 0, 0, "%u or more entries share the "
+			    "timestamp %s, a whole page: paging past them could "
+			    "lose lines; %s", l->o->batch, t,
+			    l->o->batch < LT_LOKI_BATCH_MAX ? "raise --batch "
+			    "(at most 5000)" : "--batch is at its maximum; "
+			    "narrow the query");
+			return LT_ERR_LIMIT;
+		}
+		if (l->page_n > 0) {
+			seen_swap(&l->prev, &l->cur);
+			l->cursor = l->last_ns;
+		}
+		if (!full)
+			return LT_OK;
+	}
+	return LT_OK;
+}
+
+void
+lt_loki_opts_init(struct lt_loki_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->batch = LT_LOKI_BATCH_DEFAULT;
+	o->timeout_ms = LT_LOKI_TIMEOUT_MS;
+	o->retries = LT_LOKI_RETRIES_DEFAULT;
+	o->backoff_ms = LT_LOKI_BACKOFF_MS;
+	o->retry_after_max_ms = LT_LOKI_RETRY_AFTER_MAX_MS;
+	o->interval_ms = LT_LOKI_INTERVAL_MS;
+}
+
+enum lt_status
+lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
+    struct lt_error *err)
+{
+	struct loki l;
+	unsigned long long end;
+	enum lt_status st;
+
+	lt_error_clear(err);
+	if (o->addr == NULL || o->query == NULL || o->batch == 0 ||
+	    o->batch > LT_LOKI_BATCH_MAX || o->retries > LT_LOKI_RETRIES_MAX ||
+	    o->timeout_ms == 0) {
+		lt_error_set(err, LT_ERR_ARG, LT_LEVEL_ERROR, LT_LOKI_SOURCE, 0,
+		    0, "bad options");
+		return LT_ERR_ARG;
+	}
+	memset(&l, 0, sizeof l);
+	l.o = o;
+	l.t = t;
+	l.cursor = o->start_ns;
+	lt_buf_init(&l.url, URL_MAX);
+	lt_buf_init(&l.ebody, LT_LOKI_ERROR_TEXT_MAX);
+	seen_init(&l.prev);
+	seen_init(&l.cur);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		st = LT_ERR_NOMEM;
+		goto done;
+	}
+	if ((st = setup(&l, err)) != LT_OK)
+		goto out;
+	if ((st = lt_triage_begin(t, LT_LOKI_SOURCE)) != LT_OK)
+		goto out;
+	lt_triage_loki_hook(t, on_entry, &l);
+	end = o->end_ns ? o->end_ns : lt_loki_now();
+	st = pages(&l, end, err);
+	while (st == LT_OK && o->follow && !l.limit_hit) {
+		if (nap(&l, o->interval_ms)) {
+			st = LT_STOP;
+			break;
+		}
+		st = pages(&l, lt_loki_now(), err);
+	}
+	lt_triage_loki_hook(t, NULL, NULL);
+	lt_triage_next(t);	/* nothing half-fed stays */
+out:
+	curl_slist_free_all(l.hdr);
+	curl_easy_cleanup(l.curl);
+	curl_global_cleanup();
+done:
+	lt_buf_free(&l.url);
+	lt_buf_free(&l.ebody);
+	seen_free(&l.prev);
+	seen_free(&l.cur);
+	if (st == LT_ERR_NOMEM && err->message[0] == '\0')
+		lt_error_set(err, st, LT_LEVEL_ERROR, LT_LOKI_SOURCE, 0, 0,
+		    "out of memory");
+	if (st == LT_OK && o->interrupted != NULL && *o->interrupted)
+		st = LT_STOP;
+	return st;
+}
