@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "logtriage/decode.h"
+#include "logtriage/loki.h"
 #include "logtriage/rules.h"
 #include "logtriage/triage.h"
 #include "logtriage/status.h"
@@ -32,7 +33,8 @@ enum cli_cmd {
 	CMD_RUN = 1 << 0,
 	CMD_LINT = 1 << 1,
 	CMD_RULES = 1 << 2,
-	CMD_TEST = 1 << 3
+	CMD_TEST = 1 << 3,
+	CMD_LOGQL = 1 << 4
 };
 
 struct cli {
@@ -63,6 +65,14 @@ struct cli {
 	int no_jit;
 	int bless;		/* test: write expect files */
 	int coverage;		/* test: every rule needs a sample */
+
+	/* the Loki source (cmd_loki.c); options and environment */
+	int loki;		/* --loki or --query: read from Loki */
+	struct lt_loki_opts lo;	/* addr, query, batch, ... as given */
+	unsigned long long since_ns, from_ns, to_ns;
+	int has_since, has_from, has_to;
+	int no_pushdown;
+	const char *token_file;	/* --bearer-token-file */
 };
 
 /*
@@ -89,6 +99,19 @@ void cli_list_free(struct cli_list *l);
  */
 int cli_lint_samples(const struct cli *c, const struct lt_ruleset *rs,
     size_t *warnings);
+
+/*
+ * Classify a Loki query into t: environment, pushdown, lt_loki_run, and
+ * the diagnostics.  Returns 0, -1 when the query failed (reported, and
+ * counted as an unreadable input), -2 for a fatal error (out of memory,
+ * output failed), -3 for a usage error (reported; nothing was asked);
+ * sets *stop when the run was interrupted or output went away.
+ */
+int cli_loki_run(const struct cli *c, const struct lt_ruleset *rs,
+    struct lt_triage *t, volatile sig_atomic_t *interrupted, int *stop);
+
+/* `logtriage logql SELECTOR`: print the query to send; exit status. */
+int cli_cmd_logql(const struct cli *c, const struct lt_ruleset *rs);
 
 /* `logtriage test`: returns the exit status. */
 int cli_cmd_test(const struct cli *c, const struct lt_ruleset *rs);

@@ -299,7 +299,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	lt_triage_opts_init(&o);
 	o.fail_on = c->fail_on;
 	o.max_line = c->max_line;
-	o.input = c->input;
+	o.input = c->loki ? LT_INPUT_LOKI : c->input;
 	o.emit_matches = !c->summary_only && !c->quiet;
 	o.emit_summary = !c->quiet;
 	o.write = write_stdout;
@@ -333,6 +333,16 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if (n == 0) {
 		files = stdin_only;
 		n = 1;
+	}
+	if (c->loki) {
+		rc = cli_loki_run(c, rs, t, &got_signal, &stop);
+		if (rc == -3) {
+			lt_triage_free(t);
+			return EXIT_USAGE;
+		}
+		unreadable = rc == -1;
+		fatal = rc == -2;
+		n = 0;
 	}
 	for (i = 0; i < n && !stop; i++) {
 		rc = run_one(t, files[i], &stop);
@@ -396,6 +406,8 @@ main(int argc, char **argv)
 		rc = cmd_rules(rs);
 	} else if (c.cmd == CMD_TEST) {
 		rc = cli_cmd_test(&c, rs);
+	} else if (c.cmd == CMD_LOGQL) {
+		rc = cli_cmd_logql(&c, rs);
 	} else {
 		rc = cmd_run(&c, rs);
 	}

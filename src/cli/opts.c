@@ -45,7 +45,26 @@ enum opt_key {
 	OPT_EXIT_CODE,
 	OPT_BLESS,
 	OPT_NO_COVERAGE,
-	OPT_INPUT
+	OPT_INPUT,
+	OPT_LOKI,
+	OPT_QUERY,
+	OPT_SINCE,
+	OPT_FROM,
+	OPT_TO,
+	OPT_BATCH,
+	OPT_LIMIT,
+	OPT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_FOLLOW,
+	OPT_INTERVAL,
+	OPT_NO_PUSHDOWN,
+	OPT_ORG_ID,
+	OPT_USERNAME,
+	OPT_TOKEN_FILE,
+	OPT_CA_CERT,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_TLS_SKIP_VERIFY
 };
 
 struct opt {
@@ -57,10 +76,11 @@ struct opt {
 };
 
 static const struct opt options[] = {
-	{ "rules", OPT_RULES, "PATH", CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST,
+	{ "rules", OPT_RULES, "PATH",
+	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
 	  "add a rule file, or a directory of *.rules files (repeatable)" },
 	{ "no-defaults", OPT_NO_DEFAULTS, NULL,
-	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST,
+	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
 	  "do not load the embedded default rules" },
 	{ "fail-on", OPT_FAIL_ON, "SEVERITY", CMD_RUN,
 	  "lowest severity that fails the run (default: low)" },
@@ -104,9 +124,49 @@ static const struct opt options[] = {
 	  "test: write expect files from the current verdicts" },
 	{ "no-coverage", OPT_NO_COVERAGE, NULL, CMD_TEST,
 	  "test: do not require a sample for every rule" },
-	{ "version", OPT_VERSION, NULL, CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST,
+	{ "loki", OPT_LOKI, "URL", CMD_RUN,
+	  "read a LogQL query's lines from Loki at URL ($LOKI_ADDR)" },
+	{ "query", OPT_QUERY, "LOGQL", CMD_RUN,
+	  "the LogQL query (after --loki, -q is short for it)" },
+	{ "since", OPT_SINCE, "DURATION", CMD_RUN,
+	  "Loki: from DURATION ago (1h, 30m, 90s, 2d; default 1h)" },
+	{ "from", OPT_FROM, "TIME", CMD_RUN,
+	  "Loki: from TIME (RFC 3339 or Unix seconds), inclusive" },
+	{ "to", OPT_TO, "TIME", CMD_RUN,
+	  "Loki: up to TIME, exclusive (default: now)" },
+	{ "batch", OPT_BATCH, "N", CMD_RUN,
+	  "Loki: entries per request (default 1000, at most 5000)" },
+	{ "limit", OPT_LIMIT, "N", CMD_RUN,
+	  "Loki: classify at most N entries" },
+	{ "timeout", OPT_TIMEOUT, "SECONDS", CMD_RUN,
+	  "Loki: connect and total time per request (default 60)" },
+	{ "retries", OPT_RETRIES, "N", CMD_RUN,
+	  "Loki: retries after 429, 5xx, network errors (default 3)" },
+	{ "follow", OPT_FOLLOW, NULL, CMD_RUN,
+	  "Loki: then poll for new lines until interrupted" },
+	{ "interval", OPT_INTERVAL, "SECONDS", CMD_RUN,
+	  "Loki: between polls with --follow (default 2)" },
+	{ "no-pushdown", OPT_NO_PUSHDOWN, NULL, CMD_RUN | CMD_LOGQL,
+	  "Loki: send the query without the rules' line filter" },
+	{ "org-id", OPT_ORG_ID, "ID", CMD_RUN,
+	  "Loki: tenant, sent as X-Scope-OrgID ($LOKI_ORG_ID)" },
+	{ "username", OPT_USERNAME, "NAME", CMD_RUN,
+	  "Loki: basic auth user ($LOKI_USERNAME; $LOKI_PASSWORD)" },
+	{ "bearer-token-file", OPT_TOKEN_FILE, "FILE", CMD_RUN,
+	  "Loki: read the bearer token from FILE" },
+	{ "ca-cert", OPT_CA_CERT, "FILE", CMD_RUN,
+	  "Loki: trust the CA certificates in FILE" },
+	{ "cert", OPT_CERT, "FILE", CMD_RUN,
+	  "Loki: TLS client certificate" },
+	{ "key", OPT_KEY, "FILE", CMD_RUN,
+	  "Loki: TLS client key" },
+	{ "tls-skip-verify", OPT_TLS_SKIP_VERIFY, NULL, CMD_RUN,
+	  "Loki: do not verify the server's certificate" },
+	{ "version", OPT_VERSION, NULL,
+	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
 	  "print the version and exit" },
-	{ "help", OPT_HELP, NULL, CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST,
+	{ "help", OPT_HELP, NULL,
+	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
 	  "print this help and exit" },
 };
 
@@ -122,6 +182,10 @@ static const struct {
 	  "[SAMPLE...]" },
 	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults]" },
 	{ "test", CMD_TEST, "logtriage test [-r PATH]... [--bless] [DIR|FILE...]" },
+	{ NULL, CMD_RUN, "logtriage --loki URL -q LOGQL [--since D | --from T "
+	  "[--to T]] [--follow]" },
+	{ "logql", CMD_LOGQL, "logtriage logql [-r PATH]... [--no-pushdown] "
+	  "SELECTOR" },
 };
 
 static void
@@ -138,7 +202,9 @@ print_help(FILE *f)
 	    "write JSON Lines verdicts.\n\n"
 	    "Commands:\n"
 	    "  lint     compile the rules and report every error and warning\n"
-	    "  rules    list the loaded rules as JSON Lines\n\n"
+	    "  rules    list the loaded rules as JSON Lines\n"
+	    "  logql    print the LogQL query sent to Loki, with the rules' "
+	    "line filter\n\n"
 	    "Options:\n", f);
 	for (i = 0; i < N_OPTIONS; i++) {
 		const struct opt *o = &options[i];
@@ -199,6 +265,141 @@ parse_count(const char *s, size_t max, size_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* A number from lo to hi; 0 and *out, or -1. */
+static int
+parse_number(const char *s, unsigned long long lo, unsigned long long hi,
+    unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Seconds, with a fraction, as milliseconds from 1 ms to a day. */
+static int
+parse_seconds(const char *s, unsigned long *ms)
+{
+	unsigned long long ns;
+	size_t n = strlen(s);
+	char buf[64];
+
+	if (n == 0 || n + 2 > sizeof buf || strspn(s, "0123456789.") != n)
+		return -1;
+	snprintf(buf, sizeof buf, "%ss", s);
+	if (strchr(s, '.') != NULL) {	/* "0.5": as Unix time, in ns */
+		if (lt_loki_time(s, &ns) != 0)
+			return -1;
+	} else if (lt_loki_duration(buf, &ns) != 0) {
+		return -1;
+	}
+	if (ns < 1000000ull || ns > 86400000000000ull)
+		return -1;
+	*ms = (unsigned long)(ns / 1000000ull);
+	return 0;
+}
+
+/* The Loki options; 0 ok, -1 usage error. */
+static int
+apply_loki(struct cli *c, int key, const char *arg)
+{
+	unsigned long long v;
+
+	switch (key) {
+	case OPT_LOKI:
+		c->loki = 1;
+		c->lo.addr = arg;
+		return 0;
+	case OPT_QUERY:
+		c->loki = 1;
+		c->lo.query = arg;
+		return 0;
+	case OPT_SINCE:
+		c->has_since = 1;
+		if (lt_loki_duration(arg, &c->since_ns) == 0)
+			return 0;
+		cli_warn("error: --since: '%s' is not a duration (1h, 30m, "
+		    "90s, 2d, 1h30m)", arg);
+		return -1;
+	case OPT_FROM:
+	case OPT_TO:
+		if (lt_loki_time(arg, key == OPT_FROM ? &c->from_ns :
+		    &c->to_ns) != 0) {
+			cli_warn("error: --%s: '%s' is not a time (RFC 3339, "
+			    "such as 2025-01-11T10:00:00Z, or Unix seconds)",
+			    key == OPT_FROM ? "from" : "to", arg);
+			return -1;
+		}
+		*(key == OPT_FROM ? &c->has_from : &c->has_to) = 1;
+		return 0;
+	case OPT_BATCH:
+		if (parse_number(arg, 1, LT_LOKI_BATCH_MAX, &v) == 0) {
+			c->lo.batch = (unsigned)v;
+			return 0;
+		}
+		cli_warn("error: --batch: '%s' is not a number from 1 to %u",
+		    arg, LT_LOKI_BATCH_MAX);
+		return -1;
+	case OPT_LIMIT:
+		if (parse_number(arg, 1, ~0ull, &c->lo.limit) == 0)
+			return 0;
+		cli_warn("error: --limit: '%s' is not a positive number", arg);
+		return -1;
+	case OPT_RETRIES:
+		if (parse_number(arg, 0, LT_LOKI_RETRIES_MAX, &v) == 0) {
+			c->lo.retries = (unsigned)v;
+			return 0;
+		}
+		cli_warn("error: --retries: '%s' is not a number from 0 to %u",
+		    arg, LT_LOKI_RETRIES_MAX);
+		return -1;
+	case OPT_TIMEOUT:
+	case OPT_INTERVAL:
+		if (parse_seconds(arg, key == OPT_TIMEOUT ? &c->lo.timeout_ms :
+		    &c->lo.interval_ms) == 0)
+			return 0;
+		cli_warn("error: --%s: '%s' is not a number of seconds from "
+		    "0.001 to 86400", key == OPT_TIMEOUT ? "timeout" :
+		    "interval", arg);
+		return -1;
+	case OPT_FOLLOW:
+		c->lo.follow = 1;
+		return 0;
+	case OPT_NO_PUSHDOWN:
+		c->no_pushdown = 1;
+		return 0;
+	case OPT_ORG_ID:
+		c->lo.org_id = arg;
+		return 0;
+	case OPT_USERNAME:
+		c->lo.username = arg;
+		return 0;
+	case OPT_TOKEN_FILE:
+		c->token_file = arg;
+		return 0;
+	case OPT_CA_CERT:
+		c->lo.ca_cert = arg;
+		return 0;
+	case OPT_CERT:
+		c->lo.client_cert = arg;
+		return 0;
+	case OPT_KEY:
+		c->lo.client_key = arg;
+		return 0;
+	case OPT_TLS_SKIP_VERIFY:
+		c->lo.tls_skip_verify = 1;
+		return 0;
+	}
+	return -1;
 }
 
 static const struct opt *
@@ -368,7 +569,7 @@ apply(struct cli *c, int key, const char *arg)
 		print_help(stdout);
 		return 1;
 	}
-	return -1;
+	return apply_loki(c, key, arg);
 }
 
 int
@@ -377,7 +578,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	struct option lopts[N_OPTIONS + 1];
 	char sopts[2 * N_OPTIONS + 2];
 	size_t i, ns = 0;
-	int key, rc, first = 1;
+	int key, rc, first = 1, loki = 0, k;
 	const struct opt *o;
 
 	memset(c, 0, sizeof *c);
@@ -389,13 +590,20 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->color = "auto";
 	c->push_job = "logtriage";
 	c->input = LT_INPUT_AUTO;
+	lt_loki_opts_init(&c->lo);
 	if (argc > 1) {
 		for (i = 1; i < sizeof commands / sizeof commands[0]; i++)
-			if (strcmp(argv[1], commands[i].name) == 0) {
+			if (commands[i].name != NULL &&
+			    strcmp(argv[1], commands[i].name) == 0) {
 				c->cmd = commands[i].cmd;
 				first = 2;
 			}
 	}
+	/* after --loki, -q is --query (as in the Loki examples), not --quiet */
+	for (k = first; k < argc && strcmp(argv[k], "--") != 0; k++)
+		if (strcmp(argv[k], "--loki") == 0 ||
+		    strncmp(argv[k], "--loki=", 7) == 0)
+			loki = 1;
 	sopts[ns++] = ':';	/* we report missing arguments ourselves */
 	for (i = 0; i < N_OPTIONS; i++) {
 		lopts[i].name = options[i].name;
@@ -405,7 +613,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 		lopts[i].val = options[i].key;
 		if (options[i].key < 256) {
 			sopts[ns++] = (char)options[i].key;
-			if (options[i].arg)
+			if (options[i].arg || (loki && options[i].key == 'q'))
 				sopts[ns++] = ':';
 		}
 	}
@@ -432,6 +640,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 			    argv[optind - 1]);
 			goto usage;
 		}
+		if (loki && key == OPT_QUIET)
+			key = OPT_QUERY;
 		o = find(key);
 		if (o != NULL && !(o->cmds & c->cmd)) {
 			cli_warn("error: option '--%s' does not apply to this "
