@@ -326,11 +326,13 @@ lt_loki_end(struct lt_decoder *d)
 	}
 	for (i = 0; i < n; i++) {
 		no = i + 1;
-		if (d->loki_fn != NULL && ((st = ask_hook(d, &e[i],
-		    keys.p ? keys.p : "", koff, &keep, &no)) != LT_OK || !keep)) {
+		if (d->loki_fn != NULL) {
+			st = ask_hook(d, &e[i], keys.p ? keys.p : "", koff,
+			    &keep, &no);
 			if (st != LT_OK)
 				break;
-			continue;
+			if (!keep)
+				continue;
 		}
 		if ((st = pass_entry(d, &e[i], streams[e[i].stream],
 		    no)) != LT_OK)

@@ -81,7 +81,7 @@ struct tr {
 	size_t depth;
 	int have_atom;		/* something a quantifier can apply to */
 	int quantified;		/* ... and it has one already */
-	int skip_quant;		/* the last item was dropped: its quantifier too */
+	int skip_quant;		/* a dropped item: drop its quantifier */
 	unsigned last_prod;	/* repetition product inside the last atom */
 };
 
@@ -336,7 +336,7 @@ char_escape(struct tr *t, int in_class)
 		return c;
 	}
 	if (c >= 0x80)
-		return next_cp(t);	/* PCRE2: a non-ASCII escaped is itself */
+		return next_cp(t);	/* an escaped non-ASCII is itself */
 	return -2;
 }
 
@@ -408,8 +408,8 @@ class_item(struct tr *t, int *in_q, int first)
 			return -1;
 		}
 		for (k = 0; k < LT_ARRAY_LEN(posix); k++)
-			if (strlen(posix[k].name) == len - 4 &&
-			    memcmp(posix[k].name, t->p + t->i + 2, len - 4) == 0)
+			if (strlen(posix[k].name) == len - 4 && memcmp(
+			    posix[k].name, t->p + t->i + 2, len - 4) == 0)
 				break;
 		if (k == LT_ARRAY_LEN(posix)) {
 			refuse(t, "unknown POSIX class");
@@ -850,7 +850,8 @@ quant(struct tr *t, size_t len, long min, long max)
 	}
 	if (t->p[t->i] == '{') {
 		if (min > (long)LT_LOGQL_REPEAT_MAX ||
-		    max > (long)LT_LOGQL_REPEAT_MAX || (max >= 0 && max < min)) {
+		    max > (long)LT_LOGQL_REPEAT_MAX ||
+		    (max >= 0 && max < min)) {
 			refuse(t, "repetition count over Go's limit of %u",
 			    LT_LOGQL_REPEAT_MAX);
 			return;

@@ -150,7 +150,7 @@ lt_loki_duration(const char *s, unsigned long long *ns)
 int
 lt_loki_time(const char *s, unsigned long long *ns)
 {
-	unsigned long long secs, frac = 0;
+	unsigned long long secs, frac = 0, scale = 100000000ull;
 	size_t n = strlen(s), i, k;
 
 	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
@@ -158,16 +158,10 @@ lt_loki_time(const char *s, unsigned long long *ns)
 	if (i == n || (i > 0 && s[i] == '.')) {
 		if (lt_time_decimal(s, i, &secs) != 0 || secs > 18000000000ull)
 			return -1;
-		for (k = i + 1; i < n && k < n; k++) {
+		for (k = i + 1; i < n && k < n; k++, scale /= 10) {
 			if (s[k] < '0' || s[k] > '9')
 				return -1;
-			if (k - i <= 9)
-				frac += (unsigned long long)(s[k] - '0') *
-				    (unsigned long long)(k - i == 1 ? 100000000 :
-				    k - i == 2 ? 10000000 : k - i == 3 ? 1000000 :
-				    k - i == 4 ? 100000 : k - i == 5 ? 10000 :
-				    k - i == 6 ? 1000 : k - i == 7 ? 100 :
-				    k - i == 8 ? 10 : 1);
+			frac += (unsigned long long)(s[k] - '0') * scale;
 		}
 		if (i < n && k == i + 1)
 			return -1;	/* "123." */
@@ -653,7 +647,8 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 			struct lt_error note;
 
 			lt_error_set(&note, LT_ERR_NET, LT_LEVEL_NOTE,
-			    LT_LOKI_SOURCE, 0, 0, "%s; retry %u of %u in %lu.%03lu s",
+			    LT_LOKI_SOURCE, 0, 0,
+			    "%s; retry %u of %u in %lu.%03lu s",
 			    what, attempt + 1, o->retries, wait / 1000,
 			    wait % 1000);
 			o->diag(o->diag_ctx, &note);
@@ -698,9 +693,9 @@ pages(struct loki *l, unsigned long long end, struct lt_error *err)
 			    1000000000u), 9) != 0)
 				snprintf(t, sizeof t, "%llu", l->last_ns);
 			lt_error_set(err, LT_ERR_LIMIT, LT_LEVEL_ERROR,
-			    LT_LOKI_SOURCE, 0, 0, "%u or more entries share the "
-			    "timestamp %s, a whole page: paging past them could "
-			    "lose lines; %s", l->o->batch, t,
+			    LT_LOKI_SOURCE, 0, 0, "%u or more entries share "
+			    "the timestamp %s, a whole page: paging past them "
+			    "could lose lines; %s", l->o->batch, t,
 			    l->o->batch < LT_LOKI_BATCH_MAX ? "raise --batch "
 			    "(at most 5000)" : "--batch is at its maximum; "
 			    "narrow the query");

@@ -30,7 +30,7 @@
 #define LT_LOKI_RETRIES_DEFAULT 3u
 #define LT_LOKI_RETRIES_MAX 10u
 #define LT_LOKI_BACKOFF_MS 500u		/* first wait; doubles each retry */
-#define LT_LOKI_RETRY_AFTER_MAX_MS 30000u	/* most of a Retry-After honoured */
+#define LT_LOKI_RETRY_AFTER_MAX_MS 30000u	/* cap on a Retry-After */
 #define LT_LOKI_TIMEOUT_MS 60000u	/* per request, connect and total */
 #define LT_LOKI_INTERVAL_MS 2000u	/* between polls with follow */
 #define LT_LOKI_SEEN_MAX (64u << 20)	/* bytes of entry keys remembered */

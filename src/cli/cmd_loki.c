@@ -44,8 +44,8 @@ env_true(const char *name)
 {
 	const char *v = env(name);
 
-	return v != NULL && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
-	    strcasecmp(v, "yes") == 0);
+	return v != NULL && (strcmp(v, "1") == 0 ||
+	    strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0);
 }
 
 /* Read a token file into buf (NUL-ended, without trailing space). */

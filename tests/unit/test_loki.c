@@ -1,0 +1,133 @@
+/*
+ * test_loki.c - the Loki source's pieces that need no server: durations
+ * and instants as the options take them, and the decoder's entry hook
+ * (canonical stream labels, dropping and renumbering).  The paging
+ * itself is tested against a fake Loki in tests/cli/loki.py.  Expected
+ * instants were worked out with an independent calendar (date -u).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "logtriage/decode.h"
+#include "logtriage/loki.h"
+#include "t.h"
+
+static void
+test_times(void)
+{
+	unsigned long long ns = 0;
+
+	CHECK(lt_loki_duration("1h", &ns) == 0 && ns == 3600000000000ull);
+	CHECK(lt_loki_duration("30m", &ns) == 0 && ns == 1800000000000ull);
+	CHECK(lt_loki_duration("90s", &ns) == 0 && ns == 90000000000ull);
+	CHECK(lt_loki_duration("2d", &ns) == 0 && ns == 172800000000000ull);
+	CHECK(lt_loki_duration("1h30m", &ns) == 0 && ns == 5400000000000ull);
+	CHECK(lt_loki_duration("500ms", &ns) == 0 && ns == 500000000ull);
+	CHECK(lt_loki_duration("1w", &ns) == 0 && ns == 604800000000000ull);
+	CHECK(lt_loki_duration("", &ns) == -1);
+	CHECK(lt_loki_duration("h", &ns) == -1);
+	CHECK(lt_loki_duration("1y", &ns) == -1);
+	CHECK(lt_loki_duration("1.5h", &ns) == -1);
+	CHECK(lt_loki_duration("99999999999999999999d", &ns) == -1);
+
+	/* 2025-01-11T10:00:00Z is 1736589600 */
+	CHECK(lt_loki_time("2025-01-11T10:00:00Z", &ns) == 0 &&
+	    ns == 1736589600000000000ull);
+	CHECK(lt_loki_time("2025-01-11T11:00:00.5+01:00", &ns) == 0 &&
+	    ns == 1736589600500000000ull);
+	CHECK(lt_loki_time("2025-01-11T10:00:00.123456789123Z", &ns) == 0 &&
+	    ns == 1736589600123456789ull);
+	CHECK(lt_loki_time("1736589600", &ns) == 0 &&
+	    ns == 1736589600000000000ull);
+	CHECK(lt_loki_time("1736589600.25", &ns) == 0 &&
+	    ns == 1736589600250000000ull);
+	CHECK(lt_loki_time("1736589600.", &ns) == -1);
+	CHECK(lt_loki_time("2025-01-11T10:00:00", &ns) == -1);	/* no zone */
+	CHECK(lt_loki_time("2025-01-11T10:00:00Zjunk", &ns) == -1);
+	CHECK(lt_loki_time("1969-12-31T23:59:59Z", &ns) == -1);
+	CHECK(lt_loki_time("", &ns) == -1);
+	CHECK(lt_loki_now() > 1736589600000000000ull);
+}
+
+/* ---- the entry hook ---- */
+
+struct seen {
+	char keys[8][64];
+	size_t n;
+	char texts[8][32];
+	unsigned long long nos[8];
+	size_t m;
+};
+
+static enum lt_status
+hook(void *ctx, const struct lt_loki_entry *e, int *keep,
+    unsigned long long *no)
+{
+	struct seen *s = ctx;
+	size_t i;
+
+	if (s->n < 8) {
+		for (i = 0; i < e->stream_len && i < 63; i++)
+			s->keys[s->n][i] = e->stream[i] ? e->stream[i] : '|';
+		s->n++;
+	}
+	*keep = strstr(e->line, "drop") == NULL;
+	*no += 100;
+	return LT_OK;
+}
+
+static enum lt_status
+rec(void *ctx, const struct lt_record *r)
+{
+	struct seen *s = ctx;
+
+	if (s->m < 8) {
+		snprintf(s->texts[s->m], sizeof s->texts[0], "%.*s",
+		    (int)r->len, r->text);
+		s->nos[s->m++] = r->no;
+	}
+	return LT_OK;
+}
+
+static void
+test_hook(void)
+{
+	static const char doc[] = "{\"status\":\"success\",\"data\":{"
+	    "\"resultType\":\"streams\",\"result\":["
+	    "{\"stream\":{\"job\":\"ci\",\"host\":\"a\"},\"values\":["
+	    "[\"20\",\"second\"],[\"30\",\"drop me\"]]},"
+	    "{\"stream\":{\"host\":\"a\",\"job\":\"ci\"},\"values\":["
+	    "[\"10\",\"first\"]]}]}}";
+	struct seen s;
+	struct lt_decoder *d;
+	struct lt_error err;
+
+	memset(&s, 0, sizeof s);
+	d = lt_decoder_new(LT_INPUT_LOKI, 1024, rec, &s);
+	CHECK(d != NULL);
+	if (d == NULL)
+		return;
+	lt_decoder_loki_hook(d, hook, &s);
+	lt_decoder_begin(d, "loki");
+	CHECK(lt_decoder_feed(d, doc, sizeof doc - 1) == LT_OK);
+	CHECK(lt_decoder_end(d, &err) == LT_OK);
+	/* both label orders give one canonical key, sorted by key */
+	CHECK(s.n == 3);
+	CHECK_STR(s.keys[0], "host|a|job|ci|");
+	CHECK_STR(s.keys[1], "host|a|job|ci|");
+	CHECK_STR(s.keys[2], "host|a|job|ci|");
+	/* time order, the dropped one gone, numbers from the hook */
+	CHECK(s.m == 2);
+	CHECK_STR(s.texts[0], "first");
+	CHECK_STR(s.texts[1], "second");
+	CHECK(s.nos[0] == 101 && s.nos[1] == 102);
+	lt_decoder_free(d);
+}
+
+int
+main(void)
+{
+	test_times();
+	test_hook();
+	return T_DONE();
+}
