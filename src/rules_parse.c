@@ -768,7 +768,8 @@ lt_rules_add_buffer(struct lt_rules *b, const char *origin, const char *text,
 			    "NUL byte in rule text");
 		else
 			parse_line(&ps, text + pos, n);
-		pos += nl ? n + (text[pos + n] == '\r' ? 2 : 1) : n;
+		/* past the newline, or to the end (a last line may end in CR) */
+		pos = nl ? (size_t)(nl - text) + 1 : len;
 	}
 	return ps.failed ? LT_ERR_SYNTAX : LT_OK;
 }

@@ -254,6 +254,21 @@ test_defaults_compile(void)
 	lt_ruleset_free(NULL);
 }
 
+/* Found by fuzz_rules: a last line ending in CR without a newline hung
+ * the parser (it stepped back onto the CR forever). */
+static void
+test_trailing_cr(void)
+{
+	struct lt_rules *b = lt_rules_new(NULL, NULL);
+	static const char text[] = "[category c]\r\n[rule r]\ncategory = c\r"
+	    "\nmatch = x\r";
+
+	CHECK(lt_rules_add_buffer(b, "t.rules", text, sizeof text - 1) == LT_OK);
+	CHECK(lt_rules_add_buffer(b, "u.rules", "\r", 1) == LT_OK);
+	CHECK(lt_rules_add_buffer(b, "v.rules", "# c\r\r", 5) == LT_OK);
+	lt_rules_free(b);
+}
+
 static void
 test_severity(void)
 {
@@ -274,5 +289,6 @@ main(void)
 	test_semantics();
 	test_defaults_compile();
 	test_severity();
+	test_trailing_cr();
 	return T_DONE();
 }
