@@ -107,6 +107,14 @@ rc, objs, err = run([fifo])
 t.join()
 check("fifo", rc == 1 and summary(objs)["lines"] == 2, (rc, err))
 
+# a full disk on standard output: reported, and the status says so
+with open("/dev/full", "wb") as full:
+    p = subprocess.run([binary, good], stdout=full, stderr=subprocess.PIPE,
+                       timeout=60)
+check("/dev/full", p.returncode == 3 and
+      b"write to standard output: No space left on device" in p.stderr,
+      (p.returncode, p.stderr))
+
 for f in failures:
     print("FAIL", f)
 print(f"bad input: {len(failures)} failures")

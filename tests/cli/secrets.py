@@ -79,6 +79,24 @@ for m in matches:
     if "[REDACTED]" not in m["text"] and "BEGIN RSA" not in m["text"]:
         print(f"FAIL: nothing redacted in {m['text']!r}")
         ok = False
+# every other output: text (with context), GitHub annotations, the
+# Markdown step summary and the metrics
+import os
+import tempfile
+md = os.path.join(tempfile.mkdtemp(), "summary.md")
+for extra in (["-o", "text", "-C", "2"], ["-o", "github"],
+              ["-o", "prometheus"], ["-q", "--step-summary", md]):
+    got = subprocess.run(args + extra, cwd=root, input=stdin,
+                         capture_output=True).stdout
+    if "--step-summary" in extra:
+        got = open(md, "rb").read()
+    if len(got) < 50:
+        print(f"FAIL: {extra}: no output to check")
+        ok = False
+    for name, value in SECRETS.items():
+        if value.encode() in got:
+            print(f"FAIL: {name} secret survived in {extra}")
+            ok = False
 # --no-redact: the secrets are written as they are
 raw = subprocess.run(args + ["--no-redact"], cwd=root, input=stdin,
                      capture_output=True).stdout
