@@ -580,7 +580,11 @@ lt_triage_begin(struct lt_triage *t, const char *name)
 enum lt_status
 lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
 {
-	enum lt_status st = lt_decoder_feed(t->dec, buf, len);
+	enum lt_status st;
+
+	lt_scanner_window(t->sc, buf, len);
+	st = lt_decoder_feed(t->dec, buf, len);
+	lt_scanner_window(t->sc, NULL, 0);
 
 	if (flush(t) != LT_OK)
 		return t->werr;

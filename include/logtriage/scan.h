@@ -9,7 +9,9 @@
  * NUL bytes and invalid UTF-8 are allowed.  Rules are tried in rank order
  * (see lt_ruleset_rule) and the first rule that matches wins, so the hit
  * is the best rule for that line.  A rule matches when any of its match
- * patterns matches and none of its unless patterns does.
+ * patterns matches and none of its unless patterns does.  The ruleset's
+ * prefilter, when it has one, only spares PCRE2 the patterns that cannot
+ * match; the results are the same without it.
  */
 #ifndef LOGTRIAGE_SCAN_H
 #define LOGTRIAGE_SCAN_H
@@ -46,6 +48,15 @@ struct lt_scanner;
 /* NULL when out of memory.  The ruleset must outlive the scanner. */
 struct lt_scanner *lt_scanner_new(const struct lt_ruleset *rs);
 void lt_scanner_free(struct lt_scanner *sc);
+
+/*
+ * Say that the lines about to be scanned come from buf[0..len) (the
+ * buffer a caller is splitting), so that the prefilter can look at many
+ * lines in one pass; lines that do not point into it are looked at on
+ * their own.  buf must not change until the next call, and
+ * lt_scanner_window(sc, NULL, 0) forgets it.  Only speed depends on it.
+ */
+void lt_scanner_window(struct lt_scanner *sc, const char *buf, size_t len);
 
 /*
  * Match one line.  Returns 1 and fills *hit when a rule matched, 0 when

@@ -47,6 +47,7 @@ struct cli {
 	int quiet;
 	size_t max_line;
 	enum lt_input input;
+	int no_prefilter;
 	char **files;		/* operands, points into argv */
 	size_t n_files;
 	int no_redact;

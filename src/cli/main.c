@@ -87,6 +87,7 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 		(void)lt_rules_add_path(b, c->rule_paths[i]);
 	lt_compile_opts_init(&co);
 	co.no_jit = c->no_jit;
+	co.no_prefilter = c->no_prefilter;
 	(void)lt_rules_compile(b, &co, &rs);
 	*n_errors = lt_rules_error_count(b);
 	lt_rules_free(b);

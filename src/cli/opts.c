@@ -64,7 +64,8 @@ enum opt_key {
 	OPT_CA_CERT,
 	OPT_CERT,
 	OPT_KEY,
-	OPT_TLS_SKIP_VERIFY
+	OPT_TLS_SKIP_VERIFY,
+	OPT_NO_PREFILTER
 };
 
 struct opt {
@@ -162,6 +163,8 @@ static const struct opt options[] = {
 	  "Loki: TLS client key" },
 	{ "tls-skip-verify", OPT_TLS_SKIP_VERIFY, NULL, CMD_RUN,
 	  "Loki: do not verify the server's certificate" },
+	{ "no-prefilter", OPT_NO_PREFILTER, NULL, CMD_RUN,
+	  "run every pattern on every line (same results, slower)" },
 	{ "version", OPT_VERSION, NULL,
 	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
 	  "print the version and exit" },
@@ -561,6 +564,9 @@ apply(struct cli *c, int key, const char *arg)
 			    "text, journal, gha, loki, jsonl, docker)", arg);
 			return -1;
 		}
+		return 0;
+	case OPT_NO_PREFILTER:
+		c->no_prefilter = 1;
 		return 0;
 	case OPT_VERSION:
 		printf("logtriage %s\n", LT_VERSION);

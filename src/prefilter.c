@@ -1,0 +1,757 @@
+/*
+ * prefilter.c - which patterns may match a line, for many lines at once.
+ *
+ * Running every rule's PCRE2 program on every line costs rules x bytes;
+ * at 500 rules that is a few MB/s.  Almost every line matches nothing,
+ * so the scanner first asks the prefilter which patterns *may* match a
+ * line and runs PCRE2 on those alone, in the rules' rank order.  PCRE2
+ * stays the only judge of a match: the prefilter may say "maybe" too
+ * often, never "no" wrongly, so results are the same with it or without
+ * it (--no-prefilter; the equivalence tests hold us to that).
+ *
+ * Every match pattern lands in one of three tiers when the ruleset is
+ * compiled:
+ *
+ *  A. Atoms.  atoms.c finds literals every match contains.  All atoms of
+ *     all tier A patterns go into one vectorscan literal database, which
+ *     compiles in milliseconds and scans at GB/s.  A whole regex database
+ *     was measured first: it took 0.1 s to compile 50 patterns and over a
+ *     second for 500 (more than ripgrep needs for the whole job) and
+ *     scanned slower, so regex mode is kept for the few patterns below.
+ *  B. Regex prefilter.  Patterns without useful atoms that vectorscan
+ *     accepts in prefilter mode (HS_FLAG_PREFILTER | HS_FLAG_MULTILINE),
+ *     minus everything whose meaning could differ between PCRE2 on one
+ *     normalised line and vectorscan on raw bytes: non-ASCII in the
+ *     pattern (byte vs character semantics), \A \z \Z \G \K (buffer vs
+ *     line boundaries), hex, octal, Unicode and newline escapes, (*VERB)s,
+ *     ambiguous braces, a pattern that can match the empty string, or a
+ *     PCRE2 newline convention other than LF.
+ *  C. Everything else: PCRE2 runs it on every line, and `logtriage lint`
+ *     names it with a warning.
+ *
+ * Scanning.  The scanner is told the buffer the lines come from
+ * (lt_pfscan_window).  On the first line that needs it, a region of whole
+ * lines (up to REGION bytes) is scanned with both databases in one call
+ * each, and the events (end offset, pattern) are kept, sorted by offset.
+ * A line that lies in the region takes the events that end inside it.
+ * Anything else (a line assembled across reads, a line whose ANSI escapes
+ * were removed into a copy, a decoded line, a region that overflowed the
+ * event cap) is scanned on its own.
+ *
+ * Why atoms may be looked for in raw bytes: a line PCRE2 sees is either
+ * those very bytes or a prefix of them (the CR before the newline and the
+ * tail past --max-line are cut, never added), so any literal inside it is
+ * also in the buffer, ending inside the line's span.  Case: vectorscan
+ * folds ASCII only, PCRE2 also folds U+017F to s and U+212A to k; the
+ * literal database also carries these two characters as markers, and a
+ * line that contains one is checked against every pattern.
+ *
+ * Tier B results are used only for a line whose span is a whole line of
+ * the buffer (a newline, or the buffer edge, on both sides) and is all
+ * ASCII, or for a line scanned on its own that is all ASCII: there the
+ * bytes vectorscan sees are the bytes PCRE2 sees, ^ and $ (multi-line)
+ * and \b behave alike at the edges, and byte and character semantics
+ * agree.  On any other line every tier B pattern is a candidate.
+ *
+ * Memory is fixed by the ruleset: events are capped (a region that would
+ * pass the cap is retried smaller, and a single line scanned on its own
+ * needs no events), and the candidate list holds each pattern once.
+ *
+ * A PCRE2 limit ("match limit") can only be hit by a pattern that runs,
+ * so with the prefilter fewer lines can count limit hits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#ifdef LT_HAVE_VECTORSCAN
+
+#include <hs/hs.h>
+
+#define MARK UINT32_MAX		/* event of a U+017F / U+212A marker */
+#define REGION (128u << 10)	/* bytes scanned at once, normally */
+#define REGION_MIN (4u << 10)
+#define EVENTS_MAX 8192u	/* events kept from one region */
+
+struct lt_prefilter {
+	hs_database_t *lit;	/* atoms and markers; NULL if none */
+	hs_database_t *rx;	/* tier B; NULL if none */
+	uint32_t *lit_pat;	/* literal id -> pattern index or MARK */
+	uint32_t n_lit;		/* rx ids are n_lit + pattern index */
+	uint32_t *verify;	/* tier C, sorted */
+	size_t n_verify;
+	uint32_t *verify_rx;	/* tiers B and C, sorted */
+	size_t n_verify_rx;
+	size_t n_pats;
+};
+
+struct event {
+	uint32_t to;		/* end offset, from the region's start */
+	uint32_t pat;		/* pattern index or MARK */
+};
+
+struct lt_pfscan {
+	const struct lt_prefilter *pf;
+	hs_scratch_t *scratch;
+	const char *win;	/* the caller's buffer, or NULL */
+	size_t win_len;
+	int have_region;
+	size_t reg_start;	/* [reg_start, reg_end) of win was scanned */
+	size_t reg_end;
+	size_t region;		/* bytes to scan next time */
+	struct event *ev;
+	size_t n_ev;
+	size_t cur;		/* first event not before the last line */
+	int overflow;
+	int unsorted;
+	uint32_t *seen;		/* per pattern: gen when listed */
+	uint32_t gen;
+	uint32_t *cand;		/* this line's candidates */
+	size_t n_cand;
+	int mark;
+};
+
+/* ---- building ---- */
+
+/* Why a tier B pattern could behave differently in vectorscan, or NULL. */
+static const char *
+rx_unsafe(const char *src, size_t n)
+{
+	size_t i;
+	unsigned char c, d;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)src[i];
+		if (c >= 0x80)
+			return "non-ASCII characters in the pattern";
+		if (c == '(' && i + 1 < n && src[i + 1] == '*')
+			return "a (*VERB)";
+		if (c == '{' && i + 1 < n && (src[i + 1] == ',' ||
+		    src[i + 1] == ' '))
+			return "a brace PCRE2 versions read differently";
+		if (c != '\\')
+			continue;
+		if (++i >= n)
+			return "a trailing backslash";
+		d = (unsigned char)src[i];
+		if (strchr("AzZGK", d) != NULL)
+			return "\\A, \\z, \\Z, \\G or \\K";
+		if ((d >= '0' && d <= '9') || strchr("gkxoNpPXRhHvVcCuUlL", d))
+			return "an escape it may read differently";
+	}
+	return NULL;
+}
+
+struct build {
+	struct lt_ruleset *rs;
+	lt_pf_warn_fn *warn;
+	void *warn_ctx;
+	unsigned char *tier;	/* per pattern: 'A', 'B' or 'C' */
+	const char **lits;	/* literal database input */
+	size_t *lit_len;
+	unsigned *lit_flags;
+	unsigned *lit_ids;
+	size_t n_lit, cap_lit;
+	const char **rx_src;	/* regex database input */
+	unsigned *rx_flags;
+	unsigned *rx_ids;
+	size_t n_rx;
+	uint32_t *lit_pat;	/* literal id -> pattern index or MARK */
+	char *atom_store;	/* atom bytes: cap_lit * LT_ATOM_MAX */
+	int need_markers;
+};
+
+static void
+warn_pat(struct build *b, uint32_t k, const char *why)
+{
+	if (b->warn != NULL)
+		b->warn(b->warn_ctx, b->rs->pat_rule[k], b->rs->pat_j[k], why);
+}
+
+static const char *
+pattern_src(const struct lt_ruleset *rs, uint32_t k)
+{
+	return rs->rules[rs->pat_rule[k]].info.match[rs->pat_j[k]];
+}
+
+static const pcre2_code *
+pattern_code(const struct lt_ruleset *rs, uint32_t k)
+{
+	return rs->rules[rs->pat_rule[k]].match[rs->pat_j[k]];
+}
+
+static int
+add_literal(struct build *b, const char *s, size_t len, int caseless,
+    uint32_t pat)
+{
+	char *dst;
+
+	if (b->n_lit == b->cap_lit)
+		return -1;	/* sized in advance; cannot happen */
+	dst = b->atom_store + b->n_lit * LT_ATOM_MAX;
+	memcpy(dst, s, len);
+	b->lits[b->n_lit] = dst;
+	b->lit_len[b->n_lit] = len;
+	b->lit_flags[b->n_lit] = caseless ? HS_FLAG_CASELESS : 0;
+	b->lit_ids[b->n_lit] = (unsigned)b->n_lit;
+	b->lit_pat[b->n_lit] = pat;
+	b->n_lit++;
+	return 0;
+}
+
+/* Decide tier A (atoms added) or a candidate for B, or C. */
+static void
+classify(struct build *b, uint32_t k)
+{
+	const char *src = pattern_src(b->rs, k), *why, *rxwhy;
+	const pcre2_code *code = pattern_code(b->rs, k);
+	struct lt_atoms at;
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *err = NULL;
+	uint32_t nl = 0, empty = 1;
+	size_t i, j;
+	char msg[256];
+
+	if (lt_atoms_extract(src, strlen(src), &at, &why) == 0) {
+		b->tier[k] = 'A';
+		for (i = 0; i < at.n; i++) {
+			(void)add_literal(b, at.a[i].s, at.a[i].len,
+			    at.a[i].caseless, k);
+			if (!at.a[i].caseless)
+				continue;
+			for (j = 0; j < at.a[i].len; j++)
+				if (strchr("kKsS", at.a[i].s[j]) != NULL)
+					b->need_markers = 1;
+		}
+		return;
+	}
+	b->tier[k] = 'C';
+	(void)pcre2_pattern_info(code, PCRE2_INFO_NEWLINE, &nl);
+	(void)pcre2_pattern_info(code, PCRE2_INFO_MATCHEMPTY, &empty);
+	if ((rxwhy = rx_unsafe(src, strlen(src))) != NULL) {
+		;
+	} else if (empty) {
+		rxwhy = "it can match an empty string";
+	} else if (nl != PCRE2_NEWLINE_LF) {
+		rxwhy = "a newline convention other than LF";
+	} else if (hs_expression_info(src, HS_FLAG_PREFILTER |
+	    HS_FLAG_MULTILINE, &info, &err) != HS_SUCCESS) {
+		(void)snprintf(msg, sizeof msg, "%s",
+		    err ? err->message : "rejected");
+		rxwhy = msg;
+		hs_free_compile_error(err);
+	} else if (info->min_width == 0) {
+		rxwhy = "it can match an empty string";
+	} else {
+		b->tier[k] = 'B';
+	}
+	free(info);
+	if (b->tier[k] == 'C') {
+		char full[LT_MESSAGE_MAX];
+
+		(void)snprintf(full, sizeof full, "literals: %s; vectorscan: %s",
+		    why, rxwhy);
+		warn_pat(b, k, full);
+	}
+}
+
+/* The regex database of tier B; patterns it refuses move to tier C. */
+static enum lt_status
+build_rx(struct build *b, struct lt_prefilter *pf)
+{
+	hs_compile_error_t *err = NULL;
+	size_t k, i, tries;
+	char why[LT_MESSAGE_MAX];
+
+	for (tries = 0; tries <= b->rs->n_pats; tries++) {
+		b->n_rx = 0;
+		for (k = 0; k < b->rs->n_pats; k++) {
+			if (b->tier[k] != 'B')
+				continue;
+			b->rx_src[b->n_rx] = pattern_src(b->rs, (uint32_t)k);
+			b->rx_flags[b->n_rx] = HS_FLAG_PREFILTER |
+			    HS_FLAG_MULTILINE;
+			b->rx_ids[b->n_rx] = (unsigned)(pf->n_lit + k);
+			b->n_rx++;
+		}
+		if (b->n_rx == 0)
+			return LT_OK;
+		if (hs_compile_multi(b->rx_src, b->rx_flags, b->rx_ids,
+		    (unsigned)b->n_rx, HS_MODE_BLOCK, NULL, &pf->rx,
+		    &err) == HS_SUCCESS)
+			return LT_OK;
+		pf->rx = NULL;
+		(void)snprintf(why, sizeof why, "vectorscan: %s",
+		    err ? err->message : "rejected the database");
+		if (err == NULL || err->expression < 0 ||
+		    (size_t)err->expression >= b->n_rx) {
+			/* not one pattern's fault: give up on tier B */
+			for (k = 0; k < b->rs->n_pats; k++)
+				if (b->tier[k] == 'B') {
+					b->tier[k] = 'C';
+					warn_pat(b, (uint32_t)k, why);
+				}
+			hs_free_compile_error(err);
+			return LT_OK;
+		}
+		i = b->rx_ids[err->expression] - pf->n_lit;
+		hs_free_compile_error(err);
+		b->tier[i] = 'C';
+		warn_pat(b, (uint32_t)i, why);
+	}
+	return LT_OK;
+}
+
+static enum lt_status
+verify_lists(struct build *b, struct lt_prefilter *pf)
+{
+	size_t k, nc = 0, nb = 0;
+
+	for (k = 0; k < b->rs->n_pats; k++) {
+		nc += b->tier[k] == 'C';
+		nb += b->tier[k] == 'B';
+	}
+	pf->verify = malloc((nc ? nc : 1) * sizeof *pf->verify);
+	pf->verify_rx = malloc((nc + nb ? nc + nb : 1) *
+	    sizeof *pf->verify_rx);
+	if (pf->verify == NULL || pf->verify_rx == NULL)
+		return LT_ERR_NOMEM;
+	for (k = 0; k < b->rs->n_pats; k++) {
+		if (b->tier[k] == 'C')
+			pf->verify[pf->n_verify++] = (uint32_t)k;
+		if (b->tier[k] != 'A')
+			pf->verify_rx[pf->n_verify_rx++] = (uint32_t)k;
+	}
+	return LT_OK;
+}
+
+enum lt_status
+lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
+{
+	struct build b;
+	struct lt_prefilter *pf = NULL;
+	hs_compile_error_t *err = NULL;
+	enum lt_status st = LT_ERR_NOMEM;
+	size_t k, cap;
+
+	memset(&b, 0, sizeof b);
+	b.rs = rs;
+	b.warn = warn;
+	b.warn_ctx = warn_ctx;
+	if (rs->n_pats == 0 || rs->n_pats >= UINT32_MAX / 2)
+		return LT_OK;
+	cap = rs->n_pats * LT_ATOMS_MAX + 2;
+	b.cap_lit = cap;
+	b.tier = calloc(rs->n_pats, 1);
+	b.lits = calloc(cap, sizeof *b.lits);
+	b.lit_len = calloc(cap, sizeof *b.lit_len);
+	b.lit_flags = calloc(cap, sizeof *b.lit_flags);
+	b.lit_ids = calloc(cap, sizeof *b.lit_ids);
+	b.atom_store = malloc(cap * LT_ATOM_MAX);
+	b.rx_src = calloc(rs->n_pats, sizeof *b.rx_src);
+	b.rx_flags = calloc(rs->n_pats, sizeof *b.rx_flags);
+	b.rx_ids = calloc(rs->n_pats, sizeof *b.rx_ids);
+	pf = calloc(1, sizeof *pf);
+	if (pf != NULL)
+		pf->lit_pat = calloc(cap, sizeof *pf->lit_pat);
+	if (!b.tier || !b.lits || !b.lit_len || !b.lit_flags || !b.lit_ids ||
+	    !b.atom_store || !b.rx_src || !b.rx_flags || !b.rx_ids || !pf ||
+	    !pf->lit_pat)
+		goto out;
+	pf->n_pats = rs->n_pats;
+	b.lit_pat = pf->lit_pat;
+	for (k = 0; k < rs->n_pats; k++)
+		classify(&b, (uint32_t)k);
+	if (b.need_markers) {
+		(void)add_literal(&b, "\xc5\xbf", 2, 0, MARK);	/* U+017F */
+		(void)add_literal(&b, "\xe2\x84\xaa", 3, 0, MARK); /* U+212A */
+	}
+	pf->n_lit = (uint32_t)b.n_lit;
+	if (b.n_lit > 0 && hs_compile_lit_multi(b.lits, b.lit_flags,
+	    b.lit_ids, b.lit_len, (unsigned)b.n_lit, HS_MODE_BLOCK, NULL,
+	    &pf->lit, &err) != HS_SUCCESS) {
+		/* cannot happen for plain literals; run without prefilter */
+		pf->lit = NULL;
+		if (warn != NULL)
+			warn(warn_ctx, SIZE_MAX, 0, err ? err->message :
+			    "vectorscan refused the literals");
+		hs_free_compile_error(err);
+		st = LT_OK;
+		goto out;
+	}
+	if ((st = build_rx(&b, pf)) != LT_OK ||
+	    (st = verify_lists(&b, pf)) != LT_OK)
+		goto out;
+	st = LT_OK;
+	if (pf->lit == NULL && pf->rx == NULL)
+		goto out;	/* nothing to prefilter with */
+	rs->pf = pf;
+	pf = NULL;
+out:
+	lt_prefilter_free(pf);
+	free(b.tier);
+	free(b.lits);
+	free(b.lit_len);
+	free(b.lit_flags);
+	free(b.lit_ids);
+	free(b.atom_store);
+	free(b.rx_src);
+	free(b.rx_flags);
+	free(b.rx_ids);
+	return st;
+}
+
+void
+lt_prefilter_free(struct lt_prefilter *pf)
+{
+	if (pf == NULL)
+		return;
+	hs_free_database(pf->lit);
+	hs_free_database(pf->rx);
+	free(pf->lit_pat);
+	free(pf->verify);
+	free(pf->verify_rx);
+	free(pf);
+}
+
+/* ---- scanning ---- */
+
+struct lt_pfscan *
+lt_pfscan_new(const struct lt_prefilter *pf)
+{
+	struct lt_pfscan *ps = calloc(1, sizeof *ps);
+
+	if (ps == NULL)
+		return NULL;
+	ps->pf = pf;
+	ps->region = REGION;
+	ps->ev = malloc(EVENTS_MAX * sizeof *ps->ev);
+	ps->seen = calloc(pf->n_pats, sizeof *ps->seen);
+	ps->cand = malloc(pf->n_pats * sizeof *ps->cand);
+	if (ps->ev == NULL || ps->seen == NULL || ps->cand == NULL ||
+	    (pf->lit != NULL && hs_alloc_scratch(pf->lit, &ps->scratch) !=
+	    HS_SUCCESS) ||
+	    (pf->rx != NULL && hs_alloc_scratch(pf->rx, &ps->scratch) !=
+	    HS_SUCCESS)) {
+		lt_pfscan_free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+void
+lt_pfscan_free(struct lt_pfscan *ps)
+{
+	if (ps == NULL)
+		return;
+	hs_free_scratch(ps->scratch);
+	free(ps->ev);
+	free(ps->seen);
+	free(ps->cand);
+	free(ps);
+}
+
+void
+lt_pfscan_window(struct lt_pfscan *ps, const char *buf, size_t len)
+{
+	ps->win = buf;
+	ps->win_len = buf ? len : 0;
+	ps->have_region = 0;
+	ps->region = REGION;
+}
+
+static uint32_t
+id_pattern(const struct lt_prefilter *pf, unsigned id)
+{
+	return id < pf->n_lit ? pf->lit_pat[id] : id - pf->n_lit;
+}
+
+static int
+on_event(unsigned id, unsigned long long from, unsigned long long to,
+    unsigned flags, void *ctx)
+{
+	struct lt_pfscan *ps = ctx;
+	struct event *e;
+
+	(void)from;
+	(void)flags;
+	if (ps->n_ev == EVENTS_MAX) {
+		ps->overflow = 1;
+		return 1;	/* stop the scan */
+	}
+	e = &ps->ev[ps->n_ev++];
+	e->to = (uint32_t)to;
+	e->pat = id_pattern(ps->pf, id);
+	if (ps->n_ev > 1 && e->to < e[-1].to)
+		ps->unsorted = 1;
+	return 0;
+}
+
+static void
+add_cand(struct lt_pfscan *ps, uint32_t pat)
+{
+	if (pat == MARK) {
+		ps->mark = 1;
+		return;
+	}
+	if (ps->seen[pat] == ps->gen)
+		return;
+	ps->seen[pat] = ps->gen;
+	ps->cand[ps->n_cand++] = pat;
+}
+
+static int
+on_line_event(unsigned id, unsigned long long from, unsigned long long to,
+    unsigned flags, void *ctx)
+{
+	struct lt_pfscan *ps = ctx;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	add_cand(ps, id_pattern(ps->pf, id));
+	return 0;
+}
+
+static int
+ev_cmp(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	return x->to < y->to ? -1 : x->to > y->to;
+}
+
+/* All bytes below 0x80? */
+static int
+ascii(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	uint64_t w, acc = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= s[i];
+	return (acc & 0x8080808080808080ull) == 0;
+}
+
+/* Offset just past the last newline in p[0..n), or 0. */
+static size_t
+after_last_newline(const char *p, size_t n)
+{
+	while (n > 0 && p[n - 1] != '\n')
+		n--;
+	return n;
+}
+
+/* Scan win[off ..) as a new region holding at least the line [off, off+n). */
+static int
+scan_region(struct lt_pfscan *ps, size_t off, size_t n)
+{
+	const struct lt_prefilter *pf = ps->pf;
+	size_t end = ps->win_len, want = ps->region > n ? ps->region : n;
+	size_t k;
+
+	if (want < ps->win_len - off) {
+		end = off + want;
+		k = end > off + n ? after_last_newline(ps->win + off + n,
+		    end - (off + n)) : 0;
+		end = off + n + k;
+	}
+	if (end - off > UINT32_MAX)
+		return -1;
+	ps->have_region = 0;
+	ps->n_ev = 0;
+	ps->cur = 0;
+	ps->overflow = 0;
+	ps->unsorted = 0;
+	if (pf->lit != NULL && hs_scan(pf->lit, ps->win + off,
+	    (unsigned)(end - off), 0, ps->scratch, on_event, ps) !=
+	    HS_SUCCESS && !ps->overflow)
+		return -1;
+	if (!ps->overflow && pf->rx != NULL) {
+		if (ps->n_ev > 0)
+			ps->unsorted = 1;	/* two runs to merge */
+		if (hs_scan(pf->rx, ps->win + off, (unsigned)(end - off), 0,
+		    ps->scratch, on_event, ps) != HS_SUCCESS &&
+		    !ps->overflow)
+			return -1;
+	}
+	if (ps->overflow) {
+		/* retry smaller next time; this line goes on its own */
+		ps->region = ps->region / 8 > REGION_MIN ? ps->region / 8 :
+		    REGION_MIN;
+		return -1;
+	}
+	if (ps->unsorted)
+		qsort(ps->ev, ps->n_ev, sizeof *ps->ev, ev_cmp);
+	ps->reg_start = off;
+	ps->reg_end = end;
+	ps->have_region = 1;
+	return 0;
+}
+
+/* Candidates from the region's events ending in (lo, hi] (region offsets). */
+static void
+region_events(struct lt_pfscan *ps, uint32_t lo, uint32_t hi)
+{
+	size_t i = ps->cur, a = 0, b = ps->n_ev;
+
+	if (i > 0 && ps->ev[i - 1].to > lo) {	/* went back: search */
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+
+			if (ps->ev[mid].to > lo)
+				b = mid;
+			else
+				a = mid + 1;
+		}
+		i = a;
+	}
+	while (i < ps->n_ev && ps->ev[i].to <= lo)
+		i++;
+	ps->cur = i;
+	for (; i < ps->n_ev && ps->ev[i].to <= hi; i++)
+		add_cand(ps, ps->ev[i].pat);
+}
+
+/* The line on its own; *rx_ok set when tier B results apply. */
+static int
+scan_line(struct lt_pfscan *ps, const char *p, size_t n, int *rx_ok)
+{
+	const struct lt_prefilter *pf = ps->pf;
+
+	*rx_ok = 0;
+	if (n == 0) {
+		*rx_ok = 1;	/* tier B cannot match an empty line */
+		return 0;
+	}
+	if (n > UINT32_MAX)
+		return -1;
+	if (pf->lit != NULL && hs_scan(pf->lit, p, (unsigned)n, 0,
+	    ps->scratch, on_line_event, ps) != HS_SUCCESS)
+		return -1;
+	if (pf->rx != NULL && ascii(p, n)) {
+		if (hs_scan(pf->rx, p, (unsigned)n, 0, ps->scratch,
+		    on_line_event, ps) != HS_SUCCESS)
+			return -1;
+		*rx_ok = 1;
+	}
+	return 0;
+}
+
+static void
+sort_cand(uint32_t *c, size_t n)
+{
+	size_t i, j;
+	uint32_t x;
+
+	for (i = 1; i < n; i++) {
+		x = c[i];
+		for (j = i; j > 0 && c[j - 1] > x; j--)
+			c[j] = c[j - 1];
+		c[j] = x;
+	}
+}
+
+int
+lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,
+    struct lt_pfcand *c)
+{
+	const struct lt_prefilter *pf = ps->pf;
+	uintptr_t wp = (uintptr_t)ps->win, lp = (uintptr_t)p;
+	size_t off = 0;
+	int rx_ok = 0, in_win = 0;
+
+	if (++ps->gen == 0) {
+		memset(ps->seen, 0, pf->n_pats * sizeof *ps->seen);
+		ps->gen = 1;
+	}
+	ps->n_cand = 0;
+	ps->mark = 0;
+	if (ps->win != NULL && lp >= wp && lp - wp <= ps->win_len &&
+	    n <= ps->win_len - (lp - wp)) {
+		off = lp - wp;
+		in_win = 1;
+		if (!ps->have_region || off < ps->reg_start ||
+		    off + n > ps->reg_end)
+			in_win = scan_region(ps, off, n) == 0;
+	}
+	if (in_win) {
+		region_events(ps, (uint32_t)(off - ps->reg_start),
+		    (uint32_t)(off + n - ps->reg_start));
+		rx_ok = pf->rx == NULL || ((off == 0 || p[-1] == '\n') &&
+		    off + n < ps->win_len && p[n] == '\n' && ascii(p, n));
+	} else if (scan_line(ps, p, n, &rx_ok) != 0) {
+		return -1;
+	}
+	if (ps->mark)
+		return -1;
+	sort_cand(ps->cand, ps->n_cand);
+	c->a = ps->cand;
+	c->na = ps->n_cand;
+	if (rx_ok) {
+		c->b = pf->verify;
+		c->nb = pf->n_verify;
+	} else {
+		c->b = pf->verify_rx;
+		c->nb = pf->n_verify_rx;
+	}
+	return 0;
+}
+
+#else	/* no vectorscan: the prefilter is never built */
+
+enum lt_status
+lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
+{
+	(void)rs;
+	(void)warn;
+	(void)warn_ctx;
+	return LT_OK;
+}
+
+void
+lt_prefilter_free(struct lt_prefilter *pf)
+{
+	(void)pf;
+}
+
+struct lt_pfscan *
+lt_pfscan_new(const struct lt_prefilter *pf)
+{
+	(void)pf;
+	return NULL;
+}
+
+void
+lt_pfscan_free(struct lt_pfscan *ps)
+{
+	(void)ps;
+}
+
+void
+lt_pfscan_window(struct lt_pfscan *ps, const char *buf, size_t len)
+{
+	(void)ps;
+	(void)buf;
+	(void)len;
+}
+
+int
+lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,
+    struct lt_pfcand *c)
+{
+	(void)ps;
+	(void)p;
+	(void)n;
+	(void)c;
+	return -1;
+}
+
+#endif
