@@ -134,6 +134,9 @@ void lt_pfscan_free(struct lt_pfscan *ps);
 /* See lt_scanner_window(). */
 void lt_pfscan_window(struct lt_pfscan *ps, const char *buf, size_t len);
 
+/* See lt_scanner_jobs(); returns the threads now used (at least 1). */
+unsigned lt_pfscan_jobs(struct lt_pfscan *ps, unsigned jobs);
+
 /* Patterns that may match one line: the union of two sorted lists. */
 struct lt_pfcand {
 	const uint32_t *a;

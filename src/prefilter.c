@@ -69,10 +69,12 @@
 #ifdef LT_HAVE_VECTORSCAN
 
 #include <hs/hs.h>
+#include <pthread.h>
 
 #define MARK UINT32_MAX		/* event of a U+017F / U+212A marker */
-#define REGION (128u << 10)	/* bytes scanned at once, normally */
-#define REGION_MIN (4u << 10)
+#define REGION (64u << 10)	/* bytes scanned at once, normally */
+#define REGIONS_MAX 64u		/* in one window; larger windows, larger regions */
+#define SLOTS 16u		/* regions scanned ahead of the main thread */
 #define EVENTS_MAX 8192u	/* events kept from one region */
 
 struct lt_prefilter {
@@ -92,26 +94,6 @@ struct event {
 	uint32_t pat;		/* pattern index or MARK */
 };
 
-struct lt_pfscan {
-	const struct lt_prefilter *pf;
-	hs_scratch_t *scratch;
-	const char *win;	/* the caller's buffer, or NULL */
-	size_t win_len;
-	int have_region;
-	size_t reg_start;	/* [reg_start, reg_end) of win was scanned */
-	size_t reg_end;
-	size_t region;		/* bytes to scan next time */
-	struct event *ev;
-	size_t n_ev;
-	size_t cur;		/* first event not before the last line */
-	int overflow;
-	int unsorted;
-	uint32_t *seen;		/* per pattern: gen when listed */
-	uint32_t gen;
-	uint32_t *cand;		/* this line's candidates */
-	size_t n_cand;
-	int mark;
-};
 
 /* ---- building ---- */
 
@@ -418,49 +400,40 @@ lt_prefilter_free(struct lt_prefilter *pf)
 
 /* ---- scanning ---- */
 
-struct lt_pfscan *
-lt_pfscan_new(const struct lt_prefilter *pf)
-{
-	struct lt_pfscan *ps = calloc(1, sizeof *ps);
+/*
+ * One region's events live in a slot; region i uses slot i % SLOTS, and
+ * helpers scan at most SLOTS regions past the one the main thread is on,
+ * so a slot is never reused while its region may still be read.
+ */
+struct slot {
+	struct event ev[EVENTS_MAX];
+	size_t n_ev;
+	int ok;			/* all events are here (no overflow, error) */
+};
 
-	if (ps == NULL)
-		return NULL;
-	ps->pf = pf;
-	ps->region = REGION;
-	ps->ev = malloc(EVENTS_MAX * sizeof *ps->ev);
-	ps->seen = calloc(pf->n_pats, sizeof *ps->seen);
-	ps->cand = malloc(pf->n_pats * sizeof *ps->cand);
-	if (ps->ev == NULL || ps->seen == NULL || ps->cand == NULL ||
-	    (pf->lit != NULL && hs_alloc_scratch(pf->lit, &ps->scratch) !=
-	    HS_SUCCESS) ||
-	    (pf->rx != NULL && hs_alloc_scratch(pf->rx, &ps->scratch) !=
-	    HS_SUCCESS)) {
-		lt_pfscan_free(ps);
-		return NULL;
-	}
-	return ps;
+enum { R_TODO, R_BUSY, R_DONE };
+
+struct region {
+	size_t start;		/* [start, end) of the window; start is 0 */
+	size_t end;		/* or just past a newline */
+	int state;
+};
+
+static hs_error_t
+scan_db(const hs_database_t *db, const char *p, size_t n, hs_scratch_t *s,
+    match_event_handler fn, void *ctx)
+{
+	if (db == NULL || n == 0)
+		return HS_SUCCESS;
+	return hs_scan(db, p, (unsigned)n, 0, s, fn, ctx);
 }
 
-void
-lt_pfscan_free(struct lt_pfscan *ps)
-{
-	if (ps == NULL)
-		return;
-	hs_free_scratch(ps->scratch);
-	free(ps->ev);
-	free(ps->seen);
-	free(ps->cand);
-	free(ps);
-}
-
-void
-lt_pfscan_window(struct lt_pfscan *ps, const char *buf, size_t len)
-{
-	ps->win = buf;
-	ps->win_len = buf ? len : 0;
-	ps->have_region = 0;
-	ps->region = REGION;
-}
+struct fill {
+	const struct lt_prefilter *pf;
+	struct slot *slot;
+	int unsorted;
+	int overflow;
+};
 
 static uint32_t
 id_pattern(const struct lt_prefilter *pf, unsigned id)
@@ -472,21 +445,364 @@ static int
 on_event(unsigned id, unsigned long long from, unsigned long long to,
     unsigned flags, void *ctx)
 {
-	struct lt_pfscan *ps = ctx;
+	struct fill *f = ctx;
+	struct slot *s = f->slot;
 	struct event *e;
 
 	(void)from;
 	(void)flags;
-	if (ps->n_ev == EVENTS_MAX) {
-		ps->overflow = 1;
+	if (s->n_ev == EVENTS_MAX) {
+		f->overflow = 1;
 		return 1;	/* stop the scan */
 	}
-	e = &ps->ev[ps->n_ev++];
+	e = &s->ev[s->n_ev++];
 	e->to = (uint32_t)to;
-	e->pat = id_pattern(ps->pf, id);
-	if (ps->n_ev > 1 && e->to < e[-1].to)
-		ps->unsorted = 1;
+	e->pat = id_pattern(f->pf, id);
+	if (s->n_ev > 1 && e->to < e[-1].to)
+		f->unsorted = 1;
 	return 0;
+}
+
+static int
+ev_cmp(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return x->pat < y->pat ? -1 : x->pat > y->pat;
+}
+
+/* Scan p[0..n) with both databases into s (any thread, own scratch). */
+static void
+fill_slot(const struct lt_prefilter *pf, const char *p, size_t n,
+    hs_scratch_t *scratch, struct slot *s)
+{
+	struct fill f = { pf, s, 0, 0 };
+
+	s->n_ev = 0;
+	s->ok = 0;
+	if (n > UINT32_MAX)
+		return;
+	if (scan_db(pf->lit, p, n, scratch, on_event, &f) != HS_SUCCESS ||
+	    scan_db(pf->rx, p, n, scratch, on_event, &f) != HS_SUCCESS ||
+	    f.overflow)
+		return;
+	if (f.unsorted || (pf->lit != NULL && pf->rx != NULL))
+		qsort(s->ev, s->n_ev, sizeof *s->ev, ev_cmp);
+	s->ok = 1;
+}
+
+struct lt_pfscan {
+	const struct lt_prefilter *pf;
+	hs_scratch_t *scratch;	/* the calling thread's */
+	/* the window and its regions */
+	const char *win;	/* the caller's buffer, or NULL */
+	size_t win_len;
+	struct region reg[REGIONS_MAX];
+	size_t n_reg;
+	size_t next;		/* first region no thread has taken */
+	size_t base;		/* regions below it are no longer read */
+	size_t cur_reg;		/* region of the last line, or n_reg */
+	size_t cur_ev;		/* first event not before the last line */
+	size_t ready;		/* a region known scanned, or SIZE_MAX */
+	struct slot *slot;	/* SLOTS of them */
+	/* this line */
+	uint32_t *seen;		/* per pattern: gen when listed */
+	uint32_t gen;
+	uint32_t *cand;
+	size_t n_cand;
+	int mark;
+	/* helper threads (none when jobs is 1) */
+	unsigned n_helpers;
+	pthread_t th[LT_JOBS_MAX];
+	hs_scratch_t *hscratch[LT_JOBS_MAX];
+	pthread_mutex_t mu;
+	pthread_cond_t work;	/* a region to take, or quit */
+	pthread_cond_t done;	/* a region finished */
+	unsigned busy;		/* helpers scanning now */
+	int quit;
+};
+
+static void
+lock(struct lt_pfscan *ps)
+{
+	if (ps->n_helpers > 0)
+		pthread_mutex_lock(&ps->mu);
+}
+
+static void
+unlock(struct lt_pfscan *ps)
+{
+	if (ps->n_helpers > 0)
+		pthread_mutex_unlock(&ps->mu);
+}
+
+/* Is there a region a helper may take?  (Lock held.) */
+static int
+work_left(const struct lt_pfscan *ps)
+{
+	return ps->win != NULL && ps->next < ps->n_reg &&
+	    ps->next < ps->base + SLOTS;
+}
+
+/* Take the next region, scan it with scratch s, mark it done. */
+static void
+take_and_scan(struct lt_pfscan *ps, hs_scratch_t *s, int helper)
+{
+	size_t i = ps->next++;
+	struct region *r = &ps->reg[i];
+	const char *p = ps->win + r->start;	/* read under the lock */
+	size_t n = r->end - r->start;
+
+	r->state = R_BUSY;
+	ps->busy += helper;
+	unlock(ps);
+	fill_slot(ps->pf, p, n, s, &ps->slot[i % SLOTS]);
+	lock(ps);
+	r->state = R_DONE;
+	ps->busy -= helper;
+	if (ps->n_helpers > 0)
+		pthread_cond_broadcast(&ps->done);
+}
+
+static void *
+helper(void *arg)
+{
+	struct lt_pfscan *ps = arg;
+	hs_scratch_t *s = NULL;
+	unsigned k;
+
+	pthread_mutex_lock(&ps->mu);
+	for (k = 0; k < ps->n_helpers; k++)
+		if (pthread_equal(ps->th[k], pthread_self()))
+			s = ps->hscratch[k];
+	for (;;) {
+		while (!ps->quit && !work_left(ps))
+			pthread_cond_wait(&ps->work, &ps->mu);
+		if (ps->quit)
+			break;
+		take_and_scan(ps, s, 1);
+	}
+	pthread_mutex_unlock(&ps->mu);
+	return NULL;
+}
+
+struct lt_pfscan *
+lt_pfscan_new(const struct lt_prefilter *pf)
+{
+	struct lt_pfscan *ps = calloc(1, sizeof *ps);
+
+	if (ps == NULL)
+		return NULL;
+	ps->pf = pf;
+	ps->slot = malloc(SLOTS * sizeof *ps->slot);
+	ps->seen = calloc(pf->n_pats, sizeof *ps->seen);
+	ps->cand = malloc(pf->n_pats * sizeof *ps->cand);
+	if (ps->slot == NULL || ps->seen == NULL || ps->cand == NULL ||
+	    (pf->lit != NULL && hs_alloc_scratch(pf->lit, &ps->scratch) !=
+	    HS_SUCCESS) ||
+	    (pf->rx != NULL && hs_alloc_scratch(pf->rx, &ps->scratch) !=
+	    HS_SUCCESS)) {
+		lt_pfscan_free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+/* Stop using the window: wait until no helper reads it.  (Lock held.) */
+static void
+drop_window(struct lt_pfscan *ps)
+{
+	ps->win = NULL;
+	ps->win_len = 0;
+	ps->n_reg = 0;
+	ps->next = ps->base = ps->cur_reg = ps->cur_ev = 0;
+	ps->ready = SIZE_MAX;
+	while (ps->busy > 0)
+		pthread_cond_wait(&ps->done, &ps->mu);
+}
+
+static void
+stop_helpers(struct lt_pfscan *ps)
+{
+	unsigned k;
+
+	if (ps->n_helpers == 0)
+		return;
+	pthread_mutex_lock(&ps->mu);
+	drop_window(ps);
+	ps->quit = 1;
+	pthread_cond_broadcast(&ps->work);
+	pthread_mutex_unlock(&ps->mu);
+	for (k = 0; k < ps->n_helpers; k++) {
+		pthread_join(ps->th[k], NULL);
+		hs_free_scratch(ps->hscratch[k]);
+	}
+	ps->n_helpers = 0;
+	ps->quit = 0;
+	pthread_cond_destroy(&ps->work);
+	pthread_cond_destroy(&ps->done);
+	pthread_mutex_destroy(&ps->mu);
+}
+
+unsigned
+lt_pfscan_jobs(struct lt_pfscan *ps, unsigned jobs)
+{
+	unsigned k, want = jobs > 1 ? jobs - 1 : 0;
+
+	stop_helpers(ps);
+	if (want > LT_JOBS_MAX - 1)
+		want = LT_JOBS_MAX - 1;
+	if (want == 0 || ps->scratch == NULL)
+		return 1;
+	if (pthread_mutex_init(&ps->mu, NULL) != 0)
+		return 1;
+	if (pthread_cond_init(&ps->work, NULL) != 0) {
+		pthread_mutex_destroy(&ps->mu);
+		return 1;
+	}
+	if (pthread_cond_init(&ps->done, NULL) != 0) {
+		pthread_cond_destroy(&ps->work);
+		pthread_mutex_destroy(&ps->mu);
+		return 1;
+	}
+	/* helpers wait for the lock until every thread has been created */
+	pthread_mutex_lock(&ps->mu);
+	for (k = 0; k < want; k++) {
+		ps->hscratch[k] = NULL;
+		if (hs_clone_scratch(ps->scratch, &ps->hscratch[k]) !=
+		    HS_SUCCESS ||
+		    pthread_create(&ps->th[k], NULL, helper, ps) != 0) {
+			hs_free_scratch(ps->hscratch[k]);
+			break;
+		}
+	}
+	ps->n_helpers = k;
+	pthread_mutex_unlock(&ps->mu);
+	if (k == 0) {		/* no thread: run alone */
+		pthread_cond_destroy(&ps->work);
+		pthread_cond_destroy(&ps->done);
+		pthread_mutex_destroy(&ps->mu);
+	}
+	return k + 1;
+}
+
+void
+lt_pfscan_free(struct lt_pfscan *ps)
+{
+	if (ps == NULL)
+		return;
+	stop_helpers(ps);
+	hs_free_scratch(ps->scratch);
+	free(ps->slot);
+	free(ps->seen);
+	free(ps->cand);
+	free(ps);
+}
+
+/* Cut buf into regions of whole lines, about REGION bytes each. */
+static void
+plan_regions(struct lt_pfscan *ps)
+{
+	size_t s = 0, e, size = REGION;
+	const char *nl;
+
+	if (ps->win_len / REGIONS_MAX >= size)
+		size = ps->win_len / REGIONS_MAX + 1;
+	ps->n_reg = 0;
+	while (s < ps->win_len) {
+		e = ps->win_len;
+		if (ps->win_len - s > size && ps->n_reg + 1 < REGIONS_MAX) {
+			nl = memchr(ps->win + s + size - 1, '\n',
+			    ps->win_len - (s + size - 1));
+			if (nl != NULL)
+				e = (size_t)(nl - ps->win) + 1;
+		}
+		ps->reg[ps->n_reg].start = s;
+		ps->reg[ps->n_reg].end = e;
+		ps->reg[ps->n_reg].state = R_TODO;
+		ps->n_reg++;
+		s = e;
+	}
+}
+
+void
+lt_pfscan_window(struct lt_pfscan *ps, const char *buf, size_t len)
+{
+	lock(ps);
+	if (ps->n_helpers > 0)
+		drop_window(ps);
+	ps->win = buf;
+	ps->win_len = buf ? len : 0;
+	ps->next = ps->base = ps->cur_ev = 0;
+	ps->n_reg = 0;
+	if (buf != NULL)
+		plan_regions(ps);
+	ps->cur_reg = ps->n_reg;
+	ps->ready = SIZE_MAX;
+	if (ps->n_helpers > 0 && ps->n_reg > 0)
+		pthread_cond_broadcast(&ps->work);
+	unlock(ps);
+}
+
+/* The region holding win[off, off + n], or n_reg. */
+static size_t
+find_region(const struct lt_pfscan *ps, size_t off, size_t n)
+{
+	size_t i = ps->cur_reg < ps->n_reg ? ps->cur_reg : 0, a, b;
+
+	if (ps->n_reg == 0)
+		return 0;
+	if (ps->reg[i].start > off || ps->reg[i].end <= off) {
+		for (a = 0, b = ps->n_reg; a < b;) {
+			size_t mid = a + (b - a) / 2;
+
+			if (ps->reg[mid].end <= off)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		i = a;
+	}
+	if (i >= ps->n_reg || off + n > ps->reg[i].end)
+		return ps->n_reg;
+	return i;
+}
+
+/* Make sure region i has been scanned; its slot, or NULL. */
+static const struct slot *
+region_ready(struct lt_pfscan *ps, size_t i)
+{
+	const struct slot *s = NULL;
+
+	if (i == ps->ready)	/* the common case: no lock */
+		return &ps->slot[i % SLOTS];
+	lock(ps);
+	if (i < ps->base)
+		goto out;	/* released: its slot may hold another */
+	if (i > ps->base) {
+		ps->base = i;
+		if (ps->n_helpers > 0)
+			pthread_cond_broadcast(&ps->work);
+	}
+	while (ps->reg[i].state != R_DONE) {
+		if (ps->reg[i].state == R_TODO) {
+			if (i < ps->next)
+				goto out;	/* skipped earlier */
+			ps->next = i;	/* regions skipped are not needed */
+			take_and_scan(ps, ps->scratch, 0);
+		} else if (work_left(ps)) {
+			take_and_scan(ps, ps->scratch, 0);	/* help */
+		} else {
+			pthread_cond_wait(&ps->done, &ps->mu);
+		}
+	}
+	s = &ps->slot[i % SLOTS];
+	ps->ready = i;
+out:
+	unlock(ps);
+	return s;
 }
 
 static void
@@ -502,6 +818,32 @@ add_cand(struct lt_pfscan *ps, uint32_t pat)
 	ps->cand[ps->n_cand++] = pat;
 }
 
+/* Candidates from a region's events ending in (lo, hi]. */
+static void
+region_events(struct lt_pfscan *ps, const struct slot *s, size_t i,
+    uint32_t lo, uint32_t hi)
+{
+	size_t k = ps->cur_reg == i ? ps->cur_ev : 0, a = 0, b = s->n_ev;
+
+	if (k > 0 && s->ev[k - 1].to > lo) {	/* went back: search */
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+
+			if (s->ev[mid].to > lo)
+				b = mid;
+			else
+				a = mid + 1;
+		}
+		k = a;
+	}
+	while (k < s->n_ev && s->ev[k].to <= lo)
+		k++;
+	ps->cur_reg = i;
+	ps->cur_ev = k;
+	for (; k < s->n_ev && s->ev[k].to <= hi; k++)
+		add_cand(ps, s->ev[k].pat);
+}
+
 static int
 on_line_event(unsigned id, unsigned long long from, unsigned long long to,
     unsigned flags, void *ctx)
@@ -513,14 +855,6 @@ on_line_event(unsigned id, unsigned long long from, unsigned long long to,
 	(void)flags;
 	add_cand(ps, id_pattern(ps->pf, id));
 	return 0;
-}
-
-static int
-ev_cmp(const void *a, const void *b)
-{
-	const struct event *x = a, *y = b;
-
-	return x->to < y->to ? -1 : x->to > y->to;
 }
 
 /* All bytes below 0x80? */
@@ -540,86 +874,6 @@ ascii(const char *p, size_t n)
 	return (acc & 0x8080808080808080ull) == 0;
 }
 
-/* Offset just past the last newline in p[0..n), or 0. */
-static size_t
-after_last_newline(const char *p, size_t n)
-{
-	while (n > 0 && p[n - 1] != '\n')
-		n--;
-	return n;
-}
-
-/* Scan win[off ..) as a new region holding at least the line [off, off+n). */
-static int
-scan_region(struct lt_pfscan *ps, size_t off, size_t n)
-{
-	const struct lt_prefilter *pf = ps->pf;
-	size_t end = ps->win_len, want = ps->region > n ? ps->region : n;
-	size_t k;
-
-	if (want < ps->win_len - off) {
-		end = off + want;
-		k = end > off + n ? after_last_newline(ps->win + off + n,
-		    end - (off + n)) : 0;
-		end = off + n + k;
-	}
-	if (end - off > UINT32_MAX)
-		return -1;
-	ps->have_region = 0;
-	ps->n_ev = 0;
-	ps->cur = 0;
-	ps->overflow = 0;
-	ps->unsorted = 0;
-	if (pf->lit != NULL && hs_scan(pf->lit, ps->win + off,
-	    (unsigned)(end - off), 0, ps->scratch, on_event, ps) !=
-	    HS_SUCCESS && !ps->overflow)
-		return -1;
-	if (!ps->overflow && pf->rx != NULL) {
-		if (ps->n_ev > 0)
-			ps->unsorted = 1;	/* two runs to merge */
-		if (hs_scan(pf->rx, ps->win + off, (unsigned)(end - off), 0,
-		    ps->scratch, on_event, ps) != HS_SUCCESS &&
-		    !ps->overflow)
-			return -1;
-	}
-	if (ps->overflow) {
-		/* retry smaller next time; this line goes on its own */
-		ps->region = ps->region / 8 > REGION_MIN ? ps->region / 8 :
-		    REGION_MIN;
-		return -1;
-	}
-	if (ps->unsorted)
-		qsort(ps->ev, ps->n_ev, sizeof *ps->ev, ev_cmp);
-	ps->reg_start = off;
-	ps->reg_end = end;
-	ps->have_region = 1;
-	return 0;
-}
-
-/* Candidates from the region's events ending in (lo, hi] (region offsets). */
-static void
-region_events(struct lt_pfscan *ps, uint32_t lo, uint32_t hi)
-{
-	size_t i = ps->cur, a = 0, b = ps->n_ev;
-
-	if (i > 0 && ps->ev[i - 1].to > lo) {	/* went back: search */
-		while (a < b) {
-			size_t mid = a + (b - a) / 2;
-
-			if (ps->ev[mid].to > lo)
-				b = mid;
-			else
-				a = mid + 1;
-		}
-		i = a;
-	}
-	while (i < ps->n_ev && ps->ev[i].to <= lo)
-		i++;
-	ps->cur = i;
-	for (; i < ps->n_ev && ps->ev[i].to <= hi; i++)
-		add_cand(ps, ps->ev[i].pat);
-}
-
 /* The line on its own; *rx_ok set when tier B results apply. */
 static int
 scan_line(struct lt_pfscan *ps, const char *p, size_t n, int *rx_ok)
@@ -633,12 +887,12 @@ scan_line(struct lt_pfscan *ps, const char *p, size_t n, int *rx_ok)
 	}
 	if (n > UINT32_MAX)
 		return -1;
-	if (pf->lit != NULL && hs_scan(pf->lit, p, (unsigned)n, 0,
-	    ps->scratch, on_line_event, ps) != HS_SUCCESS)
+	if (scan_db(pf->lit, p, n, ps->scratch, on_line_event, ps) !=
+	    HS_SUCCESS)
 		return -1;
 	if (pf->rx != NULL && ascii(p, n)) {
-		if (hs_scan(pf->rx, p, (unsigned)n, 0, ps->scratch,
-		    on_line_event, ps) != HS_SUCCESS)
+		if (scan_db(pf->rx, p, n, ps->scratch, on_line_event, ps) !=
+		    HS_SUCCESS)
 			return -1;
 		*rx_ok = 1;
 	}
@@ -664,9 +918,10 @@ lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,
     struct lt_pfcand *c)
 {
 	const struct lt_prefilter *pf = ps->pf;
+	const struct slot *s = NULL;
 	uintptr_t wp = (uintptr_t)ps->win, lp = (uintptr_t)p;
-	size_t off = 0;
-	int rx_ok = 0, in_win = 0;
+	size_t off = 0, i = 0;
+	int rx_ok = 0;
 
 	if (++ps->gen == 0) {
 		memset(ps->seen, 0, pf->n_pats * sizeof *ps->seen);
@@ -677,14 +932,13 @@ lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,
 	if (ps->win != NULL && lp >= wp && lp - wp <= ps->win_len &&
 	    n <= ps->win_len - (lp - wp)) {
 		off = lp - wp;
-		in_win = 1;
-		if (!ps->have_region || off < ps->reg_start ||
-		    off + n > ps->reg_end)
-			in_win = scan_region(ps, off, n) == 0;
+		if ((i = find_region(ps, off, n)) < ps->n_reg &&
+		    (s = region_ready(ps, i)) != NULL && !s->ok)
+			s = NULL;
 	}
-	if (in_win) {
-		region_events(ps, (uint32_t)(off - ps->reg_start),
-		    (uint32_t)(off + n - ps->reg_start));
+	if (s != NULL) {
+		region_events(ps, s, i, (uint32_t)(off - ps->reg[i].start),
+		    (uint32_t)(off + n - ps->reg[i].start));
 		rx_ok = pf->rx == NULL || ((off == 0 || p[-1] == '\n') &&
 		    off + n < ps->win_len && p[n] == '\n' && ascii(p, n));
 	} else if (scan_line(ps, p, n, &rx_ok) != 0) {
@@ -741,6 +995,14 @@ lt_pfscan_window(struct lt_pfscan *ps, const char *buf, size_t len)
 	(void)ps;
 	(void)buf;
 	(void)len;
+}
+
+unsigned
+lt_pfscan_jobs(struct lt_pfscan *ps, unsigned jobs)
+{
+	(void)ps;
+	(void)jobs;
+	return 1;
 }
 
 int

@@ -131,6 +131,12 @@ fill_hit(struct lt_scanner *sc, const pcre2_code *code, size_t rule,
 	}
 }
 
+unsigned
+lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs)
+{
+	return sc->pf != NULL ? lt_pfscan_jobs(sc->pf, jobs) : 1;
+}
+
 void
 lt_scanner_window(struct lt_scanner *sc, const char *buf, size_t len)
 {

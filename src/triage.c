@@ -22,7 +22,7 @@
 #include "logtriage/redact.h"
 
 #define FLUSH_AT (64u << 10)
-#define READ_SIZE (256u << 10)
+#define READ_SIZE (1u << 20)
 
 /* A line kept for context: redacted, cut to LT_CONTEXT_LINE_MAX. */
 struct ctx_slot {
@@ -78,6 +78,7 @@ lt_triage_opts_init(struct lt_triage_opts *o)
 	o->redact = 1;
 	o->formats = LT_OUT_JSON;
 	o->exit_code = -1;
+	o->jobs = 1;
 }
 
 /* Storage for the context ring and the waiting matches; 0 on success. */
@@ -167,6 +168,8 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 		lt_triage_free(t);
 		return NULL;
 	}
+	if (o->jobs > 1)
+		(void)lt_scanner_jobs(t->sc, o->jobs);
 	return t;
 }
 

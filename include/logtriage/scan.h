@@ -21,6 +21,7 @@
 #include "rules.h"
 
 #define LT_FIELDS_MAX 16
+#define LT_JOBS_MAX 64		/* threads one scanner may use */
 
 /* A named capture: name lives in the ruleset, offsets index the line. */
 struct lt_field {
@@ -48,6 +49,15 @@ struct lt_scanner;
 /* NULL when out of memory.  The ruleset must outlive the scanner. */
 struct lt_scanner *lt_scanner_new(const struct lt_ruleset *rs);
 void lt_scanner_free(struct lt_scanner *sc);
+
+/*
+ * Let the prefilter scan the window (see lt_scanner_window) ahead of the
+ * lines with jobs - 1 helper threads (at most LT_JOBS_MAX - 1), while the
+ * calling thread matches lines in order; results do not change.  Returns
+ * the number of threads now used, 1 when there is no prefilter or no
+ * thread could be started.  Call it before the first window.
+ */
+unsigned lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs);
 
 /*
  * Say that the lines about to be scanned come from buf[0..len) (the

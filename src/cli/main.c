@@ -327,6 +327,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if (summary_file == NULL && c->github && in_actions)
 		summary_file = getenv("GITHUB_STEP_SUMMARY");
 	catch_signals();
+	o.jobs = c->jobs;
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");
 		return EXIT_INPUT;

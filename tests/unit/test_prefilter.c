@@ -444,7 +444,7 @@ collect(void *ctx, const char *p, size_t n)
 /* Run input through a triage fed in chunks of 1..maxchunk bytes. */
 static void
 run(const struct lt_ruleset *rs, const char *in, size_t len, size_t maxchunk,
-    size_t max_line, struct lt_buf *out)
+    size_t max_line, unsigned jobs, struct lt_buf *out)
 {
 	struct lt_triage_opts o;
 	struct lt_triage *t;
@@ -456,6 +456,7 @@ run(const struct lt_ruleset *rs, const char *in, size_t len, size_t maxchunk,
 	o.max_line = max_line;
 	o.write = collect;
 	o.write_ctx = &s;
+	o.jobs = jobs;
 	t = lt_triage_new(rs, &o);
 	CHECK(t != NULL);
 	if (t == NULL)
@@ -599,9 +600,10 @@ test_pipeline_random(void)
 			lt_buf_adds(&in, rnd(4) ? "\n" : "\r\n");
 		}
 		max_line = round % 3 == 0 ? 7 + rnd(20) : LT_MAX_LINE_DEFAULT;
-		run(on, in.p, in.len, round % 2 ? 1 + rnd(300) : 1 << 18,
-		    max_line, &o1);
-		run(off, in.p, in.len, 1 << 16, max_line, &o2);
+		/* jobs: helper threads scan regions of big feeds */
+		run(on, in.p, in.len, round % 2 ? 1 + rnd(300) : 1 << 20,
+		    max_line, 1 + round % 3, &o1);
+		run(off, in.p, in.len, 1 << 16, max_line, 1, &o2);
 		CHECK(o1.len == o2.len && memcmp(o1.p, o2.p, o1.len) == 0);
 		if (o1.len != o2.len || memcmp(o1.p, o2.p, o1.len) != 0)
 			fprintf(stderr, "round %u: outputs differ\n", round);
