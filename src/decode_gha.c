@@ -55,9 +55,17 @@ marker(const char *p, size_t n)
 size_t
 lt_gha_stamp(const char *p, size_t n, char time[LT_TIME_MAX])
 {
-	size_t k;
+	size_t k = 19;
 
-	if (n == 0 || !LT_DIGIT(p[0]) || (k = lt_time_parse(p, n, time)) == 0 ||
+	/* a quick look for the 'Z' first: short-iso syslog stamps are not */
+	if (n < 20 || !LT_DIGIT(p[0]) || p[10] != 'T')
+		return 0;
+	if (p[k] == '.')
+		for (k++; k < n && LT_DIGIT(p[k]); k++)
+			;
+	if (k >= n || p[k] != 'Z')
+		return 0;
+	if ((k = lt_time_parse(p, n, time)) == 0 ||
 	    p[10] != 'T' || p[k - 1] != 'Z' || k >= n || p[k] != ' ')
 		return 0;
 	return k + 1;
