@@ -805,6 +805,16 @@ out:
 	return s;
 }
 
+/* A new line for the seen[] marks (only when it may have candidates). */
+static void
+next_gen(struct lt_pfscan *ps)
+{
+	if (++ps->gen == 0) {
+		memset(ps->seen, 0, ps->pf->n_pats * sizeof *ps->seen);
+		ps->gen = 1;
+	}
+}
+
 static void
 add_cand(struct lt_pfscan *ps, uint32_t pat)
 {
@@ -840,6 +850,9 @@ region_events(struct lt_pfscan *ps, const struct slot *s, size_t i,
 		k++;
 	ps->cur_reg = i;
 	ps->cur_ev = k;
+	if (k >= s->n_ev || s->ev[k].to > hi)
+		return;		/* the common case: nothing in this line */
+	next_gen(ps);
 	for (; k < s->n_ev && s->ev[k].to <= hi; k++)
 		add_cand(ps, s->ev[k].pat);
 }
@@ -887,6 +900,7 @@ scan_line(struct lt_pfscan *ps, const char *p, size_t n, int *rx_ok)
 	}
 	if (n > UINT32_MAX)
 		return -1;
+	next_gen(ps);
 	if (scan_db(pf->lit, p, n, ps->scratch, on_line_event, ps) !=
 	    HS_SUCCESS)
 		return -1;
@@ -923,10 +937,6 @@ lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,
 	size_t off = 0, i = 0;
 	int rx_ok = 0;
 
-	if (++ps->gen == 0) {
-		memset(ps->seen, 0, pf->n_pats * sizeof *ps->seen);
-		ps->gen = 1;
-	}
 	ps->n_cand = 0;
 	ps->mark = 0;
 	if (ps->win != NULL && lp >= wp && lp - wp <= ps->win_len &&
@@ -946,7 +956,8 @@ lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,
 	}
 	if (ps->mark)
 		return -1;
-	sort_cand(ps->cand, ps->n_cand);
+	if (ps->n_cand > 1)
+		sort_cand(ps->cand, ps->n_cand);
 	c->a = ps->cand;
 	c->na = ps->n_cand;
 	if (rx_ok) {
