@@ -151,6 +151,15 @@ num(const char *p, size_t n)
 	return v;
 }
 
+/* Two digits at p as a number, or -1 (the parser's hot path). */
+static long
+d2(const char *p)
+{
+	if (!LT_DIGIT(p[0]) || !LT_DIGIT(p[1]))
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
 size_t
 lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX])
 {
@@ -165,11 +174,14 @@ lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX])
 	if (n < 20 || p[4] != '-' || p[7] != '-' ||
 	    (p[10] != 'T' && p[10] != ' ') || p[13] != ':' || p[16] != ':')
 		return 0;
-	if ((y = num(p, 4)) < 0 || (mo = num(p + 5, 2)) < 1 || mo > 12 ||
-	    (d = num(p + 8, 2)) < 1 || d > (long)month_days(y, (unsigned)mo) ||
-	    (h = num(p + 11, 2)) < 0 || h > 23 ||
-	    (mi = num(p + 14, 2)) < 0 || mi > 59 ||
-	    (s = num(p + 17, 2)) < 0 || s > 59)
+	if ((y = d2(p)) < 0 || (mo = d2(p + 2)) < 0)
+		return 0;
+	y = y * 100 + mo;
+	if ((mo = d2(p + 5)) < 1 || mo > 12 ||
+	    (d = d2(p + 8)) < 1 || d > (long)month_days(y, (unsigned)mo) ||
+	    (h = d2(p + 11)) < 0 || h > 23 ||
+	    (mi = d2(p + 14)) < 0 || mi > 59 ||
+	    (s = d2(p + 17)) < 0 || s > 59)
 		return 0;
 	i = 19;
 	if (i < n && p[i] == '.') {
@@ -188,15 +200,15 @@ lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX])
 	} else if (p[i] == '+' || p[i] == '-') {
 		sign = p[i] == '-' ? -1 : 1;
 		i++;
-		if (i + 2 > n || (oh = num(p + i, 2)) < 0 || oh > 23)
+		if (i + 2 > n || (oh = d2(p + i)) < 0 || oh > 23)
 			return 0;
 		i += 2;
 		if (i + 3 <= n && p[i] == ':' && LT_DIGIT(p[i + 1])) {
-			if ((om = num(p + i + 1, 2)) < 0)
+			if ((om = d2(p + i + 1)) < 0)
 				return 0;
 			i += 3;
 		} else if (i + 2 <= n && LT_DIGIT(p[i])) {
-			if ((om = num(p + i, 2)) < 0)
+			if ((om = d2(p + i)) < 0)
 				return 0;
 			i += 2;
 		}
