@@ -928,6 +928,33 @@ sort_cand(uint32_t *c, size_t n)
 }
 
 int
+lt_pfscan_none(struct lt_pfscan *ps, const char *p, size_t n)
+{
+	const struct slot *s;
+	uintptr_t wp = (uintptr_t)ps->win, lp = (uintptr_t)p;
+	size_t off, i, k;
+	uint32_t lo, hi;
+
+	if (ps->pf->n_verify_rx > 0 || ps->win == NULL || lp < wp ||
+	    lp - wp > ps->win_len || n > ps->win_len - (lp - wp))
+		return 0;
+	off = lp - wp;
+	if ((i = find_region(ps, off, n)) >= ps->n_reg ||
+	    (s = region_ready(ps, i)) == NULL || !s->ok)
+		return 0;
+	lo = (uint32_t)(off - ps->reg[i].start);
+	hi = (uint32_t)(off + n - ps->reg[i].start);
+	k = ps->cur_reg == i ? ps->cur_ev : 0;
+	if (k > 0 && s->ev[k - 1].to > lo)
+		k = 0;		/* went back: start over */
+	while (k < s->n_ev && s->ev[k].to <= lo)
+		k++;
+	ps->cur_reg = i;
+	ps->cur_ev = k;
+	return k >= s->n_ev || s->ev[k].to > hi;
+}
+
+int
 lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,
     struct lt_pfcand *c)
 {
@@ -1014,6 +1041,15 @@ lt_pfscan_jobs(struct lt_pfscan *ps, unsigned jobs)
 	(void)ps;
 	(void)jobs;
 	return 1;
+}
+
+int
+lt_pfscan_none(struct lt_pfscan *ps, const char *p, size_t n)
+{
+	(void)ps;
+	(void)p;
+	(void)n;
+	return 0;
 }
 
 int

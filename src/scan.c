@@ -137,6 +137,12 @@ lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs)
 	return sc->pf != NULL ? lt_pfscan_jobs(sc->pf, jobs) : 1;
 }
 
+int
+lt_scanner_none(struct lt_scanner *sc, const char *p, size_t n)
+{
+	return sc->pf != NULL && lt_pfscan_none(sc->pf, p, n);
+}
+
 void
 lt_scanner_window(struct lt_scanner *sc, const char *buf, size_t len)
 {

@@ -111,6 +111,7 @@ context_new(struct lt_triage *t)
 }
 
 static enum lt_status on_record(void *ctx, const struct lt_record *r);
+static int quick(void *ctx, const char *p, size_t n);
 
 struct lt_triage *
 lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
@@ -170,6 +171,8 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	}
 	if (o->jobs > 1)
 		(void)lt_scanner_jobs(t->sc, o->jobs);
+	if (rs->pf != NULL && t->stats == NULL)
+		lt_decoder_quick(t->dec, quick, t);
 	return t;
 }
 
@@ -524,6 +527,39 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 	return st;
 }
 
+/* Could "PRIVATE KEY-----", all lt_redactor_follow() acts on, be here? */
+static int
+key_marker(const char *p, size_t n)
+{
+	static const char m[] = "PRIVATE KEY-----";
+	const char *q = p, *end = p + n;
+
+	while (q < end && (q = memchr(q, 'K', (size_t)(end - q))) != NULL) {
+		if (q - p >= 8 && end - q >= 8 &&
+		    memcmp(q - 8, m, sizeof m - 1) == 0)
+			return 1;
+		q++;
+	}
+	return 0;
+}
+
+/*
+ * The decoder asks before taking a line apart (lt_decoder_quick): 0 when
+ * the prefilter shows no rule can match it or any part of it.  Not with
+ * an ESC (removing escapes can join literals) or a key marker the
+ * redactor must follow; such a line is decoded and matched as usual.
+ */
+static int
+quick(void *ctx, const char *p, size_t n)
+{
+	struct lt_triage *t = ctx;
+
+	if (memchr(p, 0x1b, n) != NULL || (t->red != NULL &&
+	    key_marker(p, n)))
+		return 1;
+	return !lt_scanner_none(t->sc, p, n);
+}
+
 static enum lt_status
 on_record(void *ctx, const struct lt_record *r)
 {
@@ -541,6 +577,8 @@ on_record(void *ctx, const struct lt_record *r)
 		c->truncated_lines++;
 	if (r->flags & LT_RECORD_UNDECODED)
 		c->decode_errors++;
+	if (r->flags & LT_RECORD_QUICK)
+		return LT_OK;	/* quick() found nothing any rule needs */
 	if (memchr(p, 0x1b, n) != NULL) {
 		n = lt_ansi_strip(t->scratch, p, n);
 		p = t->scratch;

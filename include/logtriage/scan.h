@@ -69,6 +69,14 @@ unsigned lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs);
 void lt_scanner_window(struct lt_scanner *sc, const char *buf, size_t len);
 
 /*
+ * 1 when the prefilter shows that no rule can match the bytes p[0..n)
+ * or any part of them (they lie in the window and hold none of the
+ * rules' literals, and every pattern has literals); 0 when it cannot
+ * tell.  Lets a caller skip work on such lines (see lt_decoder_quick).
+ */
+int lt_scanner_none(struct lt_scanner *sc, const char *p, size_t n);
+
+/*
  * Match one line.  Returns 1 and fills *hit when a rule matched, 0 when
  * none did.  *note is always filled.  A pattern that exceeds its match,
  * depth or heap limit counts as not matching and is counted in *note.
