@@ -443,8 +443,9 @@ collect(void *ctx, const char *p, size_t n)
 
 /* Run input through a triage fed in chunks of 1..maxchunk bytes. */
 static void
-run(const struct lt_ruleset *rs, const char *in, size_t len, size_t maxchunk,
-    size_t max_line, unsigned jobs, struct lt_buf *out)
+run_as(const struct lt_ruleset *rs, const char *in, size_t len,
+    size_t maxchunk, size_t max_line, unsigned jobs, enum lt_input input,
+    struct lt_buf *out)
 {
 	struct lt_triage_opts o;
 	struct lt_triage *t;
@@ -457,6 +458,7 @@ run(const struct lt_ruleset *rs, const char *in, size_t len, size_t maxchunk,
 	o.write = collect;
 	o.write_ctx = &s;
 	o.jobs = jobs;
+	o.input = input;
 	t = lt_triage_new(rs, &o);
 	CHECK(t != NULL);
 	if (t == NULL)
@@ -560,6 +562,103 @@ test_scanner_nasty(void)
 
 #endif
 
+static void
+run(const struct lt_ruleset *rs, const char *in, size_t len, size_t maxchunk,
+    size_t max_line, unsigned jobs, struct lt_buf *out)
+{
+	run_as(rs, in, len, maxchunk, max_line, jobs, LT_INPUT_AUTO, out);
+}
+
+/* shape with its two "%u" replaced by x and y */
+static void
+fill(char *out, size_t size, const char *shape, unsigned x, unsigned y)
+{
+	size_t o = 0;
+	unsigned v[2], k = 0;
+
+	v[0] = x;
+	v[1] = y;
+	for (; *shape != '\0' && o + 12 < size; shape++) {
+		if (shape[0] == '%' && shape[1] == 'u' && k < 2) {
+			o += (size_t)snprintf(out + o, size - o, "%u", v[k++]);
+			shape++;
+		} else {
+			out[o++] = *shape;
+		}
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Actions and syslog lines: most are passed over undecoded (no literal
+ * of any rule), yet the step and last time that matching lines inherit
+ * from them must be what full decoding gives.
+ */
+static void
+test_quick_formats(void)
+{
+	static const char *const shapes[] = {
+		"2025-01-11T00:00:0%u.1234567Z ##[group]Step %u\n",
+		"2025-01-11T00:00:0%u.1234567Z ##[endgroup]\n",
+		"2025-01-11T00:00:0%u.1234567Z plain output %u\n",
+		"2025-01-11T00:00:0%uZ connection refused %u\n",
+		"##[group]bare group %u%u\n",
+		"##[error]connection refused %u%u\n",
+		"continued line %u %u without a stamp\n",
+		"connection refused on a bare line %u%u\n",
+		"[2025-01-11 00:00:0%uZ INFO Worker] job %u\n",
+		"[2025-01-11 00:00:0%uZ ERR  Worker] connection refused %u\n",
+		"Jan 11 00:00:0%u host unit[%u]: connection refused\n",
+		"2025-01-11T00:00:0%u+0000 host unit[%u]: ok\n",
+		"Jan 11 00:00:0%u host unit[%u]: fine\n",
+		"2025-01-11T00:00:0%u+0130 host u: token expired %u\n",
+		"\x1b[31m2025-01-11T00:00:0%u.5Z con\x1b[0mnection refused %u\n",
+		"x%u PRIVATE KEY----- %u\n",
+	};
+	/* literals only: lines without them are passed over */
+	static const char quick_rules[] =
+	    "[category c]\nseverity = high\n"
+	    "[rule refused]\ncategory = c\nmatch = connection refused\n"
+	    "[rule token]\ncategory = c\nmatch = (?i)token expired\n"
+	    "[rule fine]\ncategory = c\nmatch = \\bfine$\n";
+	struct lt_ruleset *on = compile(quick_rules, 0);
+	struct lt_ruleset *off = compile(quick_rules, 1);
+	static const enum lt_input inputs[] = {
+		LT_INPUT_AUTO, LT_INPUT_GHA, LT_INPUT_TEXT
+	};
+	struct lt_buf in, o1, o2;
+	unsigned round, i;
+	char line[256];
+
+	CHECK(on != NULL && off != NULL);
+	if (on == NULL || off == NULL)
+		return;
+	lt_buf_init(&in, (size_t)8 << 20);
+	for (round = 0; round < 30; round++) {
+		lt_buf_reset(&in);
+		for (i = 0; i < 4000; i++) {
+			unsigned k = rnd(LT_ARRAY_LEN(shapes));
+
+			fill(line, sizeof line, shapes[k], rnd(10), rnd(99));
+			lt_buf_adds(&in, line);
+		}
+		run_as(on, in.p, in.len, round % 2 ? 1 + rnd(5000) : 1 << 20,
+		    LT_MAX_LINE_DEFAULT, 1 + round % 2, inputs[round % 3], &o1);
+		run_as(off, in.p, in.len, 1 << 16, LT_MAX_LINE_DEFAULT, 1,
+		    inputs[round % 3], &o2);
+		CHECK(o1.len == o2.len && memcmp(o1.p, o2.p, o1.len) == 0);
+		if (o1.len != o2.len || memcmp(o1.p, o2.p, o1.len) != 0)
+			fprintf(stderr, "formats round %u: outputs differ\n",
+			    round);
+		CHECK(o1.len > 10000);
+		lt_buf_free(&o1);
+		lt_buf_free(&o2);
+	}
+	lt_buf_free(&in);
+	lt_ruleset_free(on);
+	lt_ruleset_free(off);
+}
+
 /* Random input made of the nasty lines and noise, fed in random chunks. */
 static void
 test_pipeline_random(void)
@@ -646,5 +745,6 @@ main(void)
 	test_lint_warning();
 #endif
 	test_pipeline_random();
+	test_quick_formats();
 	return T_DONE();
 }
