@@ -171,7 +171,8 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	}
 	if (o->jobs > 1)
 		(void)lt_scanner_jobs(t->sc, o->jobs);
-	if (rs->pf != NULL && t->stats == NULL)
+	/* lint's stats and context lines need every line decoded */
+	if (rs->pf != NULL && t->stats == NULL && t->ctx_store == NULL)
 		lt_decoder_quick(t->dec, quick, t);
 	return t;
 }
