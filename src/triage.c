@@ -44,6 +44,7 @@ struct lt_triage {
 	struct lt_triage_opts o;
 	struct lt_decoder *dec;
 	struct lt_scanner *sc;
+	int win_esc;		/* the buffer being fed holds an ESC */
 	struct lt_redactor *red;	/* NULL when redaction is off */
 	struct lt_verdict *v;
 	struct lt_buf out;
@@ -555,7 +556,8 @@ quick(void *ctx, const char *p, size_t n)
 {
 	struct lt_triage *t = ctx;
 
-	if (memchr(p, 0x1b, n) != NULL || (t->red != NULL &&
+	/* lines outside the buffer fed are never "none" */
+	if ((t->win_esc && memchr(p, 0x1b, n) != NULL) || (t->red != NULL &&
 	    key_marker(p, n)))
 		return 1;
 	return !lt_scanner_none(t->sc, p, n);
@@ -625,6 +627,7 @@ lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
 	enum lt_status st;
 
 	lt_scanner_window(t->sc, buf, len);
+	t->win_esc = memchr(buf, 0x1b, len) != NULL;
 	st = lt_decoder_feed(t->dec, buf, len);
 	lt_scanner_window(t->sc, NULL, 0);
 
