@@ -244,11 +244,34 @@ lt_decoder_fail(struct lt_decoder *d, enum lt_status st, const char *fmt,
 
 /* ---- the decoder ---- */
 
+/* A line the caller's test passed over: the line as it is, nothing more. */
+static enum lt_status
+quick_pass(struct lt_decoder *d, const struct lt_line *l)
+{
+	struct lt_recb b;
+
+	if (d->in == LT_INPUT_GHA)
+		lt_gha_keep_state(d, l);
+	lt_recb_init(&b, l);
+	b.r.flags |= LT_RECORD_QUICK;
+	return lt_decoder_pass(d, &b);
+}
+
+void
+lt_decoder_quick(struct lt_decoder *d, lt_quick_fn *fn, void *ctx)
+{
+	d->quick = fn;
+	d->quick_ctx = ctx;
+}
+
 static enum lt_status
 on_line(void *ctx, const struct lt_line *l)
 {
 	struct lt_decoder *d = ctx;
 
+	if (d->quick != NULL && (d->in == LT_INPUT_GHA ||
+	    d->in == LT_INPUT_TEXT) && !d->quick(d->quick_ctx, l->p, l->len))
+		return quick_pass(d, l);
 	switch (d->in) {
 	case LT_INPUT_GHA:
 		return lt_decode_gha(d, l);

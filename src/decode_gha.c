@@ -52,12 +52,53 @@ marker(const char *p, size_t n)
 	return i - 3;
 }
 
+/*
+ * For a line passed over (lt_decoder_quick): the same changes to the
+ * decoder's state as lt_decode_gha() makes, in the same order of tests,
+ * without building the record.  A line that starts like a syslog prefix
+ * changes nothing there: it is a syslog line, or text that cannot be a
+ * runner diagnostic (those start with '[') or a marker ("##[").
+ */
+void
+lt_gha_keep_state(struct lt_decoder *d, const struct lt_line *l)
+{
+	struct lt_gha_diag dg;
+	char time[LT_TIME_MAX];
+	const char *p = l->p;
+	size_t n = l->len, k, m;
+
+	if ((k = lt_gha_stamp(p, n, time)) > 0) {
+		memcpy(d->last_time, time, LT_TIME_MAX);
+		p += k;
+		n -= k;
+	} else if (n > 0 && lt_prefix_start[(unsigned char)p[0]]) {
+		return;
+	} else if (lt_gha_diag(p, n, time, &dg) > 0) {
+		memcpy(d->last_time, time, LT_TIME_MAX);
+		return;
+	}
+	if ((m = marker(p, n)) == 5 && memcmp(p + 3, "group", 5) == 0) {
+		n -= m + 4;
+		d->step_len = n < sizeof d->step ? n : sizeof d->step;
+		memcpy(d->step, p + m + 4, d->step_len);
+		d->has_step = 1;
+	}
+}
+
 size_t
 lt_gha_stamp(const char *p, size_t n, char time[LT_TIME_MAX])
 {
-	size_t k;
+	size_t k = 19;
 
-	if (n == 0 || !LT_DIGIT(p[0]) || (k = lt_time_parse(p, n, time)) == 0 ||
+	/* a quick look for the 'Z' first: short-iso syslog stamps are not */
+	if (n < 20 || !LT_DIGIT(p[0]) || p[10] != 'T')
+		return 0;
+	if (p[k] == '.')
+		for (k++; k < n && LT_DIGIT(p[k]); k++)
+			;
+	if (k >= n || p[k] != 'Z')
+		return 0;
+	if ((k = lt_time_parse(p, n, time)) == 0 ||
 	    p[10] != 'T' || p[k - 1] != 'Z' || k >= n || p[k] != ' ')
 		return 0;
 	return k + 1;

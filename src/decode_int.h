@@ -62,6 +62,10 @@ struct lt_decoder {
 	struct lt_buf doc;
 	lt_loki_entry_fn *loki_fn;
 	void *loki_ctx;
+
+	/* lines nothing can match are passed over (lt_decoder_quick) */
+	lt_quick_fn *quick;
+	void *quick_ctx;
 };
 
 /* Start b as the record of line l: text = the line, no time or labels. */
@@ -92,6 +96,8 @@ enum lt_status lt_decoder_fail(struct lt_decoder *d, enum lt_status st,
 enum lt_status lt_decode_text(struct lt_decoder *d, const struct lt_line *l,
     unsigned flags);
 enum lt_status lt_decode_gha(struct lt_decoder *d, const struct lt_line *l);
+/* What lt_decode_gha() keeps of line l (last time, step), and no more. */
+void lt_gha_keep_state(struct lt_decoder *d, const struct lt_line *l);
 enum lt_status lt_decode_journal(struct lt_decoder *d,
     const struct lt_line *l);
 enum lt_status lt_decode_jsonl(struct lt_decoder *d, const struct lt_line *l);

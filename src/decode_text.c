@@ -80,6 +80,16 @@ classic_stamp(const char *p, size_t n)
 	return i;
 }
 
+/* Bytes that end a syslog identifier: blanks and controls, '[' and ':'. */
+static const unsigned char ident_stop[256] = {
+	[0] = 1, [1] = 1, [2] = 1, [3] = 1, [4] = 1, [5] = 1, [6] = 1,
+	[7] = 1, [8] = 1, [9] = 1, [10] = 1, [11] = 1, [12] = 1, [13] = 1,
+	[14] = 1, [15] = 1, [16] = 1, [17] = 1, [18] = 1, [19] = 1, [20] = 1,
+	[21] = 1, [22] = 1, [23] = 1, [24] = 1, [25] = 1, [26] = 1, [27] = 1,
+	[28] = 1, [29] = 1, [30] = 1, [31] = 1, [' '] = 1, ['['] = 1,
+	[':'] = 1,
+};
+
 /*
  * "host ident[pid]: " at p[i..n): fill the labels and point the text at
  * the message.  1 when it fits.
@@ -87,17 +97,18 @@ classic_stamp(const char *p, size_t n)
 static int
 host_ident(struct lt_recb *b, const char *p, size_t n, size_t i)
 {
-	size_t h0, h1, u0, u1, p0 = 0, p1 = 0;
+	size_t h0, h1, u0, u1, p0 = 0, p1 = 0, lim;
 
 	h0 = i;
-	while (i < n && (unsigned char)p[i] > ' ' && i - h0 < HOST_MAX)
+	lim = n - h0 > HOST_MAX ? h0 + HOST_MAX : n;
+	while (i < lim && (unsigned char)p[i] > ' ')
 		i++;
 	h1 = i;
 	if (h1 == h0 || i >= n || p[i] != ' ')
 		return 0;
 	u0 = ++i;
-	while (i < n && (unsigned char)p[i] > ' ' && p[i] != '[' &&
-	    p[i] != ':' && i - u0 < IDENT_MAX)
+	lim = n - u0 > IDENT_MAX ? u0 + IDENT_MAX : n;
+	while (i < lim && !ident_stop[(unsigned char)p[i]])
 		i++;
 	u1 = i;
 	if (u1 == u0 || i >= n)

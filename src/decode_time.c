@@ -73,13 +73,34 @@ month_days(long long y, unsigned m)
 	return m == 2 && leap(y) ? 29 : len[m - 1];
 }
 
+/* v as exactly width decimal digits (v < 10^width) at o; past them. */
+static char *
+put_digits(char *o, unsigned long v, unsigned width)
+{
+	unsigned i;
+
+	for (i = width; i > 0; i--) {
+		o[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return o + width;
+}
+
+/*
+ * Every record's time passes through here, so it writes the digits
+ * itself: three snprintf calls a line were most of a run's time.
+ */
 int
 lt_time_format(char out[LT_TIME_MAX], long long secs, unsigned long frac,
     unsigned digits)
 {
+	static const unsigned long pow10[10] = {
+		1ul, 10ul, 100ul, 1000ul, 10000ul, 100000ul, 1000000ul,
+		10000000ul, 100000000ul, 1000000000ul
+	};
 	long long days, y;
 	unsigned m, d, sod;
-	int w;
+	char *o = out;
 
 	if (digits > 9)
 		return -1;
@@ -88,12 +109,30 @@ lt_time_format(char out[LT_TIME_MAX], long long secs, unsigned long frac,
 	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return -1;
-	w = snprintf(out, LT_TIME_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u", y, m,
-	    d, sod / 3600, sod / 60 % 60, sod % 60);
-	if (digits > 0)
-		w += snprintf(out + w, LT_TIME_MAX - (size_t)w, ".%0*lu",
+	if (digits > 0 && frac >= pow10[digits]) {	/* wider than asked */
+		int w = snprintf(out, LT_TIME_MAX, "%04lld-%02u-%02uT%02u:%02u:"
+		    "%02u.%0*luZ", y, m, d, sod / 3600, sod / 60 % 60, sod % 60,
 		    (int)digits, frac);
-	snprintf(out + w, LT_TIME_MAX - (size_t)w, "Z");
+
+		return w < 0 ? -1 : 0;
+	}
+	o = put_digits(o, (unsigned long)y, 4);
+	*o++ = '-';
+	o = put_digits(o, m, 2);
+	*o++ = '-';
+	o = put_digits(o, d, 2);
+	*o++ = 'T';
+	o = put_digits(o, sod / 3600, 2);
+	*o++ = ':';
+	o = put_digits(o, sod / 60 % 60, 2);
+	*o++ = ':';
+	o = put_digits(o, sod % 60, 2);
+	if (digits > 0) {
+		*o++ = '.';
+		o = put_digits(o, frac, digits);
+	}
+	*o++ = 'Z';
+	*o = '\0';
 	return 0;
 }
 
@@ -112,6 +151,15 @@ num(const char *p, size_t n)
 	return v;
 }
 
+/* Two digits at p as a number, or -1 (the parser's hot path). */
+static long
+d2(const char *p)
+{
+	if (!LT_DIGIT(p[0]) || !LT_DIGIT(p[1]))
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
 size_t
 lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX])
 {
@@ -126,11 +174,14 @@ lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX])
 	if (n < 20 || p[4] != '-' || p[7] != '-' ||
 	    (p[10] != 'T' && p[10] != ' ') || p[13] != ':' || p[16] != ':')
 		return 0;
-	if ((y = num(p, 4)) < 0 || (mo = num(p + 5, 2)) < 1 || mo > 12 ||
-	    (d = num(p + 8, 2)) < 1 || d > (long)month_days(y, (unsigned)mo) ||
-	    (h = num(p + 11, 2)) < 0 || h > 23 ||
-	    (mi = num(p + 14, 2)) < 0 || mi > 59 ||
-	    (s = num(p + 17, 2)) < 0 || s > 59)
+	if ((y = d2(p)) < 0 || (mo = d2(p + 2)) < 0)
+		return 0;
+	y = y * 100 + mo;
+	if ((mo = d2(p + 5)) < 1 || mo > 12 ||
+	    (d = d2(p + 8)) < 1 || d > (long)month_days(y, (unsigned)mo) ||
+	    (h = d2(p + 11)) < 0 || h > 23 ||
+	    (mi = d2(p + 14)) < 0 || mi > 59 ||
+	    (s = d2(p + 17)) < 0 || s > 59)
 		return 0;
 	i = 19;
 	if (i < n && p[i] == '.') {
@@ -149,15 +200,15 @@ lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX])
 	} else if (p[i] == '+' || p[i] == '-') {
 		sign = p[i] == '-' ? -1 : 1;
 		i++;
-		if (i + 2 > n || (oh = num(p + i, 2)) < 0 || oh > 23)
+		if (i + 2 > n || (oh = d2(p + i)) < 0 || oh > 23)
 			return 0;
 		i += 2;
 		if (i + 3 <= n && p[i] == ':' && LT_DIGIT(p[i + 1])) {
-			if ((om = num(p + i + 1, 2)) < 0)
+			if ((om = d2(p + i + 1)) < 0)
 				return 0;
 			i += 3;
 		} else if (i + 2 <= n && LT_DIGIT(p[i])) {
-			if ((om = num(p + i, 2)) < 0)
+			if ((om = d2(p + i)) < 0)
 				return 0;
 			i += 2;
 		}
@@ -165,6 +216,25 @@ lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX])
 			return 0;
 	} else {
 		return 0;
+	}
+	if (oh == 0 && om == 0) {
+		/*
+		 * Already UTC (Z, +0000, +00:00): the fields are the
+		 * output's, so copy them rather than convert there and back.
+		 */
+		char *o = out;
+
+		memcpy(o, p, 19);
+		o[10] = 'T';
+		o += 19;
+		if (digits > 0) {
+			*o++ = '.';
+			memcpy(o, p + 20, digits);
+			o += digits;
+		}
+		*o++ = 'Z';
+		*o = '\0';
+		return i;
 	}
 	secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
 	    h * 3600 + mi * 60 + s - sign * (oh * 3600 + om * 60);

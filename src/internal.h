@@ -51,6 +51,11 @@ struct lt_credact {
 struct lt_ruleset {
 	struct lt_crule *rules;	/* rank order */
 	size_t n_rules;
+	/* every match pattern, rule by rule in rank order ("pattern index") */
+	uint32_t *pat_rule;	/* rule of pattern k */
+	uint32_t *pat_j;	/* its index among the rule's match patterns */
+	size_t n_pats;
+	struct lt_prefilter *pf;	/* NULL: PCRE2 runs every pattern */
 	struct lt_category_info *cats;
 	size_t n_cats;
 	size_t *rule_cat;	/* category index of each rule */
@@ -76,5 +81,75 @@ size_t lt_utf8_seq(const char *p, size_t n);
 
 /* Remove ANSI escape sequences; writes at most n bytes to dst. */
 size_t lt_ansi_strip(char *dst, const char *src, size_t n);
+
+/* ---- atoms.c: literals a pattern cannot match without ---- */
+
+#define LT_ATOM_MAX 32		/* bytes in one atom */
+#define LT_ATOMS_MAX 16		/* alternatives in one atom set */
+#define LT_ATOM_MIN 3		/* shorter atoms are not worth it */
+
+struct lt_atom {
+	unsigned char len;
+	unsigned char caseless;	/* compare without regard to ASCII case */
+	char s[LT_ATOM_MAX];
+};
+
+struct lt_atoms {
+	size_t n;
+	struct lt_atom a[LT_ATOMS_MAX];
+};
+
+/*
+ * For a pattern as the rule parser compiles it (PCRE2_UTF,
+ * PCRE2_MATCH_INVALID_UTF): 0 and *out filled when every match contains
+ * one of the atoms (each at least LT_ATOM_MIN bytes); -1 and *why (a
+ * static string) when the pattern uses syntax the reader does not follow
+ * or no such atoms exist.
+ */
+int lt_atoms_extract(const char *src, size_t len, struct lt_atoms *out,
+    const char **why);
+
+/* ---- prefilter.c: which patterns may match a line ---- */
+
+struct lt_prefilter;	/* immutable, owned by the ruleset */
+struct lt_pfscan;	/* per scanner */
+
+/* Told about each pattern PCRE2 must run on every line (j: match index). */
+typedef void lt_pf_warn_fn(void *ctx, size_t rule, size_t j,
+    const char *why);
+
+/*
+ * Build rs->pf from rs (rules in rank order, pattern tables filled).
+ * LT_OK also when no prefilter is possible (rs->pf stays NULL); the only
+ * error is LT_ERR_NOMEM.
+ */
+enum lt_status lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn,
+    void *warn_ctx);
+void lt_prefilter_free(struct lt_prefilter *pf);
+
+/* NULL when out of memory. */
+struct lt_pfscan *lt_pfscan_new(const struct lt_prefilter *pf);
+void lt_pfscan_free(struct lt_pfscan *ps);
+
+/* See lt_scanner_window(). */
+void lt_pfscan_window(struct lt_pfscan *ps, const char *buf, size_t len);
+
+/* See lt_scanner_jobs(); returns the threads now used (at least 1). */
+unsigned lt_pfscan_jobs(struct lt_pfscan *ps, unsigned jobs);
+
+/* Patterns that may match one line: the union of two sorted lists. */
+struct lt_pfcand {
+	const uint32_t *a;
+	size_t na;
+	const uint32_t *b;
+	size_t nb;
+};
+
+/* See lt_scanner_none(). */
+int lt_pfscan_none(struct lt_pfscan *ps, const char *p, size_t n);
+
+/* 0 with *c filled, or -1 when every pattern must be tried. */
+int lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,
+    struct lt_pfcand *c);
 
 #endif

@@ -6,11 +6,12 @@
  * it in an error.  The grouping key goes into the path, so every value is
  * encoded: percent-encoding for ordinary values, and the gateway's
  * "@base64" form for values with a '/' or empty ones, which percent-
- * encoding cannot carry through its router.
+ * encoding cannot carry through its router.  libcurl is called through
+ * the table curl_dl.c fills when a push starts.
  */
 #include <string.h>
 
-#include <curl/curl.h>
+#include "curl_dl.h"
 
 #include "internal.h"
 #include "logtriage/push.h"
@@ -78,7 +79,8 @@ add_b64(struct lt_buf *b, const char *s)
 }
 
 static enum lt_status
-add_pair(struct lt_buf *b, CURL *c, const char *name, const char *value)
+add_pair(struct lt_buf *b, const struct lt_curl *f, CURL *c,
+    const char *name, const char *value)
 {
 	enum lt_status st;
 	char *esc;
@@ -88,10 +90,10 @@ add_pair(struct lt_buf *b, CURL *c, const char *name, const char *value)
 			return st;
 		return add_b64(b, value);
 	}
-	if ((esc = curl_easy_escape(c, value, 0)) == NULL)
+	if ((esc = f->easy_escape(c, value, 0)) == NULL)
 		return LT_ERR_NOMEM;
 	st = lt_buf_addf(b, "/%s/%s", name, esc);
-	curl_free(esc);
+	f->free(esc);
 	return st;
 }
 
@@ -107,11 +109,18 @@ lt_push_metrics(const struct lt_push *p, const char *body, size_t len,
 	long code = 0, timeout = p->timeout_ms > 0 ? p->timeout_ms : 10000;
 	CURLcode rc;
 	CURL *c = NULL;
+	struct lt_curl f;
+	char why[256];
 	size_t i, n;
 
 	lt_buf_init(&url, 16384);
 	lt_buf_init(&answer, ANSWER_MAX);
-	if ((c = curl_easy_init()) == NULL) {
+	if (lt_curl_load(&f, why, sizeof why) != 0) {
+		lt_error_set(err, LT_ERR_NET, LT_LEVEL_ERROR, "push", 0, 0,
+		    "%s", why);
+		return LT_ERR_NET;
+	}
+	if ((c = f.easy_init()) == NULL) {
 		lt_error_set(err, LT_ERR_NET, LT_LEVEL_ERROR, "push", 0, 0,
 		    "cannot start libcurl");
 		goto out;
@@ -121,41 +130,41 @@ lt_push_metrics(const struct lt_push *p, const char *body, size_t len,
 		n--;
 	if (lt_buf_add(&url, p->url, n) != LT_OK ||
 	    lt_buf_adds(&url, "/metrics") != LT_OK ||
-	    add_pair(&url, c, "job", p->job) != LT_OK ||
-	    (p->instance && add_pair(&url, c, "instance", p->instance) !=
+	    add_pair(&url, &f, c, "job", p->job) != LT_OK ||
+	    (p->instance && add_pair(&url, &f, c, "instance", p->instance) !=
 	    LT_OK)) {
 		lt_error_set(err, LT_ERR_LIMIT, LT_LEVEL_ERROR, "push", 0, 0,
 		    "push URL too long");
 		goto out;
 	}
 	for (i = 0; i < p->n_labels && i < LT_PUSH_LABELS_MAX; i++)
-		if (add_pair(&url, c, p->label_names[i], p->label_values[i]) !=
-		    LT_OK) {
+		if (add_pair(&url, &f, c, p->label_names[i],
+		    p->label_values[i]) != LT_OK) {
 			lt_error_set(err, LT_ERR_LIMIT, LT_LEVEL_ERROR, "push",
 			    0, 0, "push URL too long");
 			goto out;
 		}
-	hdr = curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4");
-	curl_easy_setopt(c, CURLOPT_URL, url.p);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(c, CURLOPT_READDATA, &up);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, answer_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
+	hdr = f.slist_append(NULL, "Content-Type: text/plain; version=0.0.4");
+	f.easy_setopt(c, CURLOPT_URL, url.p);
+	f.easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	f.easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	f.easy_setopt(c, CURLOPT_READDATA, &up);
+	f.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	f.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	f.easy_setopt(c, CURLOPT_WRITEFUNCTION, answer_cb);
+	f.easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+	f.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	f.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	f.easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+	f.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	f.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc = f.easy_perform(c);
 	if (rc != CURLE_OK) {
 		lt_error_set(err, LT_ERR_NET, LT_LEVEL_ERROR, "push", 0, 0,
-		    "%s: %s", url.p, cerr[0] ? cerr : curl_easy_strerror(rc));
+		    "%s: %s", url.p, cerr[0] ? cerr : f.easy_strerror(rc));
 		goto out;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	f.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (code < 200 || code >= 300) {
 		size_t k;
 
@@ -169,8 +178,9 @@ lt_push_metrics(const struct lt_push *p, const char *body, size_t len,
 	}
 	st = LT_OK;
 out:
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
+	f.slist_free_all(hdr);
+	f.easy_cleanup(c);
+	lt_curl_unload(&f);
 	lt_buf_free(&url);
 	lt_buf_free(&answer);
 	return st;

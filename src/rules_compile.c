@@ -11,7 +11,10 @@
  * costs no more than the rules up to its winner.
  *
  * The PCRE2 programs move from the builder into the ruleset and are JIT
- * compiled here, once; nothing in a ruleset changes after this.
+ * compiled here, once, and the prefilter (prefilter.c) is built over all
+ * match patterns; nothing in a ruleset changes after this.  A pattern the
+ * prefilter cannot cover is reported with a warning, since PCRE2 then
+ * runs it on every line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +82,9 @@ lt_ruleset_free(struct lt_ruleset *rs)
 		free(rs->redacts[i].secret);
 	}
 	free(rs->redacts);
+	lt_prefilter_free(rs->pf);
+	free(rs->pat_rule);
+	free(rs->pat_j);
 	for (i = 0; i < rs->n_strings; i++)
 		free(rs->strings[i]);
 	free(rs->strings);
@@ -294,6 +300,59 @@ fill_redacts(struct lt_ruleset *rs, size_t *scap, struct lt_rules *b, int jit)
 	return 0;
 }
 
+/* Number every match pattern, rule by rule in rank order. */
+static int
+pattern_tables(struct lt_ruleset *rs)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < rs->n_rules; i++)
+		n += rs->rules[i].info.n_match;
+	rs->pat_rule = malloc((n ? n : 1) * sizeof *rs->pat_rule);
+	rs->pat_j = malloc((n ? n : 1) * sizeof *rs->pat_j);
+	if (rs->pat_rule == NULL || rs->pat_j == NULL || n >= UINT32_MAX)
+		return -1;
+	for (i = 0; i < rs->n_rules; i++)
+		for (j = 0; j < rs->rules[i].info.n_match; j++) {
+			rs->pat_rule[rs->n_pats] = (uint32_t)i;
+			rs->pat_j[rs->n_pats++] = (uint32_t)j;
+		}
+	return 0;
+}
+
+struct pf_warn_ctx {
+	struct lt_rules *b;
+	const struct lt_ruleset *rs;
+};
+
+/* Report a pattern PCRE2 must run on every line, where it was written. */
+static void
+pf_warn(void *ctx, size_t rule, size_t j, const char *why)
+{
+	struct pf_warn_ctx *w = ctx;
+	const struct lt_rdef *r = NULL;
+	const struct lt_pat *pt = NULL;
+	size_t i, m;
+
+	if (rule >= w->rs->n_rules) {
+		lt_rules_diag(w->b, LT_OK, LT_LEVEL_WARNING, "", 0, 0,
+		    "prefilter disabled: %s", why);
+		return;
+	}
+	for (i = 0; i < w->b->n_rules && r == NULL; i++)
+		if (w->b->rules[i].order == w->rs->rules[rule].def_order &&
+		    !w->b->rules[i].disabled)
+			r = &w->b->rules[i];
+	for (i = 0, m = 0; r != NULL && i < r->n_pats && pt == NULL; i++)
+		if (!r->is_unless[i] && m++ == j)
+			pt = &r->pats[i];
+	lt_rules_diag(w->b, LT_OK, LT_LEVEL_WARNING,
+	    w->rs->rules[rule].info.origin, pt ? pt->line :
+	    w->rs->rules[rule].info.line, pt ? pt->col : 0,
+	    "rule '%s': not prefiltered, PCRE2 runs this pattern on every "
+	    "line (%s)", w->rs->rules[rule].info.id, why);
+}
+
 enum lt_status
 lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
     struct lt_ruleset **out)
@@ -369,6 +428,14 @@ lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
 			    PCRE2_INFO_CAPTURECOUNT, &caps) == 0 &&
 			    caps + 1 > rs->max_ovec)
 				rs->max_ovec = caps + 1;
+	if (pattern_tables(rs) != 0)
+		goto nomem;
+	if (!opts->no_prefilter) {
+		struct pf_warn_ctx w = { b, rs };
+
+		if ((st = lt_prefilter_build(rs, pf_warn, &w)) != LT_OK)
+			goto nomem;
+	}
 	*out = rs;
 	rs = NULL;
 	goto out;

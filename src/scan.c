@@ -7,6 +7,13 @@
  * patterns are tried in order until one matches; then every unless
  * pattern is tried and any match vetoes the rule for this line.
  *
+ * When the ruleset has a prefilter (prefilter.c), the walk only visits
+ * the match patterns the prefilter names for the line, still in rank
+ * order; a pattern it leaves out cannot match, so the first hit, and the
+ * PCRE2 match data that describe it, are those of the full walk.  Unless
+ * patterns are always PCRE2's alone: they run only on a line that some
+ * match pattern of their rule has matched.
+ *
  * Every pcre2_match() runs under the ruleset's match, depth and heap
  * limits with a private JIT stack, so a pathological pattern on a hostile
  * line costs a bounded amount of work; the evaluation counts as "no
@@ -27,6 +34,7 @@ struct lt_scanner {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
+	struct lt_pfscan *pf;	/* NULL: no prefilter */
 };
 
 struct lt_scanner *
@@ -40,7 +48,10 @@ lt_scanner_new(const struct lt_ruleset *rs)
 	sc->md = pcre2_match_data_create(rs->max_ovec, NULL);
 	sc->mctx = pcre2_match_context_create(NULL);
 	sc->jstack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
-	if (sc->md == NULL || sc->mctx == NULL) {
+	if (rs->pf != NULL)
+		sc->pf = lt_pfscan_new(rs->pf);
+	if (sc->md == NULL || sc->mctx == NULL ||
+	    (rs->pf != NULL && sc->pf == NULL)) {
 		lt_scanner_free(sc);
 		return NULL;
 	}
@@ -60,6 +71,7 @@ lt_scanner_free(struct lt_scanner *sc)
 	pcre2_match_data_free(sc->md);
 	pcre2_match_context_free(sc->mctx);
 	pcre2_jit_stack_free(sc->jstack);
+	lt_pfscan_free(sc->pf);
 	free(sc);
 }
 
@@ -119,31 +131,101 @@ fill_hit(struct lt_scanner *sc, const pcre2_code *code, size_t rule,
 	}
 }
 
+unsigned
+lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs)
+{
+	return sc->pf != NULL ? lt_pfscan_jobs(sc->pf, jobs) : 1;
+}
+
+int
+lt_scanner_none(struct lt_scanner *sc, const char *p, size_t n)
+{
+	return sc->pf != NULL && lt_pfscan_none(sc->pf, p, n);
+}
+
+void
+lt_scanner_window(struct lt_scanner *sc, const char *buf, size_t len)
+{
+	if (sc->pf != NULL)
+		lt_pfscan_window(sc->pf, buf, len);
+}
+
+/* Match pattern j of rule r: 1 a hit (filled), 0 no match, -1 vetoed. */
+static int
+try_rule(struct lt_scanner *sc, size_t r, size_t j, const char *p, size_t n,
+    struct lt_hit *hit, struct lt_scan_note *note)
+{
+	const struct lt_crule *c = &sc->rs->rules[r];
+	size_t k;
+
+	if (!try(sc, c->match[j], p, n, r, note))
+		return 0;
+	fill_hit(sc, c->match[j], r, n, hit);
+	for (k = 0; k < c->info.n_unless; k++)
+		if (try(sc, c->unless[k], p, n, r, note))
+			return -1;
+	return 1;
+}
+
+/* Every pattern of every rule. */
+static int
+walk_all(struct lt_scanner *sc, const char *p, size_t n, struct lt_hit *hit,
+    struct lt_scan_note *note)
+{
+	const struct lt_ruleset *rs = sc->rs;
+	size_t r, j;
+	int rc;
+
+	for (r = 0; r < rs->n_rules; r++)
+		for (j = 0; j < rs->rules[r].info.n_match; j++) {
+			if ((rc = try_rule(sc, r, j, p, n, hit, note)) == 1)
+				return 1;
+			if (rc < 0)
+				break;	/* vetoed: next rule */
+		}
+	return 0;
+}
+
+/* The prefilter's candidates: two sorted lists of pattern indexes. */
+static int
+walk_cand(struct lt_scanner *sc, const struct lt_pfcand *c, const char *p,
+    size_t n, struct lt_hit *hit, struct lt_scan_note *note)
+{
+	const struct lt_ruleset *rs = sc->rs;
+	size_t i = 0, e = 0;
+	uint32_t k, r, vetoed = UINT32_MAX;
+	int rc;
+
+	while (i < c->na || e < c->nb) {
+		if (e >= c->nb || (i < c->na && c->a[i] <= c->b[e])) {
+			k = c->a[i++];
+			if (e < c->nb && c->b[e] == k)
+				e++;
+		} else {
+			k = c->b[e++];
+		}
+		r = rs->pat_rule[k];
+		if (r == vetoed)
+			continue;
+		if ((rc = try_rule(sc, r, rs->pat_j[k], p, n, hit, note)) == 1)
+			return 1;
+		if (rc < 0)
+			vetoed = r;
+	}
+	return 0;
+}
+
 int
 lt_scanner_scan(struct lt_scanner *sc, const char *p, size_t n,
     struct lt_hit *hit, struct lt_scan_note *note)
 {
-	const struct lt_ruleset *rs = sc->rs;
-	size_t r, j, k;
+	struct lt_pfcand c;
 
 	note->limit_hits = 0;
 	note->limit_rule = 0;
-	for (r = 0; r < rs->n_rules; r++) {
-		const struct lt_crule *c = &rs->rules[r];
-
-		for (j = 0; j < c->info.n_match; j++) {
-			if (!try(sc, c->match[j], p, n, r, note))
-				continue;
-			fill_hit(sc, c->match[j], r, n, hit);
-			for (k = 0; k < c->info.n_unless; k++)
-				if (try(sc, c->unless[k], p, n, r, note))
-					break;
-			if (k < c->info.n_unless)
-				break;	/* vetoed: next rule */
-			return 1;
-		}
-	}
-	return 0;
+	if (sc->pf == NULL || lt_pfscan_line(sc->pf, p, n, &c) != 0)
+		return walk_all(sc, p, n, hit, note);
+	return walk_cand(sc, &c, p, n, hit, note);
 }
 
 /* Does rule r match (some match pattern, no unless pattern)? */

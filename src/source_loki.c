@@ -18,6 +18,9 @@
  * past without guessing which of them Loki will return next, so that is
  * an error naming --batch, not an endless loop or a silent loss.
  *
+ * libcurl is called through the table curl_dl.c fills when a query
+ * starts, so that runs without --loki do not load it.
+ *
  * Each response is one document for the decoder (decode_loki.c), which
  * sorts its entries into timestamp order and calls this module's entry
  * hook for each before it is classified: the hook drops the entries seen
@@ -45,8 +48,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
+#include "curl_dl.h"
 #include "decode_int.h"
 #include "logtriage/logql.h"
 #include "logtriage/loki.h"
@@ -75,6 +77,7 @@ struct seen {
 struct loki {
 	const struct lt_loki_opts *o;
 	struct lt_triage *t;
+	struct lt_curl cu;	/* libcurl, loaded by lt_loki_run() */
 	CURL *curl;
 	struct curl_slist *hdr;
 	char curl_err[CURL_ERROR_SIZE];
@@ -361,7 +364,7 @@ on_body(char *p, size_t size, size_t nmemb, void *ctx)
 	enum lt_status st;
 
 	if (l->code == 0)
-		curl_easy_getinfo(l->curl, CURLINFO_RESPONSE_CODE, &l->code);
+		l->cu.easy_getinfo(l->curl, CURLINFO_RESPONSE_CODE, &l->code);
 	if (l->code != 200) {
 		room = LT_LOKI_ERROR_TEXT_MAX - l->ebody.len;
 		(void)lt_buf_add(&l->ebody, p, n < room ? n : room);
@@ -442,39 +445,39 @@ setup(struct loki *l, struct lt_error *err)
 	CURL *c;
 
 	lt_buf_init(&h, 8192);
-	if ((c = l->curl = curl_easy_init()) == NULL)
+	if ((c = l->curl = l->cu.easy_init()) == NULL)
 		return LT_ERR_NOMEM;
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, l->curl_err);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, l);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, l);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, l);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)o->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+	l->cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	l->cu.easy_setopt(c, CURLOPT_ERRORBUFFER, l->curl_err);
+	l->cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	l->cu.easy_setopt(c, CURLOPT_WRITEDATA, l);
+	l->cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	l->cu.easy_setopt(c, CURLOPT_HEADERDATA, l);
+	l->cu.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	l->cu.easy_setopt(c, CURLOPT_XFERINFODATA, l);
+	l->cu.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	l->cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)o->timeout_ms);
+	l->cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+	l->cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)LT_LOKI_DOC_MAX);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "logtriage");
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	l->cu.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	l->cu.easy_setopt(c, CURLOPT_USERAGENT, "logtriage");
+	l->cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (o->username != NULL) {
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(c, CURLOPT_USERNAME, o->username);
-		curl_easy_setopt(c, CURLOPT_PASSWORD,
+		l->cu.easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		l->cu.easy_setopt(c, CURLOPT_USERNAME, o->username);
+		l->cu.easy_setopt(c, CURLOPT_PASSWORD,
 		    o->password ? o->password : "");
 	}
 	if (o->ca_cert != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_cert);
+		l->cu.easy_setopt(c, CURLOPT_CAINFO, o->ca_cert);
 	if (o->client_cert != NULL)
-		curl_easy_setopt(c, CURLOPT_SSLCERT, o->client_cert);
+		l->cu.easy_setopt(c, CURLOPT_SSLCERT, o->client_cert);
 	if (o->client_key != NULL)
-		curl_easy_setopt(c, CURLOPT_SSLKEY, o->client_key);
+		l->cu.easy_setopt(c, CURLOPT_SSLKEY, o->client_key);
 	if (o->tls_skip_verify) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		l->cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		l->cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (o->org_id != NULL) {
 		if (strpbrk(o->org_id, "\r\n") != NULL)
@@ -483,7 +486,7 @@ setup(struct loki *l, struct lt_error *err)
 		if ((st = lt_buf_addf(&h, "X-Scope-OrgID: %s", o->org_id)) !=
 		    LT_OK)
 			goto out;
-		if ((l->hdr = curl_slist_append(l->hdr, h.p)) == NULL)
+		if ((l->hdr = l->cu.slist_append(l->hdr, h.p)) == NULL)
 			goto nomem;
 	}
 	if (o->bearer_token != NULL) {
@@ -493,10 +496,10 @@ setup(struct loki *l, struct lt_error *err)
 		if ((st = lt_buf_addf(&h, "Authorization: Bearer %s",
 		    o->bearer_token)) != LT_OK)
 			goto out;
-		if ((l->hdr = curl_slist_append(l->hdr, h.p)) == NULL)
+		if ((l->hdr = l->cu.slist_append(l->hdr, h.p)) == NULL)
 			goto nomem;
 	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, l->hdr);
+	l->cu.easy_setopt(c, CURLOPT_HTTPHEADER, l->hdr);
 	goto out;
 bad_header:
 	lt_error_set(err, LT_ERR_ARG, LT_LEVEL_ERROR, LT_LOKI_SOURCE, 0, 0,
@@ -522,16 +525,16 @@ set_url(struct loki *l, unsigned long long start, unsigned long long end)
 
 	while (n > 0 && a[n - 1] == '/')
 		n--;
-	if ((q = curl_easy_escape(l->curl, l->o->query, 0)) == NULL)
+	if ((q = l->cu.easy_escape(l->curl, l->o->query, 0)) == NULL)
 		return LT_ERR_NOMEM;
 	lt_buf_reset(&l->url);
 	if ((st = lt_buf_add(&l->url, a, n)) == LT_OK)
 		st = lt_buf_addf(&l->url, "/loki/api/v1/query_range?query=%s"
 		    "&start=%llu&end=%llu&limit=%u&direction=forward", q, start,
 		    end, l->o->batch);
-	curl_free(q);
+	l->cu.free(q);
 	if (st == LT_OK)
-		curl_easy_setopt(l->curl, CURLOPT_URL, l->url.p);
+		l->cu.easy_setopt(l->curl, CURLOPT_URL, l->url.p);
 	return st;
 }
 
@@ -599,11 +602,11 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 		l->feed_st = LT_OK;
 		l->curl_err[0] = '\0';
 		lt_buf_reset(&l->ebody);
-		rc = curl_easy_perform(l->curl);
+		rc = l->cu.easy_perform(l->curl);
 		if (o->interrupted != NULL && *o->interrupted)
 			return LT_STOP;
 		if (rc == CURLE_OK)
-			curl_easy_getinfo(l->curl, CURLINFO_RESPONSE_CODE,
+			l->cu.easy_getinfo(l->curl, CURLINFO_RESPONSE_CODE,
 			    &l->code);
 		if (rc == CURLE_OK && l->code == 200)
 			return LT_OK;
@@ -625,7 +628,7 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 		}
 		if (rc != CURLE_OK) {
 			snprintf(what, sizeof what, "%s", l->curl_err[0] ?
-			    l->curl_err : curl_easy_strerror(rc));
+			    l->curl_err : l->cu.easy_strerror(rc));
 		} else {
 			error_text(l, text, sizeof text);
 			snprintf(what, sizeof what, "%ld: %s", l->code,
@@ -730,6 +733,7 @@ lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
 	struct loki l;
 	unsigned long long end;
 	enum lt_status st;
+	char why[256];
 
 	lt_error_clear(err);
 	if (o->addr == NULL || o->query == NULL || o->batch == 0 ||
@@ -747,9 +751,15 @@ lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
 	lt_buf_init(&l.ebody, LT_LOKI_ERROR_TEXT_MAX);
 	seen_init(&l.prev);
 	seen_init(&l.cur);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		st = LT_ERR_NOMEM;
+	if (lt_curl_load(&l.cu, why, sizeof why) != 0) {
+		lt_error_set(err, LT_ERR_NET, LT_LEVEL_ERROR, LT_LOKI_SOURCE, 0,
+		    0, "%s", why);
+		st = LT_ERR_NET;
 		goto done;
+	}
+	if (l.cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		st = LT_ERR_NOMEM;
+		goto unload;
 	}
 	if ((st = setup(&l, err)) != LT_OK)
 		goto out;
@@ -768,9 +778,11 @@ lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
 	lt_triage_loki_hook(t, NULL, NULL);
 	lt_triage_next(t);	/* nothing half-fed stays */
 out:
-	curl_slist_free_all(l.hdr);
-	curl_easy_cleanup(l.curl);
-	curl_global_cleanup();
+	l.cu.slist_free_all(l.hdr);
+	l.cu.easy_cleanup(l.curl);
+	l.cu.global_cleanup();
+unload:
+	lt_curl_unload(&l.cu);
 done:
 	lt_buf_free(&l.url);
 	lt_buf_free(&l.ebody);

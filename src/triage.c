@@ -22,7 +22,7 @@
 #include "logtriage/redact.h"
 
 #define FLUSH_AT (64u << 10)
-#define READ_SIZE (256u << 10)
+#define READ_SIZE (1u << 20)
 
 /* A line kept for context: redacted, cut to LT_CONTEXT_LINE_MAX. */
 struct ctx_slot {
@@ -44,6 +44,7 @@ struct lt_triage {
 	struct lt_triage_opts o;
 	struct lt_decoder *dec;
 	struct lt_scanner *sc;
+	int win_esc;		/* the buffer being fed holds an ESC */
 	struct lt_redactor *red;	/* NULL when redaction is off */
 	struct lt_verdict *v;
 	struct lt_buf out;
@@ -78,6 +79,7 @@ lt_triage_opts_init(struct lt_triage_opts *o)
 	o->redact = 1;
 	o->formats = LT_OUT_JSON;
 	o->exit_code = -1;
+	o->jobs = 1;
 }
 
 /* Storage for the context ring and the waiting matches; 0 on success. */
@@ -110,6 +112,7 @@ context_new(struct lt_triage *t)
 }
 
 static enum lt_status on_record(void *ctx, const struct lt_record *r);
+static int quick(void *ctx, const char *p, size_t n);
 
 struct lt_triage *
 lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
@@ -167,6 +170,11 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 		lt_triage_free(t);
 		return NULL;
 	}
+	if (o->jobs > 1)
+		(void)lt_scanner_jobs(t->sc, o->jobs);
+	/* lint's stats and context lines need every line decoded */
+	if (rs->pf != NULL && t->stats == NULL && t->ctx_store == NULL)
+		lt_decoder_quick(t->dec, quick, t);
 	return t;
 }
 
@@ -521,6 +529,40 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 	return st;
 }
 
+/* Could "PRIVATE KEY-----", all lt_redactor_follow() acts on, be here? */
+static int
+key_marker(const char *p, size_t n)
+{
+	static const char m[] = "PRIVATE KEY-----";
+	const char *q = p, *end = p + n;
+
+	while (q < end && (q = memchr(q, 'K', (size_t)(end - q))) != NULL) {
+		if (q - p >= 8 && end - q >= 8 &&
+		    memcmp(q - 8, m, sizeof m - 1) == 0)
+			return 1;
+		q++;
+	}
+	return 0;
+}
+
+/*
+ * The decoder asks before taking a line apart (lt_decoder_quick): 0 when
+ * the prefilter shows no rule can match it or any part of it.  Not with
+ * an ESC (removing escapes can join literals) or a key marker the
+ * redactor must follow; such a line is decoded and matched as usual.
+ */
+static int
+quick(void *ctx, const char *p, size_t n)
+{
+	struct lt_triage *t = ctx;
+
+	/* lines outside the buffer fed are never "none" */
+	if ((t->win_esc && memchr(p, 0x1b, n) != NULL) || (t->red != NULL &&
+	    key_marker(p, n)))
+		return 1;
+	return !lt_scanner_none(t->sc, p, n);
+}
+
 static enum lt_status
 on_record(void *ctx, const struct lt_record *r)
 {
@@ -538,6 +580,8 @@ on_record(void *ctx, const struct lt_record *r)
 		c->truncated_lines++;
 	if (r->flags & LT_RECORD_UNDECODED)
 		c->decode_errors++;
+	if (r->flags & LT_RECORD_QUICK)
+		return LT_OK;	/* quick() found nothing any rule needs */
 	if (memchr(p, 0x1b, n) != NULL) {
 		n = lt_ansi_strip(t->scratch, p, n);
 		p = t->scratch;
@@ -580,7 +624,12 @@ lt_triage_begin(struct lt_triage *t, const char *name)
 enum lt_status
 lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
 {
-	enum lt_status st = lt_decoder_feed(t->dec, buf, len);
+	enum lt_status st;
+
+	lt_scanner_window(t->sc, buf, len);
+	t->win_esc = memchr(buf, 0x1b, len) != NULL;
+	st = lt_decoder_feed(t->dec, buf, len);
+	lt_scanner_window(t->sc, NULL, 0);
 
 	if (flush(t) != LT_OK)
 		return t->werr;

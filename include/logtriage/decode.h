@@ -43,6 +43,7 @@ enum lt_input {
 
 /* Record flags: LT_LINE_TRUNCATED (lines.h), and: */
 #define LT_RECORD_UNDECODED 0x2u	/* not valid in its format: raw text */
+#define LT_RECORD_QUICK 0x4u	/* passed over (see lt_decoder_quick) */
 
 struct lt_label {
 	const char *key;
@@ -136,6 +137,18 @@ typedef enum lt_status lt_loki_entry_fn(void *ctx,
 /* Set the hook (NULL: none); it stays for the sources that follow. */
 void lt_decoder_loki_hook(struct lt_decoder *d, lt_loki_entry_fn *fn,
     void *ctx);
+
+/*
+ * A test the decoder may put to a line before taking it apart: fn returns
+ * 0 when nothing of interest can be in the bytes p[0..n) or in any part
+ * of them (the caller's prefilter found no rule's literals there).  For
+ * formats whose message is a part of the line as it is (text, gha), such
+ * a line is passed as a record flagged LT_RECORD_QUICK: the whole line as
+ * text, no time, no labels; what later lines inherit (the Actions step and
+ * last time) is still kept.  fn NULL: every line is decoded in full.
+ */
+typedef int lt_quick_fn(void *ctx, const char *p, size_t n);
+void lt_decoder_quick(struct lt_decoder *d, lt_quick_fn *fn, void *ctx);
 
 /* The format of the current source: LT_INPUT_AUTO until decided. */
 enum lt_input lt_decoder_input(const struct lt_decoder *d);

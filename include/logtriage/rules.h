@@ -77,6 +77,7 @@ struct lt_compile_opts {
 	uint32_t depth_limit;	/* PCRE2 depth limit */
 	uint32_t heap_limit_kib;	/* PCRE2 heap limit */
 	int no_jit;		/* 1: never JIT-compile */
+	int no_prefilter;	/* 1: run every pattern on every line */
 };
 
 /* Defaults for the compile options. */

@@ -9,7 +9,9 @@
  * NUL bytes and invalid UTF-8 are allowed.  Rules are tried in rank order
  * (see lt_ruleset_rule) and the first rule that matches wins, so the hit
  * is the best rule for that line.  A rule matches when any of its match
- * patterns matches and none of its unless patterns does.
+ * patterns matches and none of its unless patterns does.  The ruleset's
+ * prefilter, when it has one, only spares PCRE2 the patterns that cannot
+ * match; the results are the same without it.
  */
 #ifndef LOGTRIAGE_SCAN_H
 #define LOGTRIAGE_SCAN_H
@@ -19,6 +21,7 @@
 #include "rules.h"
 
 #define LT_FIELDS_MAX 16
+#define LT_JOBS_MAX 64		/* threads one scanner may use */
 
 /* A named capture: name lives in the ruleset, offsets index the line. */
 struct lt_field {
@@ -46,6 +49,32 @@ struct lt_scanner;
 /* NULL when out of memory.  The ruleset must outlive the scanner. */
 struct lt_scanner *lt_scanner_new(const struct lt_ruleset *rs);
 void lt_scanner_free(struct lt_scanner *sc);
+
+/*
+ * Let the prefilter scan the window (see lt_scanner_window) ahead of the
+ * lines with jobs - 1 helper threads (at most LT_JOBS_MAX - 1), while the
+ * calling thread matches lines in order; results do not change.  Returns
+ * the number of threads now used, 1 when there is no prefilter or no
+ * thread could be started.  Call it before the first window.
+ */
+unsigned lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs);
+
+/*
+ * Say that the lines about to be scanned come from buf[0..len) (the
+ * buffer a caller is splitting), so that the prefilter can look at many
+ * lines in one pass; lines that do not point into it are looked at on
+ * their own.  buf must not change until the next call, and
+ * lt_scanner_window(sc, NULL, 0) forgets it.  Only speed depends on it.
+ */
+void lt_scanner_window(struct lt_scanner *sc, const char *buf, size_t len);
+
+/*
+ * 1 when the prefilter shows that no rule can match the bytes p[0..n)
+ * or any part of them (they lie in the window and hold none of the
+ * rules' literals, and every pattern has literals); 0 when it cannot
+ * tell.  Lets a caller skip work on such lines (see lt_decoder_quick).
+ */
+int lt_scanner_none(struct lt_scanner *sc, const char *p, size_t n);
 
 /*
  * Match one line.  Returns 1 and fills *hit when a rule matched, 0 when

@@ -62,6 +62,7 @@ struct lt_triage_opts {
 	 * interruptible, i.e. the handler installed without SA_RESTART).
 	 */
 	volatile sig_atomic_t *interrupted;
+	unsigned jobs;		/* threads (see lt_scanner_jobs); default 1 */
 };
 
 /* Per rule, with rule_stats: how its sample lines went. */

@@ -47,6 +47,8 @@ struct cli {
 	int quiet;
 	size_t max_line;
 	enum lt_input input;
+	int no_prefilter;
+	unsigned jobs;
 	char **files;		/* operands, points into argv */
 	size_t n_files;
 	int no_redact;

@@ -87,6 +87,7 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 		(void)lt_rules_add_path(b, c->rule_paths[i]);
 	lt_compile_opts_init(&co);
 	co.no_jit = c->no_jit;
+	co.no_prefilter = c->no_prefilter;
 	(void)lt_rules_compile(b, &co, &rs);
 	*n_errors = lt_rules_error_count(b);
 	lt_rules_free(b);
@@ -326,6 +327,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if (summary_file == NULL && c->github && in_actions)
 		summary_file = getenv("GITHUB_STEP_SUMMARY");
 	catch_signals();
+	o.jobs = c->jobs;
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");
 		return EXIT_INPUT;

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "logtriage/scan.h"
 
 #ifndef LT_VERSION
 #define LT_VERSION "unknown"
@@ -22,6 +24,7 @@
 
 enum opt_key {
 	OPT_HELP = 'h',
+	OPT_JOBS = 'j',
 	OPT_QUIET = 'q',
 	OPT_RULES = 'r',
 	OPT_VERSION = 'V',
@@ -64,7 +67,8 @@ enum opt_key {
 	OPT_CA_CERT,
 	OPT_CERT,
 	OPT_KEY,
-	OPT_TLS_SKIP_VERIFY
+	OPT_TLS_SKIP_VERIFY,
+	OPT_NO_PREFILTER
 };
 
 struct opt {
@@ -162,6 +166,10 @@ static const struct opt options[] = {
 	  "Loki: TLS client key" },
 	{ "tls-skip-verify", OPT_TLS_SKIP_VERIFY, NULL, CMD_RUN,
 	  "Loki: do not verify the server's certificate" },
+	{ "no-prefilter", OPT_NO_PREFILTER, NULL, CMD_RUN,
+	  "run every pattern on every line (same results, slower)" },
+	{ "jobs", OPT_JOBS, "N", CMD_RUN,
+	  "use N threads (default: the number of CPUs; same results)" },
 	{ "version", OPT_VERSION, NULL,
 	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
 	  "print the version and exit" },
@@ -402,6 +410,16 @@ apply_loki(struct cli *c, int key, const char *arg)
 	return -1;
 }
 
+static unsigned
+default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > LT_JOBS_MAX ? LT_JOBS_MAX : (unsigned)n;
+}
+
 static const struct opt *
 find(int key)
 {
@@ -418,6 +436,7 @@ static int
 apply(struct cli *c, int key, const char *arg)
 {
 	const char **np;
+	size_t jobs;
 
 	switch (key) {
 	case OPT_RULES:
@@ -562,6 +581,17 @@ apply(struct cli *c, int key, const char *arg)
 			return -1;
 		}
 		return 0;
+	case OPT_NO_PREFILTER:
+		c->no_prefilter = 1;
+		return 0;
+	case OPT_JOBS:
+		if (parse_count(arg, LT_JOBS_MAX, &jobs) != 0 || jobs == 0) {
+			cli_warn("error: --jobs: '%s' is not a number from 1 "
+			    "to %u", arg, LT_JOBS_MAX);
+			return -1;
+		}
+		c->jobs = (unsigned)jobs;
+		return 0;
 	case OPT_VERSION:
 		printf("logtriage %s\n", LT_VERSION);
 		return 1;
@@ -591,6 +621,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->push_job = "logtriage";
 	c->input = LT_INPUT_AUTO;
 	lt_loki_opts_init(&c->lo);
+	c->jobs = default_jobs();
 	if (argc > 1) {
 		for (i = 1; i < sizeof commands / sizeof commands[0]; i++)
 			if (commands[i].name != NULL &&

@@ -1,0 +1,82 @@
+/*
+ * curl_dl.c - libcurl, loaded when it is needed rather than at start.
+ *
+ * Only two features talk HTTP: reading from Loki (--loki) and pushing
+ * metrics (--push).  Linked the ordinary way, libcurl and the libraries
+ * it needs in turn (TLS, Kerberos, LDAP, SSH, IDN: about 30 here) were
+ * loaded and relocated by every run, classifying a file from disk as
+ * much as a Loki query: 20 ms of start-up, more than a tenth of the time
+ * it takes to classify 64 MiB.  So the two modules call libcurl through
+ * a table of functions that is filled with dlopen() and dlsym() when
+ * they start, and a missing libcurl is an error of those features alone.
+ *
+ * The table is a value the caller owns (no global state); dlopen() counts
+ * references, so loading it for each use costs little after the first.
+ * Headers are still libcurl's, so the types and constants are checked at
+ * compile time as before.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "curl_dl.h"
+
+/* dlsym() into a function pointer, without a cast ISO C forbids. */
+static int
+sym(void *lib, const char *name, void *fnp, size_t size)
+{
+	void *p = dlsym(lib, name);
+
+	if (p == NULL || size != sizeof p)
+		return -1;
+	memcpy(fnp, &p, size);
+	return 0;
+}
+
+#define SYM(c, name, field) \
+	sym((c)->lib, (name), &(c)->field, sizeof (c)->field)
+
+int
+lt_curl_load(struct lt_curl *c, char *why, size_t size)
+{
+	static const char *const names[] = { "libcurl.so.4", "libcurl.so" };
+	const char *e = NULL;
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < sizeof names / sizeof names[0] && c->lib == NULL;
+	    i++)
+		if ((c->lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL)) == NULL &&
+		    e == NULL)
+			e = dlerror();
+	if (c->lib == NULL) {
+		snprintf(why, size, "cannot load libcurl: %s", e ? e : "?");
+		return -1;
+	}
+	if (SYM(c, "curl_global_init", global_init) ||
+	    SYM(c, "curl_global_cleanup", global_cleanup) ||
+	    SYM(c, "curl_easy_init", easy_init) ||
+	    SYM(c, "curl_easy_setopt", easy_setopt) ||
+	    SYM(c, "curl_easy_perform", easy_perform) ||
+	    SYM(c, "curl_easy_getinfo", easy_getinfo) ||
+	    SYM(c, "curl_easy_cleanup", easy_cleanup) ||
+	    SYM(c, "curl_easy_strerror", easy_strerror) ||
+	    SYM(c, "curl_easy_escape", easy_escape) ||
+	    SYM(c, "curl_free", free) ||
+	    SYM(c, "curl_slist_append", slist_append) ||
+	    SYM(c, "curl_slist_free_all", slist_free_all)) {
+		snprintf(why, size, "libcurl lacks a function logtriage uses");
+		dlclose(c->lib);
+		memset(c, 0, sizeof *c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+lt_curl_unload(struct lt_curl *c)
+{
+	if (c->lib != NULL)
+		dlclose(c->lib);
+	memset(c, 0, sizeof *c);
+}
