@@ -546,6 +546,27 @@ parse_exit_codes(struct pstate *ps, struct lt_rdef *r, const char *v,
 }
 
 static void
+set_disabled(struct pstate *ps, struct lt_rdef *r, const char *v, size_t vlen,
+    unsigned long vcol)
+{
+	if (key_is(v, vlen, "true"))
+		r->disabled = 1;
+	else if (key_is(v, vlen, "false"))
+		r->disabled = 0;
+	else
+		perr(ps, LT_ERR_SYNTAX, vcol, "invalid value for 'disabled': "
+		    "expected true or false");
+}
+
+static void
+unknown_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
+    const char *stanza)
+{
+	perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%.*s' in a %s stanza",
+	    (int)(klen < 32 ? klen : 32), k, stanza);
+}
+
+static void
 rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
     const char *v, size_t vlen, unsigned long vcol)
 {
@@ -592,25 +613,13 @@ rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 		if (once(ps, &r->keys, K_RUNBOOK, k, klen, kcol))
 			set_string(ps, &r->runbook, v, vlen);
 	} else if (key_is(k, klen, "disabled")) {
-		if (!once(ps, &r->keys, K_DISABLED, k, klen, kcol))
-			return;
-		if (key_is(v, vlen, "true"))
-			r->disabled = 1;
-		else if (key_is(v, vlen, "false"))
-			r->disabled = 0;
-		else
-			perr(ps, LT_ERR_SYNTAX, vcol, "invalid value for "
-			    "'disabled': expected true or false");
+		if (once(ps, &r->keys, K_DISABLED, k, klen, kcol))
+			set_disabled(ps, r, v, vlen, vcol);
 	} else if (key_is(k, klen, "exit_code")) {
 		if (once(ps, &r->keys, K_EXIT_CODE, k, klen, kcol))
 			parse_exit_codes(ps, r, v, vlen, vcol);
 	} else {
-		char kb[40];
-
-		snprintf(kb, sizeof kb, "%.*s", (int)(klen < 32 ? klen : 32),
-		    k);
-		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%s' in a rule "
-		    "stanza", kb);
+		unknown_key(ps, k, klen, kcol, "rule");
 	}
 }
 
@@ -623,22 +632,10 @@ redact_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 	if (key_is(k, klen, "match")) {
 		add_pattern(ps, r, 0, v, vlen, vcol);
 	} else if (key_is(k, klen, "disabled")) {
-		if (!once(ps, &r->keys, K_DISABLED, k, klen, kcol))
-			return;
-		if (key_is(v, vlen, "true"))
-			r->disabled = 1;
-		else if (key_is(v, vlen, "false"))
-			r->disabled = 0;
-		else
-			perr(ps, LT_ERR_SYNTAX, vcol, "invalid value for "
-			    "'disabled': expected true or false");
+		if (once(ps, &r->keys, K_DISABLED, k, klen, kcol))
+			set_disabled(ps, r, v, vlen, vcol);
 	} else {
-		char kb[40];
-
-		snprintf(kb, sizeof kb, "%.*s", (int)(klen < 32 ? klen : 32),
-		    k);
-		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%s' in a redact "
-		    "stanza", kb);
+		unknown_key(ps, k, klen, kcol, "redact");
 	}
 }
 
@@ -661,12 +658,7 @@ category_key(struct pstate *ps, const char *k, size_t klen,
 		if (once(ps, &c->keys, K_RUNBOOK, k, klen, kcol))
 			set_string(ps, &c->runbook, v, vlen);
 	} else {
-		char kb[40];
-
-		snprintf(kb, sizeof kb, "%.*s", (int)(klen < 32 ? klen : 32),
-		    k);
-		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%s' in a category "
-		    "stanza", kb);
+		unknown_key(ps, k, klen, kcol, "category");
 	}
 }
 
