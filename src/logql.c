@@ -555,6 +555,19 @@ set_flags(struct tr *t, unsigned fl)
 	t->skip_quant = 0;
 }
 
+/* After a backslash: skip the escaped character, or a \Q...\E run. */
+static void
+skip_escape(struct tr *t)
+{
+	if (peek(t, 0) != 'Q') {
+		t->i++;
+		return;
+	}
+	while (t->i < t->n && !(peek(t, 0) == '\\' && peek(t, 1) == 'E'))
+		t->i++;
+	t->i += 2;
+}
+
 /* Skip "[...]" from after its [ (a dropped group's contents). */
 static void
 skip_class(struct tr *t)
@@ -572,13 +585,8 @@ skip_class(struct tr *t)
 			continue;
 		}
 		c = p_next(t);
-		if (c == '\\' && peek(t, 0) == 'Q') {
-			while (t->i < t->n && !(peek(t, 0) == '\\' &&
-			    peek(t, 1) == 'E'))
-				t->i++;
-			t->i += 2;
-		} else if (c == '\\') {
-			t->i++;
+		if (c == '\\') {
+			skip_escape(t);
 		} else if (c == ']') {
 			return;
 		}
@@ -594,13 +602,8 @@ skip_group(struct tr *t)
 
 	while (t->i < t->n) {
 		c = p_next(t);
-		if (c == '\\' && peek(t, 0) == 'Q') {
-			while (t->i < t->n && !(peek(t, 0) == '\\' &&
-			    peek(t, 1) == 'E'))
-				t->i++;
-			t->i += 2;
-		} else if (c == '\\') {
-			t->i++;
+		if (c == '\\') {
+			skip_escape(t);
 		} else if (c == '[') {
 			skip_class(t);
 		} else if (c == '(' && peek(t, 0) == '?' && peek(t, 1) == '#') {
