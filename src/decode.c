@@ -244,24 +244,38 @@ lt_decoder_fail(struct lt_decoder *d, enum lt_status st, const char *fmt,
 
 /* ---- the decoder ---- */
 
-/* A line the caller's test passed over: the line as it is, nothing more. */
-static enum lt_status
-quick_pass(struct lt_decoder *d, const struct lt_line *l)
+/* Runs of lines the caller has no use for (lt_decoder_runs). */
+static size_t
+run_ask(void *ctx, const char *p, size_t n)
 {
-	struct lt_recb b;
+	struct lt_decoder *d = ctx;
+
+	if (d->in != LT_INPUT_GHA && d->in != LT_INPUT_TEXT)
+		return 0;
+	return d->ask(d->run_ctx, p, n);
+}
+
+static enum lt_status
+run_pass(void *ctx, const struct lt_run *r)
+{
+	struct lt_decoder *d = ctx;
 
 	if (d->in == LT_INPUT_GHA)
-		lt_gha_keep_state(d, l);
-	lt_recb_init(&b, l);
-	b.r.flags |= LT_RECORD_QUICK;
-	return lt_decoder_pass(d, &b);
+		lt_gha_keep_run(d, r->p, r->len);
+	return d->passed(d->run_ctx, r->lines, r->truncated);
 }
 
 void
-lt_decoder_quick(struct lt_decoder *d, lt_quick_fn *fn, void *ctx)
+lt_decoder_runs(struct lt_decoder *d, lt_run_ask_fn *ask,
+    lt_passed_fn *passed, void *ctx)
 {
-	d->quick = fn;
-	d->quick_ctx = ctx;
+	d->ask = passed != NULL ? ask : NULL;
+	d->passed = passed;
+	d->run_ctx = ctx;
+	if (d->ask != NULL)
+		lt_lines_runs(d->lines, run_ask, run_pass, d);
+	else
+		lt_lines_runs(d->lines, NULL, NULL, NULL);
 }
 
 static enum lt_status
@@ -269,9 +283,6 @@ on_line(void *ctx, const struct lt_line *l)
 {
 	struct lt_decoder *d = ctx;
 
-	if (d->quick != NULL && (d->in == LT_INPUT_GHA ||
-	    d->in == LT_INPUT_TEXT) && !d->quick(d->quick_ctx, l->p, l->len))
-		return quick_pass(d, l);
 	switch (d->in) {
 	case LT_INPUT_GHA:
 		return lt_decode_gha(d, l);
@@ -383,24 +394,37 @@ route(struct lt_decoder *d, const char *p, size_t n)
 }
 
 /*
- * Decide the format once enough of the head is there; then replay the
- * head.  Returns LT_OK with d->in still AUTO when more bytes are needed.
+ * The format of a source that begins with p[0..n): 1 with *in and *skip
+ * (a byte order mark's length) set, or 0 when more bytes are needed.
  */
+static int
+detect(const struct lt_decoder *d, const char *p, size_t n, int eof,
+    enum lt_input *in, size_t *skip)
+{
+	static const char bom[3] = { '\xef', '\xbb', '\xbf' };
+
+	if (n > LT_DETECT_MAX)
+		n = LT_DETECT_MAX;
+	*skip = 0;
+	*in = d->want;
+	if (n < 3 && !eof && memcmp(p, bom, n) == 0)
+		return 0;
+	if (n >= 3 && memcmp(p, bom, 3) == 0)
+		*skip = 3;
+	return *in != LT_INPUT_AUTO || lt_input_detect(p + *skip, n - *skip,
+	    eof || n >= LT_DETECT_MAX, in);
+}
+
+/* Decide from the head once enough is there; then replay the head. */
 static enum lt_status
 decide(struct lt_decoder *d, int eof)
 {
-	static const char bom[3] = { '\xef', '\xbb', '\xbf' };
 	const char *p = d->head.p ? d->head.p : "";
-	size_t n = d->head.len, skip = 0;
-	enum lt_input in = d->want;
+	size_t n = d->head.len, skip;
+	enum lt_input in;
 	enum lt_status st;
 
-	if (n < 3 && !eof && memcmp(p, bom, n) == 0)
-		return LT_OK;
-	if (n >= 3 && memcmp(p, bom, 3) == 0)
-		skip = 3;
-	if (in == LT_INPUT_AUTO && !lt_input_detect(p + skip, n - skip,
-	    eof || n >= LT_DETECT_MAX, &in))
+	if (!detect(d, p, n, eof, &in, &skip))
 		return LT_OK;
 	d->in = in;
 	st = route(d, p + skip, n - skip);
@@ -413,10 +437,21 @@ lt_decoder_feed(struct lt_decoder *d, const void *buf, size_t len)
 {
 	const char *p = buf;
 	enum lt_status st;
+	enum lt_input in;
 	size_t take;
 
 	if (d->failed)
 		return d->err.status;
+	/*
+	 * The usual first buffer shows the format at once: its lines are
+	 * then split where they are, not replayed from a copy.
+	 */
+	if (d->in == LT_INPUT_AUTO && d->head.len == 0 && len > 0 &&
+	    detect(d, p, len, 0, &in, &take)) {
+		d->in = in;
+		p += take;
+		len -= take;
+	}
 	if (d->in == LT_INPUT_AUTO) {
 		take = LT_DETECT_MAX - d->head.len;
 		if (take > len)

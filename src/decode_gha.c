@@ -53,35 +53,52 @@ marker(const char *p, size_t n)
 }
 
 /*
- * For a line passed over (lt_decoder_quick): the same changes to the
- * decoder's state as lt_decode_gha() makes, in the same order of tests,
- * without building the record.  A line that starts like a syslog prefix
- * changes nothing there: it is a syslog line, or text that cannot be a
- * runner diagnostic (those start with '[') or a marker ("##[").
+ * The time line p[0..n) leaves for the lines after it, as lt_decode_gha()
+ * keeps it: 1 with time filled, or 0.  A line that starts like a syslog
+ * prefix leaves none: it is a syslog line, or text that cannot be a
+ * runner diagnostic (those start with '[').
  */
-void
-lt_gha_keep_state(struct lt_decoder *d, const struct lt_line *l)
+static int
+leaves_time(const char *p, size_t n, char time[LT_TIME_MAX])
 {
 	struct lt_gha_diag dg;
-	char time[LT_TIME_MAX];
-	const char *p = l->p;
-	size_t n = l->len, k, m;
 
-	if ((k = lt_gha_stamp(p, n, time)) > 0) {
-		memcpy(d->last_time, time, LT_TIME_MAX);
-		p += k;
-		n -= k;
-	} else if (n > 0 && lt_prefix_start[(unsigned char)p[0]]) {
+	if (lt_gha_stamp(p, n, time) > 0)
+		return 1;
+	if (n > 0 && lt_prefix_start[(unsigned char)p[0]])
+		return 0;
+	return lt_gha_diag(p, n, time, &dg) > 0;
+}
+
+/*
+ * For a run of lines passed over (lt_decoder_runs): what lt_decode_gha()
+ * would have kept of them.  No run holds "##[group]", so the step stays;
+ * the last time is the one the last line that has one leaves, so the
+ * lines are looked at from the end, and mostly only the last is.
+ */
+void
+lt_gha_keep_run(struct lt_decoder *d, const char *p, size_t n)
+{
+	char time[LT_TIME_MAX];
+	const char *s, *e;
+	size_t len;
+
+	if (n == 0 || p[n - 1] != '\n')
 		return;
-	} else if (lt_gha_diag(p, n, time, &dg) > 0) {
-		memcpy(d->last_time, time, LT_TIME_MAX);
-		return;
-	}
-	if ((m = marker(p, n)) == 5 && memcmp(p + 3, "group", 5) == 0) {
-		n -= m + 4;
-		d->step_len = n < sizeof d->step ? n : sizeof d->step;
-		memcpy(d->step, p + m + 4, d->step_len);
-		d->has_step = 1;
+	for (e = p + n - 1;; e = s - 1) {	/* e: the newline of a line */
+		for (s = e; s > p && s[-1] != '\n'; s--)
+			;
+		len = (size_t)(e - s);
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+		if (len > d->max_line)
+			len = d->max_line;
+		if (leaves_time(s, len, time)) {
+			memcpy(d->last_time, time, LT_TIME_MAX);
+			return;
+		}
+		if (s == p)
+			return;
 	}
 }
 

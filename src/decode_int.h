@@ -63,9 +63,10 @@ struct lt_decoder {
 	lt_loki_entry_fn *loki_fn;
 	void *loki_ctx;
 
-	/* lines nothing can match are passed over (lt_decoder_quick) */
-	lt_quick_fn *quick;
-	void *quick_ctx;
+	/* lines nothing can match are passed over (lt_decoder_runs) */
+	lt_run_ask_fn *ask;
+	lt_passed_fn *passed;
+	void *run_ctx;
 };
 
 /* Start b as the record of line l: text = the line, no time or labels. */
@@ -96,8 +97,11 @@ enum lt_status lt_decoder_fail(struct lt_decoder *d, enum lt_status st,
 enum lt_status lt_decode_text(struct lt_decoder *d, const struct lt_line *l,
     unsigned flags);
 enum lt_status lt_decode_gha(struct lt_decoder *d, const struct lt_line *l);
-/* What lt_decode_gha() keeps of line l (last time, step), and no more. */
-void lt_gha_keep_state(struct lt_decoder *d, const struct lt_line *l);
+/*
+ * What lt_decode_gha() would keep of the whole lines p[0..n), which end
+ * in a newline and hold no "##[group]": the last time, and no more.
+ */
+void lt_gha_keep_run(struct lt_decoder *d, const char *p, size_t n);
 enum lt_status lt_decode_journal(struct lt_decoder *d,
     const struct lt_line *l);
 enum lt_status lt_decode_jsonl(struct lt_decoder *d, const struct lt_line *l);

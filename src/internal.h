@@ -145,8 +145,8 @@ struct lt_pfcand {
 	size_t nb;
 };
 
-/* See lt_scanner_none(). */
-int lt_pfscan_none(struct lt_pfscan *ps, const char *p, size_t n);
+/* See lt_scanner_run(). */
+size_t lt_pfscan_run(struct lt_pfscan *ps, const char *p, size_t n);
 
 /* 0 with *c filled, or -1 when every pattern must be tried. */
 int lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,

@@ -57,6 +57,12 @@
  * pass the cap is retried smaller, and a single line scanned on its own
  * needs no events), and the candidate list holds each pattern once.
  *
+ * Runs.  The events also say where nothing is: lt_pfscan_run() answers,
+ * for a line of the window, how far the lines with no event go (to the
+ * line of the next event, or the region's end).  The splitter then passes
+ * them over in one step without calling back per line; that is what
+ * leaves most lines of a big log costing a memchr.
+ *
  * A PCRE2 limit ("match limit") can only be hit by a pattern that runs,
  * so with the prefilter fewer lines can count limit hits.
  */
@@ -72,15 +78,30 @@
 #include <pthread.h>
 
 #define MARK UINT32_MAX		/* event of a U+017F / U+212A marker */
+#define NOTE (UINT32_MAX - 1)	/* event of an attention literal */
 #define REGION (64u << 10)	/* bytes scanned at once, normally */
 #define REGIONS_MAX 64u		/* in one window; larger windows, larger regions */
 #define SLOTS 16u		/* regions scanned ahead of the main thread */
 #define EVENTS_MAX 8192u	/* events kept from one region */
 
+/*
+ * Attention literals: bytes that make a line need a look of its own
+ * whatever the rules say, so a run of lines passed over (lt_pfscan_run)
+ * never holds them.  ESC: removing ANSI escapes can join a rule's
+ * literal.  "PRIVATE KEY-": the redactor follows multi-line keys from
+ * their "PRIVATE KEY-----" armour (a literal with five equal bytes in a
+ * row took vectorscan 20 ms more to compile, so the prefix stands for
+ * it).  "##[group]": the Actions decoder takes the step from it.  They
+ * cost the literal scan about as much as three more atoms.
+ */
+static const char *const attention[] = {
+	"\x1b", "PRIVATE KEY-", "##[group]",
+};
+
 struct lt_prefilter {
-	hs_database_t *lit;	/* atoms and markers; NULL if none */
+	hs_database_t *lit;	/* atoms, markers, attention literals */
 	hs_database_t *rx;	/* tier B; NULL if none */
-	uint32_t *lit_pat;	/* literal id -> pattern index or MARK */
+	uint32_t *lit_pat;	/* literal id -> pattern index, MARK or NOTE */
 	uint32_t n_lit;		/* rx ids are n_lit + pattern index */
 	uint32_t *verify;	/* tier C, sorted */
 	size_t n_verify;
@@ -91,7 +112,7 @@ struct lt_prefilter {
 
 struct event {
 	uint32_t to;		/* end offset, from the region's start */
-	uint32_t pat;		/* pattern index or MARK */
+	uint32_t pat;		/* pattern index, MARK or NOTE */
 };
 
 
@@ -316,7 +337,7 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 	struct lt_prefilter *pf = NULL;
 	hs_compile_error_t *err = NULL;
 	enum lt_status st = LT_ERR_NOMEM;
-	size_t k, cap;
+	size_t k, cap, n_atoms;
 
 	memset(&b, 0, sizeof b);
 	b.rs = rs;
@@ -324,7 +345,7 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 	b.warn_ctx = warn_ctx;
 	if (rs->n_pats == 0 || rs->n_pats >= UINT32_MAX / 2)
 		return LT_OK;
-	cap = rs->n_pats * LT_ATOMS_MAX + 2;
+	cap = rs->n_pats * LT_ATOMS_MAX + 2 + LT_ARRAY_LEN(attention);
 	b.cap_lit = cap;
 	b.tier = calloc(rs->n_pats, 1);
 	b.lits = calloc(cap, sizeof *b.lits);
@@ -350,8 +371,12 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 		(void)add_literal(&b, "\xc5\xbf", 2, 0, MARK);	/* U+017F */
 		(void)add_literal(&b, "\xe2\x84\xaa", 3, 0, MARK); /* U+212A */
 	}
+	n_atoms = b.n_lit;
+	for (k = 0; k < LT_ARRAY_LEN(attention); k++)
+		(void)add_literal(&b, attention[k], strlen(attention[k]), 0,
+		    NOTE);
 	pf->n_lit = (uint32_t)b.n_lit;
-	if (b.n_lit > 0 && hs_compile_lit_multi(b.lits, b.lit_flags,
+	if (hs_compile_lit_multi(b.lits, b.lit_flags,
 	    b.lit_ids, b.lit_len, (unsigned)b.n_lit, HS_MODE_BLOCK, NULL,
 	    &pf->lit, &err) != HS_SUCCESS) {
 		/* cannot happen for plain literals; run without prefilter */
@@ -367,7 +392,7 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 	    (st = verify_lists(&b, pf)) != LT_OK)
 		goto out;
 	st = LT_OK;
-	if (pf->lit == NULL && pf->rx == NULL)
+	if (n_atoms == 0 && pf->rx == NULL)
 		goto out;	/* nothing to prefilter with */
 	rs->pf = pf;
 	pf = NULL;
@@ -822,6 +847,8 @@ add_cand(struct lt_pfscan *ps, uint32_t pat)
 		ps->mark = 1;
 		return;
 	}
+	if (pat == NOTE)
+		return;
 	if (ps->seen[pat] == ps->gen)
 		return;
 	ps->seen[pat] = ps->gen;
@@ -927,23 +954,22 @@ sort_cand(uint32_t *c, size_t n)
 	}
 }
 
-int
-lt_pfscan_none(struct lt_pfscan *ps, const char *p, size_t n)
+size_t
+lt_pfscan_run(struct lt_pfscan *ps, const char *p, size_t n)
 {
 	const struct slot *s;
 	uintptr_t wp = (uintptr_t)ps->win, lp = (uintptr_t)p;
-	size_t off, i, k;
-	uint32_t lo, hi;
+	size_t off, i, k, end;
+	uint32_t lo;
 
 	if (ps->pf->n_verify_rx > 0 || ps->win == NULL || lp < wp ||
-	    lp - wp > ps->win_len || n > ps->win_len - (lp - wp))
+	    lp - wp >= ps->win_len || n > ps->win_len - (lp - wp))
 		return 0;
 	off = lp - wp;
-	if ((i = find_region(ps, off, n)) >= ps->n_reg ||
+	if ((i = find_region(ps, off, 0)) >= ps->n_reg ||
 	    (s = region_ready(ps, i)) == NULL || !s->ok)
 		return 0;
 	lo = (uint32_t)(off - ps->reg[i].start);
-	hi = (uint32_t)(off + n - ps->reg[i].start);
 	k = ps->cur_reg == i ? ps->cur_ev : 0;
 	if (k > 0 && s->ev[k - 1].to > lo)
 		k = 0;		/* went back: start over */
@@ -951,7 +977,14 @@ lt_pfscan_none(struct lt_pfscan *ps, const char *p, size_t n)
 		k++;
 	ps->cur_reg = i;
 	ps->cur_ev = k;
-	return k >= s->n_ev || s->ev[k].to > hi;
+	/* up to the line of the next event's last byte, or the region end */
+	end = k < s->n_ev ? ps->reg[i].start + s->ev[k].to - 1 :
+	    ps->reg[i].end;
+	if (end > off + n)
+		end = off + n;
+	while (end > off && ps->win[end - 1] != '\n')
+		end--;
+	return end - off;
 }
 
 int
@@ -1043,8 +1076,8 @@ lt_pfscan_jobs(struct lt_pfscan *ps, unsigned jobs)
 	return 1;
 }
 
-int
-lt_pfscan_none(struct lt_pfscan *ps, const char *p, size_t n)
+size_t
+lt_pfscan_run(struct lt_pfscan *ps, const char *p, size_t n)
 {
 	(void)ps;
 	(void)p;

@@ -137,10 +137,10 @@ lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs)
 	return sc->pf != NULL ? lt_pfscan_jobs(sc->pf, jobs) : 1;
 }
 
-int
-lt_scanner_none(struct lt_scanner *sc, const char *p, size_t n)
+size_t
+lt_scanner_run(struct lt_scanner *sc, const char *p, size_t n)
 {
-	return sc->pf != NULL && lt_pfscan_none(sc->pf, p, n);
+	return sc->pf != NULL ? lt_pfscan_run(sc->pf, p, n) : 0;
 }
 
 void

@@ -44,7 +44,6 @@ struct lt_triage {
 	struct lt_triage_opts o;
 	struct lt_decoder *dec;
 	struct lt_scanner *sc;
-	int win_esc;		/* the buffer being fed holds an ESC */
 	struct lt_redactor *red;	/* NULL when redaction is off */
 	struct lt_verdict *v;
 	struct lt_buf out;
@@ -112,7 +111,9 @@ context_new(struct lt_triage *t)
 }
 
 static enum lt_status on_record(void *ctx, const struct lt_record *r);
-static int quick(void *ctx, const char *p, size_t n);
+static size_t run_ask(void *ctx, const char *p, size_t n);
+static enum lt_status run_passed(void *ctx, unsigned long long lines,
+    unsigned long long truncated);
 
 struct lt_triage *
 lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
@@ -174,7 +175,7 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 		(void)lt_scanner_jobs(t->sc, o->jobs);
 	/* lint's stats and context lines need every line decoded */
 	if (rs->pf != NULL && t->stats == NULL && t->ctx_store == NULL)
-		lt_decoder_quick(t->dec, quick, t);
+		lt_decoder_runs(t->dec, run_ask, run_passed, t);
 	return t;
 }
 
@@ -529,38 +530,30 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 	return st;
 }
 
-/* Could "PRIVATE KEY-----", all lt_redactor_follow() acts on, be here? */
-static int
-key_marker(const char *p, size_t n)
-{
-	static const char m[] = "PRIVATE KEY-----";
-	const char *q = p, *end = p + n;
-
-	while (q < end && (q = memchr(q, 'K', (size_t)(end - q))) != NULL) {
-		if (q - p >= 8 && end - q >= 8 &&
-		    memcmp(q - 8, m, sizeof m - 1) == 0)
-			return 1;
-		q++;
-	}
-	return 0;
-}
-
 /*
- * The decoder asks before taking a line apart (lt_decoder_quick): 0 when
- * the prefilter shows no rule can match it or any part of it.  Not with
- * an ESC (removing escapes can join literals) or a key marker the
- * redactor must follow; such a line is decoded and matched as usual.
+ * Lines passed over (lt_decoder_runs): the prefilter names runs of lines
+ * in the buffer being fed that no rule can match and that hold nothing
+ * else anyone must see (ESC, private-key armour, an Actions group); they
+ * are only counted.
  */
-static int
-quick(void *ctx, const char *p, size_t n)
+static size_t
+run_ask(void *ctx, const char *p, size_t n)
 {
 	struct lt_triage *t = ctx;
 
-	/* lines outside the buffer fed are never "none" */
-	if ((t->win_esc && memchr(p, 0x1b, n) != NULL) || (t->red != NULL &&
-	    key_marker(p, n)))
-		return 1;
-	return !lt_scanner_none(t->sc, p, n);
+	return lt_scanner_run(t->sc, p, n);
+}
+
+static enum lt_status
+run_passed(void *ctx, unsigned long long lines, unsigned long long truncated)
+{
+	struct lt_triage *t = ctx;
+	struct lt_counts *c = lt_verdict_counts(t->v);
+
+	c->lines += lines;
+	c->truncated_lines += truncated;
+	t->seq += lines;
+	return LT_OK;
 }
 
 static enum lt_status
@@ -580,8 +573,6 @@ on_record(void *ctx, const struct lt_record *r)
 		c->truncated_lines++;
 	if (r->flags & LT_RECORD_UNDECODED)
 		c->decode_errors++;
-	if (r->flags & LT_RECORD_QUICK)
-		return LT_OK;	/* quick() found nothing any rule needs */
 	if (memchr(p, 0x1b, n) != NULL) {
 		n = lt_ansi_strip(t->scratch, p, n);
 		p = t->scratch;
@@ -627,7 +618,6 @@ lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
 	enum lt_status st;
 
 	lt_scanner_window(t->sc, buf, len);
-	t->win_esc = memchr(buf, 0x1b, len) != NULL;
 	st = lt_decoder_feed(t->dec, buf, len);
 	lt_scanner_window(t->sc, NULL, 0);
 

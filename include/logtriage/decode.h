@@ -43,7 +43,6 @@ enum lt_input {
 
 /* Record flags: LT_LINE_TRUNCATED (lines.h), and: */
 #define LT_RECORD_UNDECODED 0x2u	/* not valid in its format: raw text */
-#define LT_RECORD_QUICK 0x4u	/* passed over (see lt_decoder_quick) */
 
 struct lt_label {
 	const char *key;
@@ -139,16 +138,21 @@ void lt_decoder_loki_hook(struct lt_decoder *d, lt_loki_entry_fn *fn,
     void *ctx);
 
 /*
- * A test the decoder may put to a line before taking it apart: fn returns
- * 0 when nothing of interest can be in the bytes p[0..n) or in any part
- * of them (the caller's prefilter found no rule's literals there).  For
- * formats whose message is a part of the line as it is (text, gha), such
- * a line is passed as a record flagged LT_RECORD_QUICK: the whole line as
- * text, no time, no labels; what later lines inherit (the Actions step and
- * last time) is still kept.  fn NULL: every line is decoded in full.
+ * Lines passed over.  For formats whose message is a part of the line as
+ * it is (text, gha), the decoder lets ask name runs of whole lines in a
+ * fed buffer that hold nothing of interest (see lt_lines_runs; the
+ * caller's prefilter found no rule's literal there).  Those lines are not
+ * decoded and make no records: passed(ctx, lines, truncated) is told how
+ * many there were, and how many of them were over max_line.  What later
+ * lines inherit (the Actions step and last time) is still kept, provided
+ * no run holds the bytes "##[group]": the Actions decoder takes the step
+ * from them, and looks only for times in a run.  ask NULL: every line is
+ * decoded in full.
  */
-typedef int lt_quick_fn(void *ctx, const char *p, size_t n);
-void lt_decoder_quick(struct lt_decoder *d, lt_quick_fn *fn, void *ctx);
+typedef enum lt_status lt_passed_fn(void *ctx, unsigned long long lines,
+    unsigned long long truncated);
+void lt_decoder_runs(struct lt_decoder *d, lt_run_ask_fn *ask,
+    lt_passed_fn *passed, void *ctx);
 
 /* The format of the current source: LT_INPUT_AUTO until decided. */
 enum lt_input lt_decoder_input(const struct lt_decoder *d);

@@ -46,4 +46,28 @@ enum lt_status lt_lines_finish(struct lt_lines *s);
 /* Forget any partial line and restart numbering at 1. */
 void lt_lines_reset(struct lt_lines *s);
 
+/*
+ * Runs: lines passed over together.  A caller that can tell, for a
+ * stretch of a fed buffer, that none of its lines needs a look of its
+ * own (its prefilter found nothing there) sets an ask function.  Before
+ * each line that starts inside a fed buffer, ask(ctx, p, n) gets the
+ * buffer from that line's start on and returns how many bytes, from p,
+ * are such lines: 0, or a length that ends just after a newline (any
+ * other answer is taken as 0).  The splitter numbers and measures those
+ * lines as it would one by one and reports them to fn once, instead of
+ * calling the line function for each.  ask NULL: no runs.
+ */
+struct lt_run {
+	const char *p;		/* the lines' bytes, newlines included */
+	size_t len;
+	unsigned long long first;	/* number of the first line */
+	unsigned long long lines;	/* how many lines */
+	unsigned long long truncated;	/* how many were over max_line */
+};
+typedef size_t lt_run_ask_fn(void *ctx, const char *p, size_t n);
+/* Return LT_OK to go on, LT_STOP to end quietly, or an error. */
+typedef enum lt_status lt_run_fn(void *ctx, const struct lt_run *run);
+void lt_lines_runs(struct lt_lines *s, lt_run_ask_fn *ask, lt_run_fn *fn,
+    void *ctx);
+
 #endif

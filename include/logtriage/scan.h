@@ -69,12 +69,15 @@ unsigned lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs);
 void lt_scanner_window(struct lt_scanner *sc, const char *buf, size_t len);
 
 /*
- * 1 when the prefilter shows that no rule can match the bytes p[0..n)
- * or any part of them (they lie in the window and hold none of the
- * rules' literals, and every pattern has literals); 0 when it cannot
- * tell.  Lets a caller skip work on such lines (see lt_decoder_quick).
+ * p[0..n) is the window from the start of a line on.  Returns how many
+ * bytes from p are whole lines (the last ends in a newline) that no rule
+ * can match, whole or in part, and that hold no ESC, "PRIVATE KEY-"
+ * or "##[group]": the prefilter found none of the rules' literals or of
+ * those bytes there, and every pattern has literals.  0 when it cannot
+ * tell, or the first line may match.  Lets a caller pass such lines over
+ * without a look (see lt_decoder_runs).
  */
-int lt_scanner_none(struct lt_scanner *sc, const char *p, size_t n);
+size_t lt_scanner_run(struct lt_scanner *sc, const char *p, size_t n);
 
 /*
  * Match one line.  Returns 1 and fills *hit when a rule matched, 0 when

@@ -89,6 +89,85 @@ test_lines(void)
 	CHECK(lt_lines_new(0, on_line, &g) == NULL);
 }
 
+/*
+ * Runs: ask answers from a script of lengths, one per call; the answers
+ * that do not end just after a newline inside the buffer must be ignored.
+ */
+struct runs {
+	struct got g;
+	const size_t *answer;
+	size_t n_answer, asked;
+	struct lt_run run[4];
+	size_t n_run;
+};
+
+static size_t
+ask(void *ctx, const char *p, size_t n)
+{
+	struct runs *r = ctx;
+
+	(void)p;
+	(void)n;
+	return r->asked < r->n_answer ? r->answer[r->asked++] : 0;
+}
+
+static enum lt_status
+on_run(void *ctx, const struct lt_run *run)
+{
+	struct runs *r = ctx;
+
+	if (r->n_run < 4)
+		r->run[r->n_run] = *run;
+	r->n_run++;
+	return LT_OK;
+}
+
+static enum lt_status
+on_run_line(void *ctx, const struct lt_line *l)
+{
+	return on_line(&((struct runs *)ctx)->g, l);
+}
+
+static void
+test_runs(void)
+{
+	/*
+	 * lines 1-2: a run | 3 alone | 4-6: a run (5 is 9 bytes and CR: cut;
+	 * 6 is 8 and CR: whole) | 7 alone (the answer is bad) | 8, "ff", has
+	 * no newline and is kept for the next feed (the answer is bad)
+	 */
+	static const char in[] = "aa\nbb\ncc\ndd\n123456789\r\n12345678\r\n"
+	    "ee\nff";
+	static const size_t answer[] = {
+		6, 0, 24, 4,	/* 4 would end inside line 8: not a run */
+		100,		/* the tail "ff": past the buffer */
+	};
+	struct runs r;
+	struct lt_lines *sp;
+
+	memset(&r, 0, sizeof r);
+	r.answer = answer;
+	r.n_answer = sizeof answer / sizeof answer[0];
+	sp = lt_lines_new(8, on_run_line, &r);
+	lt_lines_runs(sp, ask, on_run, &r);
+	CHECK(lt_lines_feed(sp, in, sizeof in - 1) == LT_OK);
+	CHECK(lt_lines_finish(sp) == LT_OK);
+	CHECK(r.n_run == 2);
+	CHECK(r.run[0].p == in && r.run[0].len == 6 && r.run[0].first == 1 &&
+	    r.run[0].lines == 2 && r.run[0].truncated == 0);
+	CHECK(r.run[1].p == in + 9 && r.run[1].len == 24 &&
+	    r.run[1].first == 4 && r.run[1].lines == 3 &&
+	    r.run[1].truncated == 1);
+	/* the rest, line by line, numbered on from the runs */
+	CHECK(r.g.n == 3);
+	CHECK(r.g.no[0] == 3 && r.g.len[0] == 2 &&
+	    memcmp(r.g.text[0], "cc", 2) == 0);
+	CHECK(r.g.no[1] == 7 && memcmp(r.g.text[1], "ee", 2) == 0);
+	CHECK(r.g.no[2] == 8 && memcmp(r.g.text[2], "ff", 2) == 0);
+	CHECK(r.asked == 5);
+	lt_lines_free(sp);
+}
+
 /* ---- scanner ---- */
 
 static struct lt_ruleset *
@@ -305,6 +384,7 @@ test_verdict(void)
 int
 main(void)
 {
+	test_runs();
 	test_lines();
 	test_scan();
 	test_json();
