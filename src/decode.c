@@ -319,7 +319,10 @@ lt_decoder_new(enum lt_input in, size_t max_line, lt_record_fn *fn,
 		lt_buf_init(&d->part[i].text, max_line);
 	d->lines = lt_lines_new(max_line, on_line, d);
 	d->scratch = malloc(max_line);
-	if (d->lines == NULL || d->scratch == NULL) {
+	d->jl = malloc(sizeof *d->jl);
+	d->jl_inner = malloc(sizeof *d->jl_inner);
+	if (d->lines == NULL || d->scratch == NULL || d->jl == NULL ||
+	    d->jl_inner == NULL) {
 		lt_decoder_free(d);
 		return NULL;
 	}
@@ -337,6 +340,8 @@ lt_decoder_free(struct lt_decoder *d)
 	lt_lines_free(d->lines);
 	lt_buf_free(&d->head);
 	free(d->scratch);
+	free(d->jl);
+	free(d->jl_inner);
 	lt_buf_free(&d->doc);
 	for (i = 0; i < LT_DOCKER_STREAMS; i++)
 		lt_buf_free(&d->part[i].text);

@@ -55,6 +55,10 @@ struct lt_decoder {
 	int has_step;
 	char last_time[LT_TIME_MAX];
 
+	/* JSON lines: the line's members, and a nested object's */
+	struct lt_jl *jl;
+	struct lt_jl *jl_inner;
+
 	/* docker: partial lines per stream */
 	struct lt_docker_part part[LT_DOCKER_STREAMS];
 
@@ -83,7 +87,7 @@ void lt_recb_label(struct lt_recb *b, const char *k, size_t kn,
 /* Copy n bytes into the decoder's label memory; NULL when full. */
 char *lt_decoder_label_copy(struct lt_decoder *d, const char *p, size_t n);
 
-/* Labels from the string members of object o (anything else: none). */
+/* Labels from the string members of cJSON object o (Loki documents). */
 void lt_json_labels(struct lt_recb *b, const cJSON *o);
 
 /* Hand a finished record on. */
@@ -142,6 +146,58 @@ size_t lt_gha_diag(const char *p, size_t n, char time[LT_TIME_MAX],
 
 /* The member k of object o, or NULL (o may be NULL or not an object). */
 const cJSON *lt_json_get(const cJSON *o, const char *k);
+
+/*
+ * json_line.c: one JSON object on one line, read in place (no
+ * allocation).  Values are spans of the line; a string's span is its
+ * inside, escapes as they are, until lt_jl_string() decodes it.
+ */
+#define LT_JL_MEMBERS_MAX 256u	/* top-level members noted */
+#define LT_JL_DEPTH_MAX 64u	/* nesting deeper is an error */
+
+enum lt_jl_type {
+	LT_JL_STRING, LT_JL_NUMBER, LT_JL_NULL, LT_JL_TRUE, LT_JL_FALSE,
+	LT_JL_ARRAY, LT_JL_OBJECT
+};
+
+struct lt_jl_val {
+	enum lt_jl_type type;
+	const char *p;		/* the value's text (a string: its inside) */
+	size_t n;
+	int escaped;		/* a string with backslash escapes */
+};
+
+struct lt_jl {
+	struct {
+		struct lt_jl_val key;
+		struct lt_jl_val v;
+	} m[LT_JL_MEMBERS_MAX];
+	size_t n;
+};
+
+/*
+ * Check that p[0..n) is one JSON object (RFC 8259; white space around
+ * it allowed) and note its top-level members in *o.  0, or -1 when it is
+ * not.  The spans point into p.
+ */
+int lt_jl_parse(const char *p, size_t n, struct lt_jl *o);
+/* The value of the first member named key, or NULL. */
+const struct lt_jl_val *lt_jl_get(const struct lt_jl *o, const char *key);
+/*
+ * The bytes of string v: *out = its span when it has no escapes (dst
+ * unused), else decoded into dst, at most cap bytes (cut before a
+ * character that does not fit).  Returns the length.
+ */
+size_t lt_jl_string(const struct lt_jl_val *v, char *dst, size_t cap,
+    const char **out);
+/* The first element of array v into *first: 0, or -1 (not an array, empty). */
+int lt_jl_first(const struct lt_jl_val *v, struct lt_jl_val *first);
+/*
+ * Array v of integers 0..255 as bytes into dst (at most cap; more are
+ * cut), the count in *n: 0, or -1 when v is not such an array.
+ */
+int lt_jl_bytes(const struct lt_jl_val *v, char *dst, size_t cap,
+    size_t *n);
 
 /* 1 when a line starting with c may carry a prefix lt_syslog_prefix knows. */
 extern const unsigned char lt_prefix_start[256];

@@ -2,8 +2,9 @@
  * decode_json.c - formats of one JSON object a line: journalctl -o json,
  * logcli --output=jsonl, and docker's json-file logs.
  *
- * Each line is parsed with cJSON; the message, time and labels are taken
- * from the fields the format defines and nothing else is looked at.  A
+ * Each line is checked and read in place by json_line.c (no tree, no
+ * allocation); the message, time and labels are taken from the fields
+ * the format defines and nothing else is looked at.  A
  * line that is not a JSON object, or lacks the message field, is not
  * dropped: it goes to the text decoder (syslog prefixes and all) and is
  * counted as a decode error, so a dump with a shell prompt or a
@@ -25,9 +26,9 @@
  * line carries the time and line number of its first record.  Parts
  * still open at the end of the input are passed as they are.
  *
- * cJSON's strings end at a NUL, so a JSON "\u0000" inside a message cuts
- * the message there.  journalctl never writes one (such a MESSAGE is a
- * byte array), and docker only for programs that print NUL bytes.
+ * Strings are bytes: a JSON "\u0000" inside a message is a NUL byte of
+ * the message, like any other.  A string without escapes is not copied:
+ * the record's text is its span of the line.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,16 +36,16 @@
 #include "decode_int.h"
 
 /*
- * The line as a JSON object that has member key (a string, when string
- * is set), with that member in *v.  Otherwise NULL, and the line went to
- * the text decoder with the result in *st: a blank line as it is,
- * anything else as a decode error.
+ * The line as a JSON object (noted in d->jl) that has member key (a
+ * string, when string is set): that member's value.  Otherwise NULL, and
+ * the line went to the text decoder with the result in *st: a blank line
+ * as it is, anything else as a decode error.
  */
-static cJSON *
+static const struct lt_jl_val *
 object_line(struct lt_decoder *d, const struct lt_line *l, const char *key,
-    int string, const cJSON **v, enum lt_status *st)
+    int string, enum lt_status *st)
 {
-	cJSON *o = NULL;
+	const struct lt_jl_val *v = NULL;
 	size_t i;
 
 	for (i = 0; i < l->len && (l->p[i] == ' ' || l->p[i] == '\t'); i++)
@@ -53,15 +54,14 @@ object_line(struct lt_decoder *d, const struct lt_line *l, const char *key,
 		*st = lt_decode_text(d, l, 0);
 		return NULL;
 	}
-	if (!(l->flags & LT_LINE_TRUNCATED))
-		o = cJSON_ParseWithLength(l->p, l->len);
-	*v = lt_json_get(o, key);
-	if (*v == NULL || (string && !cJSON_IsString(*v))) {
-		cJSON_Delete(o);
+	if (!(l->flags & LT_LINE_TRUNCATED) &&
+	    lt_jl_parse(l->p, l->len, d->jl) == 0)
+		v = lt_jl_get(d->jl, key);
+	if (v == NULL || (string && v->type != LT_JL_STRING)) {
 		*st = lt_decode_text(d, l, LT_RECORD_UNDECODED);
 		return NULL;
 	}
-	return o;
+	return v;
 }
 
 const cJSON *
@@ -84,79 +84,100 @@ lt_json_labels(struct lt_recb *b, const cJSON *o)
 			    c->valuestring, strlen(c->valuestring));
 }
 
+/* Decode string v into the label memory, or point at it; 0 or -1. */
+static int
+label_bytes(struct lt_decoder *d, const struct lt_jl_val *v, size_t cap,
+    const char **p, size_t *n)
+{
+	size_t room = sizeof d->label_mem - d->label_used;
+
+	if (v == NULL || v->type != LT_JL_STRING)
+		return -1;
+	*n = lt_jl_string(v, d->label_mem + d->label_used,
+	    room < cap ? room : cap, p);
+	if (*p == d->label_mem + d->label_used)
+		d->label_used += *n;
+	return 0;
+}
+
+/* The string members of object v (anything else: none) as labels. */
+static void
+object_labels(struct lt_decoder *d, struct lt_recb *b,
+    const struct lt_jl_val *v)
+{
+	const char *k, *s;
+	size_t i, kn, sn;
+
+	if (v == NULL || v->type != LT_JL_OBJECT ||
+	    lt_jl_parse(v->p, v->n, d->jl_inner) != 0)
+		return;
+	for (i = 0; i < d->jl_inner->n; i++) {
+		if (d->jl_inner->m[i].v.type != LT_JL_STRING ||
+		    label_bytes(d, &d->jl_inner->m[i].key, LT_LABEL_KEY_MAX + 1,
+		    &k, &kn) != 0 ||
+		    label_bytes(d, &d->jl_inner->m[i].v, LT_LABEL_VALUE_MAX,
+		    &s, &sn) != 0)
+			continue;
+		lt_recb_label(b, k, kn, s, sn);
+	}
+}
+
+/* A short string value into buf (cap bytes): its length, or 0. */
+static size_t
+short_string(const struct lt_jl_val *v, char *buf, size_t cap,
+    const char **out)
+{
+	if (v == NULL || v->type != LT_JL_STRING || v->n >= cap)
+		return 0;
+	return lt_jl_string(v, buf, cap, out);
+}
+
 /* An RFC 3339 string member as the record's time. */
 static void
-rfc3339_time(struct lt_recb *b, const cJSON *v)
+rfc3339_time(struct lt_recb *b, const struct lt_jl_val *v)
 {
-	size_t n;
+	char buf[64];
+	const char *s;
+	size_t n = short_string(v, buf, sizeof buf, &s);
 
-	if (!cJSON_IsString(v))
-		return;
-	n = strlen(v->valuestring);
-	if (n > 0 && lt_time_parse(v->valuestring, n, b->time) == n)
+	if (n > 0 && lt_time_parse(s, n, b->time) == n)
 		b->r.time = b->time;
 }
 
 /* ---- journal ---- */
 
-/* One element of a byte array; -1 when it is not an integer 0..255. */
-static int
-byte_at(const cJSON *e, unsigned char *c)
-{
-	double x;
-
-	if (!cJSON_IsNumber(e))
-		return -1;
-	x = e->valuedouble;
-	if (!(x >= 0 && x <= 255) || x != (double)(int)x)
-		return -1;
-	*c = (unsigned char)x;
-	return 0;
-}
-
 /* The value of a field that may have several: the first. */
-static const cJSON *
-first_value(const cJSON *v)
+static const struct lt_jl_val *
+first_value(const struct lt_jl_val *v, struct lt_jl_val *tmp)
 {
-	if (cJSON_IsArray(v) && v->child != NULL && !cJSON_IsNumber(v->child))
-		return v->child;
+	if (lt_jl_first(v, tmp) == 0 && tmp->type != LT_JL_NUMBER)
+		return tmp;
 	return v;
 }
 
 /*
- * The bytes of journal field value v into *p, *n: a string as it is, a
- * byte array decoded into dst (at most cap bytes; more is cut), null as
- * empty.  0, or -1 when v is none of these.
+ * The bytes of journal field value v into *p, *n: a string (decoded into
+ * dst if it has escapes), a byte array decoded into dst (at most cap
+ * bytes; more is cut), null as empty.  0, or -1 when v is none of these.
  */
 static int
-journal_bytes(const cJSON *v, char *dst, size_t cap, const char **p,
-    size_t *n)
+journal_bytes(const struct lt_jl_val *v, char *dst, size_t cap,
+    const char **p, size_t *n)
 {
-	const cJSON *e;
-	unsigned char c;
-	size_t k = 0;
-
-	if (cJSON_IsString(v)) {
-		*p = v->valuestring;
-		*n = strlen(v->valuestring);
+	switch (v->type) {
+	case LT_JL_STRING:
+		*n = lt_jl_string(v, dst, cap, p);
 		return 0;
-	}
-	if (cJSON_IsNull(v)) {
+	case LT_JL_NULL:
 		*p = "";
 		*n = 0;
 		return 0;
-	}
-	if (!cJSON_IsArray(v))
+	case LT_JL_ARRAY:
+		*p = dst;
+		return lt_jl_bytes(v, dst, cap, n);
+	default:
 		return -1;
-	for (e = v->child; e != NULL; e = e->next) {
-		if (byte_at(e, &c) != 0)
-			return -1;
-		if (k < cap)
-			dst[k++] = (char)c;
 	}
-	*p = dst;
-	*n = k;
-	return 0;
 }
 
 enum lt_status
@@ -170,32 +191,33 @@ lt_decode_journal(struct lt_decoder *d, const struct lt_line *l)
 		{ "PRIORITY", "priority" },
 	};
 	struct lt_recb b;
+	struct lt_jl_val tmp;
 	unsigned long long us;
-	const cJSON *v;
+	const struct lt_jl_val *v;
 	const char *p;
+	char num[32];
 	enum lt_status st;
 	size_t i, n, room;
-	cJSON *o;
 
-	if ((o = object_line(d, l, "MESSAGE", 0, &v, &st)) == NULL)
+	if ((v = object_line(d, l, "MESSAGE", 0, &st)) == NULL)
 		return st;
 	lt_recb_init(&b, l);
-	/* a byte array has fewer bytes than its JSON text: max_line is room */
-	if (journal_bytes(first_value(v), d->scratch, d->max_line, &b.r.text,
-	    &b.r.len) != 0) {
-		cJSON_Delete(o);
+	/* decoded, a value is never longer than its JSON: max_line is room */
+	if (journal_bytes(first_value(v, &tmp), d->scratch, d->max_line,
+	    &b.r.text, &b.r.len) != 0)
 		return lt_decode_text(d, l, LT_RECORD_UNDECODED);
-	}
-	v = lt_json_get(o, "__REALTIME_TIMESTAMP");
-	if (cJSON_IsString(v) && lt_time_decimal(v->valuestring,
-	    strlen(v->valuestring), &us) == 0 && lt_time_format(b.time,
-	    (long long)(us / 1000000), (unsigned long)(us % 1000000), 6) == 0)
+	n = short_string(lt_jl_get(d->jl, "__REALTIME_TIMESTAMP"), num,
+	    sizeof num, &p);
+	if (n > 0 && lt_time_decimal(p, n, &us) == 0 &&
+	    lt_time_format(b.time, (long long)(us / 1000000),
+	    (unsigned long)(us % 1000000), 6) == 0)
 		b.r.time = b.time;
 	for (i = 0; i < LT_ARRAY_LEN(map); i++) {
-		if ((v = lt_json_get(o, map[i][0])) == NULL)
+		if ((v = lt_jl_get(d->jl, map[i][0])) == NULL)
 			continue;
 		room = sizeof d->label_mem - d->label_used;
-		if (journal_bytes(first_value(v), d->label_mem + d->label_used,
+		if (journal_bytes(first_value(v, &tmp),
+		    d->label_mem + d->label_used,
 		    room < LT_LABEL_VALUE_MAX ? room : LT_LABEL_VALUE_MAX,
 		    &p, &n) != 0)
 			continue;
@@ -203,9 +225,7 @@ lt_decode_journal(struct lt_decoder *d, const struct lt_line *l)
 			d->label_used += n;
 		lt_recb_label(&b, map[i][1], strlen(map[i][1]), p, n);
 	}
-	st = lt_decoder_pass(d, &b);
-	cJSON_Delete(o);
-	return st;
+	return lt_decoder_pass(d, &b);
 }
 
 /* ---- logcli jsonl ---- */
@@ -214,20 +234,16 @@ enum lt_status
 lt_decode_jsonl(struct lt_decoder *d, const struct lt_line *l)
 {
 	struct lt_recb b;
-	const cJSON *line;
+	const struct lt_jl_val *line;
 	enum lt_status st;
-	cJSON *o;
 
-	if ((o = object_line(d, l, "line", 1, &line, &st)) == NULL)
+	if ((line = object_line(d, l, "line", 1, &st)) == NULL)
 		return st;
 	lt_recb_init(&b, l);
-	b.r.text = line->valuestring;
-	b.r.len = strlen(line->valuestring);
-	rfc3339_time(&b, lt_json_get(o, "timestamp"));
-	lt_json_labels(&b, lt_json_get(o, "labels"));
-	st = lt_decoder_pass(d, &b);
-	cJSON_Delete(o);
-	return st;
+	b.r.len = lt_jl_string(line, d->scratch, d->max_line, &b.r.text);
+	rfc3339_time(&b, lt_jl_get(d->jl, "timestamp"));
+	object_labels(d, &b, lt_jl_get(d->jl, "labels"));
+	return lt_decoder_pass(d, &b);
 }
 
 /* ---- docker json-file ---- */
@@ -255,7 +271,7 @@ part_clear(struct lt_docker_part *pt)
 /* Pass a joined part; labels: its stream, and attrs when given. */
 static enum lt_status
 part_pass(struct lt_decoder *d, struct lt_docker_part *pt,
-    const cJSON *attrs)
+    const struct lt_jl_val *attrs)
 {
 	struct lt_recb b;
 	struct lt_line l;
@@ -272,7 +288,7 @@ part_pass(struct lt_decoder *d, struct lt_docker_part *pt,
 	}
 	if (pt->stream[0] != '\0')
 		lt_recb_label(&b, "stream", 6, pt->stream, strlen(pt->stream));
-	lt_json_labels(&b, attrs);
+	object_labels(d, &b, attrs);
 	st = lt_decoder_pass(d, &b);
 	part_clear(pt);
 	return st;
@@ -283,28 +299,26 @@ lt_decode_docker(struct lt_decoder *d, const struct lt_line *l)
 {
 	struct lt_docker_part *pt;
 	struct lt_recb b;
-	const cJSON *log, *stream;
-	const char *s;
+	const struct lt_jl_val *log;
+	const char *s, *stream = NULL;
 	enum lt_status st = LT_OK;
-	size_t n, i;
-	cJSON *o;
+	size_t n, i, sn = 0, n_copy;
 	int whole;
 
-	if ((o = object_line(d, l, "log", 1, &log, &st)) == NULL)
+	if ((log = object_line(d, l, "log", 1, &st)) == NULL)
 		return st;
-	stream = lt_json_get(o, "stream");
-	if (!cJSON_IsString(stream))
+	if (label_bytes(d, lt_jl_get(d->jl, "stream"), LT_LABEL_VALUE_MAX,
+	    &stream, &sn) != 0)
 		stream = NULL;
-	i = stream == NULL ? 2 : strcmp(stream->valuestring, "stdout") == 0 ?
-	    0 : strcmp(stream->valuestring, "stderr") == 0 ? 1 : 2;
+	i = stream == NULL ? 2 : sn == 6 && memcmp(stream, "stdout", 6) == 0 ?
+	    0 : sn == 6 && memcmp(stream, "stderr", 6) == 0 ? 1 : 2;
 	pt = &d->part[i];
-	s = log->valuestring;
-	n = strlen(s);
+	n = lt_jl_string(log, d->scratch, d->max_line, &s);
 	whole = n > 0 && s[n - 1] == '\n';
 	if (whole && --n > 0 && s[n - 1] == '\r')
 		n--;
 	lt_recb_init(&b, l);
-	rfc3339_time(&b, lt_json_get(o, "time"));
+	rfc3339_time(&b, lt_jl_get(d->jl, "time"));
 	if (!pt->active && !whole) {
 		/* the first part of a line docker split */
 		pt->active = 1;
@@ -312,24 +326,22 @@ lt_decode_docker(struct lt_decoder *d, const struct lt_line *l)
 		pt->flags = 0;
 		memcpy(pt->time, b.r.time ? b.time : "", b.r.time ?
 		    LT_TIME_MAX : 1);
-		snprintf(pt->stream, sizeof pt->stream, "%s",
-		    stream ? stream->valuestring : "");
+		n_copy = stream == NULL ? 0 : sn < sizeof pt->stream ? sn :
+		    sizeof pt->stream - 1;
+		memcpy(pt->stream, stream ? stream : "", n_copy);
+		pt->stream[n_copy] = '\0';
 	}
 	if (pt->active) {
 		if ((st = part_add(pt, s, n)) == LT_OK && whole)
-			st = part_pass(d, pt, lt_json_get(o, "attrs"));
-		goto out;
+			st = part_pass(d, pt, lt_jl_get(d->jl, "attrs"));
+		return st;
 	}
 	b.r.text = s;
 	b.r.len = n;
 	if (stream != NULL)
-		lt_recb_label(&b, "stream", 6, stream->valuestring,
-		    strlen(stream->valuestring));
-	lt_json_labels(&b, lt_json_get(o, "attrs"));
-	st = lt_decoder_pass(d, &b);
-out:
-	cJSON_Delete(o);
-	return st;
+		lt_recb_label(&b, "stream", 6, stream, sn);
+	object_labels(d, &b, lt_jl_get(d->jl, "attrs"));
+	return lt_decoder_pass(d, &b);
 }
 
 enum lt_status
