@@ -32,6 +32,16 @@ static int t_checks;
 	} \
 } while (0)
 
+/* xorshift64: the same pseudo-random numbers on every machine. */
+static inline unsigned
+t_rnd(unsigned long long *state, unsigned n)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return (unsigned)(*state % n);
+}
+
 #define T_DONE() ( \
 	fprintf(stderr, "%d checks, %d failed\n", t_checks, t_failures), \
 	t_failures ? 1 : 0)

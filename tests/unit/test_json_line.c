@@ -188,10 +188,7 @@ static unsigned long long rng = 88172645463325252ull;
 static unsigned
 rnd(unsigned n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
+	return t_rnd(&rng, n);
 }
 
 /* A random JSON string (with the quotes) of printable ASCII, UTF-8 and

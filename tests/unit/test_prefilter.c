@@ -148,15 +148,12 @@ test_atom_table(void)
 
 /* ---- atoms against PCRE2 on random patterns ---- */
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static unsigned long long rng = 0x9e3779b97f4a7c15ull;
 
 static unsigned
 rnd(unsigned n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
+	return t_rnd(&rng, n);
 }
 
 static const char *const frag[] = {
