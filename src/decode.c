@@ -179,18 +179,27 @@ lt_recb_init(struct lt_recb *b, const struct lt_line *l)
 	b->r.labels = b->lab;
 }
 
+int
+lt_recb_wants(const struct lt_recb *b, const char *k, size_t kn)
+{
+	size_t i;
+
+	if (kn == 0 || kn > LT_LABEL_KEY_MAX || b->r.n_labels >= LT_LABELS_MAX)
+		return 0;
+	for (i = 0; i < b->r.n_labels; i++)
+		if (b->lab[i].key_len == kn && memcmp(b->lab[i].key, k, kn) == 0)
+			return 0;
+	return 1;
+}
+
 void
 lt_recb_label(struct lt_recb *b, const char *k, size_t kn, const char *v,
     size_t vn)
 {
 	struct lt_label *l;
-	size_t i;
 
-	if (kn == 0 || kn > LT_LABEL_KEY_MAX || b->r.n_labels >= LT_LABELS_MAX)
+	if (!lt_recb_wants(b, k, kn))
 		return;
-	for (i = 0; i < b->r.n_labels; i++)
-		if (b->lab[i].key_len == kn && memcmp(b->lab[i].key, k, kn) == 0)
-			return;
 	l = &b->lab[b->r.n_labels++];
 	l->key = k;
 	l->key_len = kn;

@@ -13,7 +13,8 @@
 #include "logtriage/decode.h"
 
 #define LT_DIGIT(c) ((c) >= '0' && (c) <= '9')
-#define LT_LABEL_MEM 8192u	/* label bytes a decoder builds per record */
+/* label bytes a decoder builds per record: every label's key and value */
+#define LT_LABEL_MEM (LT_LABELS_MAX * (LT_LABEL_KEY_MAX + LT_LABEL_VALUE_MAX))
 #define LT_DOCKER_STREAMS 3	/* stdout, stderr, anything else */
 
 /* A record being built: the public view plus the storage it points to. */
@@ -75,6 +76,9 @@ struct lt_decoder {
 
 /* Start b as the record of line l: text = the line, no time or labels. */
 void lt_recb_init(struct lt_recb *b, const struct lt_line *l);
+
+/* Would lt_recb_label() keep a label with key k[0..kn)? */
+int lt_recb_wants(const struct lt_recb *b, const char *k, size_t kn);
 
 /*
  * Add a label; left out when the key is empty, too long or present

@@ -100,11 +100,18 @@ label_bytes(struct lt_decoder *d, const struct lt_jl_val *v, size_t cap,
 	return 0;
 }
 
-/* The string members of object v (anything else: none) as labels. */
+/*
+ * The string members of object v (anything else: none) as labels.  A key
+ * is decoded on the stack first, into room for a few bytes more than a
+ * key may have, so that one too long shows as too long (and is left out)
+ * rather than cut to fit; the label memory holds every label a record can
+ * keep (LT_LABEL_MEM), and only what is kept is copied there.
+ */
 static void
 object_labels(struct lt_decoder *d, struct lt_recb *b,
     const struct lt_jl_val *v)
 {
+	char kbuf[LT_LABEL_KEY_MAX + 8];
 	const char *k, *s;
 	size_t i, kn, sn;
 
@@ -112,9 +119,12 @@ object_labels(struct lt_decoder *d, struct lt_recb *b,
 	    lt_jl_parse(v->p, v->n, d->jl_inner) != 0)
 		return;
 	for (i = 0; i < d->jl_inner->n; i++) {
-		if (d->jl_inner->m[i].v.type != LT_JL_STRING ||
-		    label_bytes(d, &d->jl_inner->m[i].key, LT_LABEL_KEY_MAX + 1,
-		    &k, &kn) != 0 ||
+		if (d->jl_inner->m[i].v.type != LT_JL_STRING)
+			continue;
+		kn = lt_jl_string(&d->jl_inner->m[i].key, kbuf, sizeof kbuf,
+		    &k);
+		if (!lt_recb_wants(b, k, kn) || (k == kbuf &&
+		    (k = lt_decoder_label_copy(d, kbuf, kn)) == NULL) ||
 		    label_bytes(d, &d->jl_inner->m[i].v, LT_LABEL_VALUE_MAX,
 		    &s, &sn) != 0)
 			continue;

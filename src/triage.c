@@ -533,15 +533,24 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 /*
  * Lines passed over (lt_decoder_runs): the prefilter names runs of lines
  * in the buffer being fed that no rule can match and that hold nothing
- * else anyone must see (ESC, private-key armour, an Actions group); they
- * are only counted.
+ * else anyone must see (private-key armour, an Actions group); they are
+ * only counted.  A run also stops before a line with an ESC: removing
+ * colour codes can join a rule's literal, so such a line is matched as
+ * usual.
  */
 static size_t
 run_ask(void *ctx, const char *p, size_t n)
 {
 	struct lt_triage *t = ctx;
+	size_t k = lt_scanner_run(t->sc, p, n);
+	const char *e;
 
-	return lt_scanner_run(t->sc, p, n);
+	if (k > 0 && (e = memchr(p, 0x1b, k)) != NULL) {
+		while (e > p && e[-1] != '\n')
+			e--;
+		k = (size_t)(e - p);
+	}
+	return k;
 }
 
 static enum lt_status
