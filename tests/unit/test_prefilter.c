@@ -656,6 +656,79 @@ test_quick_formats(void)
 	lt_ruleset_free(off);
 }
 
+#ifdef LT_HAVE_VECTORSCAN
+/* lt_pfscan_run on window w from offset off (the window is set anew). */
+static size_t
+run_at(struct lt_pfscan *ps, const char *w, size_t off)
+{
+	size_t n = strlen(w);
+
+	lt_pfscan_window(ps, w, n);
+	return lt_pfscan_run(ps, w + off, n - off);
+}
+
+/*
+ * Runs: how far from a line's start the lines without a rule's literal
+ * or an attention literal go.  Lengths worked out by hand.
+ */
+static void
+test_runs(void)
+{
+	static const char rules[] =
+	    "[category c]\nseverity = high\n"
+	    "[rule refused]\ncategory = c\nmatch = connection refused\n";
+	struct lt_ruleset *rs = compile(rules, 0);
+	struct lt_pfscan *ps;
+	const char *w = "aa\nbb connection refused\ncc\r\nee\ndd";
+	static char big[200000];
+	size_t i, off, k, total;
+
+	CHECK(rs != NULL && rs->pf != NULL);
+	if (rs == NULL || rs->pf == NULL)
+		return;
+	ps = lt_pfscan_new(rs->pf);
+	CHECK(ps != NULL);
+	CHECK(run_at(ps, w, 0) == 3);		/* "aa\n" */
+	CHECK(run_at(ps, w, 3) == 0);		/* the literal's line */
+	CHECK(run_at(ps, w, 25) == 7);		/* "cc\r\nee\n", not "dd" */
+	CHECK(run_at(ps, w, 32) == 0);		/* "dd": no newline yet */
+	/* the literal's first byte opens its line */
+	CHECK(run_at(ps, "x\nconnection refused\n", 0) == 2);
+	/* attention literals end runs like a rule's literal */
+	CHECK(run_at(ps, "a\n##[group]x\nb\n", 0) == 2);
+	CHECK(run_at(ps, "a\n##[group]x\nb\n", 2) == 0);
+	CHECK(run_at(ps, "a\n##[group]x\nb\n", 13) == 2);
+	CHECK(run_at(ps, "a\n-----BEGIN PRIVATE KEY-----\nb\n", 0) == 2);
+	/* a pointer outside the window: cannot tell */
+	lt_pfscan_window(ps, w, strlen(w));
+	CHECK(lt_pfscan_run(ps, "aa\n", 3) == 0);
+	/*
+	 * Many regions: runs stop at region ends and go on from there, end
+	 * in newlines, and together cover every line before the literal's.
+	 */
+	for (i = 0; i + 1 < sizeof big; i++)
+		big[i] = i % 10 == 9 ? '\n' : 'z';
+	big[sizeof big - 1] = '\0';
+	/* the literal's line is big[150000..150019]: it covers one newline */
+	memcpy(big + 150000, "connection refused", 18);
+	lt_pfscan_window(ps, big, strlen(big));
+	for (off = 0, total = 0; off < 150000; off += k) {
+		k = lt_pfscan_run(ps, big + off, strlen(big) - off);
+		if (k == 0)
+			break;
+		CHECK(big[off + k - 1] == '\n');
+		total += k;
+	}
+	CHECK(total == 150000 && off == 150000);
+	CHECK(lt_pfscan_run(ps, big + 150000, strlen(big) - 150000) == 0);
+	k = lt_pfscan_run(ps, big + 150020, strlen(big) - 150020);
+	CHECK(k > 0 && big[150020 + k - 1] == '\n');
+	lt_pfscan_window(ps, NULL, 0);
+	lt_pfscan_free(ps);
+	lt_ruleset_free(rs);
+}
+#endif
+
 /* Random input made of the nasty lines and noise, fed in random chunks. */
 static void
 test_pipeline_random(void)
@@ -740,6 +813,7 @@ main(void)
 #ifdef LT_HAVE_VECTORSCAN
 	test_scanner_nasty();
 	test_lint_warning();
+	test_runs();
 #endif
 	test_pipeline_random();
 	test_quick_formats();
