@@ -86,8 +86,7 @@ lt_gha_keep_run(struct lt_decoder *d, const char *p, size_t n)
 	if (n == 0 || p[n - 1] != '\n')
 		return;
 	for (e = p + n - 1;; e = s - 1) {	/* e: the newline of a line */
-		for (s = e; s > p && s[-1] != '\n'; s--)
-			;
+		s = lt_line_start(p, e);
 		len = (size_t)(e - s);
 		if (len > 0 && s[len - 1] == '\r')
 			len--;

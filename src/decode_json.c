@@ -84,18 +84,49 @@ lt_json_labels(struct lt_recb *b, const cJSON *o)
 			    c->valuestring, strlen(c->valuestring));
 }
 
-/* Decode string v into the label memory, or point at it; 0 or -1. */
+/*
+ * The bytes of value v into *p, *n: a string (decoded into dst if it has
+ * escapes), a byte array decoded into dst (journald's form for bytes that
+ * are not printable UTF-8), null as empty; at most cap bytes into dst,
+ * more is cut.  0, or -1 when v is none of these (v NULL included).
+ */
 static int
-label_bytes(struct lt_decoder *d, const struct lt_jl_val *v, size_t cap,
+journal_bytes(const struct lt_jl_val *v, char *dst, size_t cap,
     const char **p, size_t *n)
 {
-	size_t room = sizeof d->label_mem - d->label_used;
-
-	if (v == NULL || v->type != LT_JL_STRING)
+	if (v == NULL)
 		return -1;
-	*n = lt_jl_string(v, d->label_mem + d->label_used,
-	    room < cap ? room : cap, p);
-	if (*p == d->label_mem + d->label_used)
+	switch (v->type) {
+	case LT_JL_STRING:
+		*n = lt_jl_string(v, dst, cap, p);
+		return 0;
+	case LT_JL_NULL:
+		*p = "";
+		*n = 0;
+		return 0;
+	case LT_JL_ARRAY:
+		*p = dst;
+		return lt_jl_bytes(v, dst, cap, n);
+	default:
+		return -1;
+	}
+}
+
+/*
+ * A label's value: journal_bytes() with the label memory as dst, at most
+ * LT_LABEL_VALUE_MAX bytes, keeping the bytes it wrote there.
+ */
+static int
+label_bytes(struct lt_decoder *d, const struct lt_jl_val *v, const char **p,
+    size_t *n)
+{
+	size_t room = sizeof d->label_mem - d->label_used;
+	char *dst = d->label_mem + d->label_used;
+
+	if (journal_bytes(v, dst, room < LT_LABEL_VALUE_MAX ? room :
+	    LT_LABEL_VALUE_MAX, p, n) != 0)
+		return -1;
+	if (*p == dst)
 		d->label_used += *n;
 	return 0;
 }
@@ -125,8 +156,7 @@ object_labels(struct lt_decoder *d, struct lt_recb *b,
 		    &k);
 		if (!lt_recb_wants(b, k, kn) || (k == kbuf &&
 		    (k = lt_decoder_label_copy(d, kbuf, kn)) == NULL) ||
-		    label_bytes(d, &d->jl_inner->m[i].v, LT_LABEL_VALUE_MAX,
-		    &s, &sn) != 0)
+		    label_bytes(d, &d->jl_inner->m[i].v, &s, &sn) != 0)
 			continue;
 		lt_recb_label(b, k, kn, s, sn);
 	}
@@ -165,31 +195,6 @@ first_value(const struct lt_jl_val *v, struct lt_jl_val *tmp)
 	return v;
 }
 
-/*
- * The bytes of journal field value v into *p, *n: a string (decoded into
- * dst if it has escapes), a byte array decoded into dst (at most cap
- * bytes; more is cut), null as empty.  0, or -1 when v is none of these.
- */
-static int
-journal_bytes(const struct lt_jl_val *v, char *dst, size_t cap,
-    const char **p, size_t *n)
-{
-	switch (v->type) {
-	case LT_JL_STRING:
-		*n = lt_jl_string(v, dst, cap, p);
-		return 0;
-	case LT_JL_NULL:
-		*p = "";
-		*n = 0;
-		return 0;
-	case LT_JL_ARRAY:
-		*p = dst;
-		return lt_jl_bytes(v, dst, cap, n);
-	default:
-		return -1;
-	}
-}
-
 enum lt_status
 lt_decode_journal(struct lt_decoder *d, const struct lt_line *l)
 {
@@ -207,7 +212,7 @@ lt_decode_journal(struct lt_decoder *d, const struct lt_line *l)
 	const char *p;
 	char num[32];
 	enum lt_status st;
-	size_t i, n, room;
+	size_t i, n;
 
 	if ((v = object_line(d, l, "MESSAGE", 0, &st)) == NULL)
 		return st;
@@ -225,14 +230,8 @@ lt_decode_journal(struct lt_decoder *d, const struct lt_line *l)
 	for (i = 0; i < LT_ARRAY_LEN(map); i++) {
 		if ((v = lt_jl_get(d->jl, map[i][0])) == NULL)
 			continue;
-		room = sizeof d->label_mem - d->label_used;
-		if (journal_bytes(first_value(v, &tmp),
-		    d->label_mem + d->label_used,
-		    room < LT_LABEL_VALUE_MAX ? room : LT_LABEL_VALUE_MAX,
-		    &p, &n) != 0)
+		if (label_bytes(d, first_value(v, &tmp), &p, &n) != 0)
 			continue;
-		if (p == d->label_mem + d->label_used)
-			d->label_used += n;
 		lt_recb_label(&b, map[i][1], strlen(map[i][1]), p, n);
 	}
 	return lt_decoder_pass(d, &b);
@@ -309,7 +308,7 @@ lt_decode_docker(struct lt_decoder *d, const struct lt_line *l)
 {
 	struct lt_docker_part *pt;
 	struct lt_recb b;
-	const struct lt_jl_val *log;
+	const struct lt_jl_val *log, *sv;
 	const char *s, *stream = NULL;
 	enum lt_status st = LT_OK;
 	size_t n, i, sn = 0, n_copy;
@@ -317,8 +316,8 @@ lt_decode_docker(struct lt_decoder *d, const struct lt_line *l)
 
 	if ((log = object_line(d, l, "log", 1, &st)) == NULL)
 		return st;
-	if (label_bytes(d, lt_jl_get(d->jl, "stream"), LT_LABEL_VALUE_MAX,
-	    &stream, &sn) != 0)
+	if ((sv = lt_jl_get(d->jl, "stream")) == NULL ||
+	    sv->type != LT_JL_STRING || label_bytes(d, sv, &stream, &sn) != 0)
 		stream = NULL;
 	i = stream == NULL ? 2 : sn == 6 && memcmp(stream, "stdout", 6) == 0 ?
 	    0 : sn == 6 && memcmp(stream, "stderr", 6) == 0 ? 1 : 2;

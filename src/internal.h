@@ -82,6 +82,14 @@ size_t lt_utf8_seq(const char *p, size_t n);
 /* Remove ANSI escape sequences; writes at most n bytes to dst. */
 size_t lt_ansi_strip(char *dst, const char *src, size_t n);
 
+/* ---- lines.c ---- */
+
+/*
+ * The start of the line that the bytes just before at belong to: just
+ * past the last newline in lo[0..at - lo), or lo when there is none.
+ */
+const char *lt_line_start(const char *lo, const char *at);
+
 /* ---- atoms.c: literals a pattern cannot match without ---- */
 
 #define LT_ATOM_MAX 32		/* bytes in one atom */

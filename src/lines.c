@@ -68,19 +68,34 @@ lt_lines_reset(struct lt_lines *s)
 	s->no = 0;
 }
 
+const char *
+lt_line_start(const char *lo, const char *at)
+{
+	while (at > lo && at[-1] != '\n')
+		at--;
+	return at;
+}
+
+/* A line's length: without the CR before its newline, cut at max_line. */
+static size_t
+measure(const struct lt_lines *s, const char *p, size_t n, int *truncated)
+{
+	if (n > 0 && p[n - 1] == '\r' && !*truncated)
+		n--;
+	if (n > s->max_line) {
+		n = s->max_line;
+		*truncated = 1;
+	}
+	return n;
+}
+
 static enum lt_status
 emit(struct lt_lines *s, const char *p, size_t n, int truncated)
 {
 	struct lt_line l;
 
-	if (n > 0 && p[n - 1] == '\r' && !truncated)
-		n--;
-	if (n > s->max_line) {
-		n = s->max_line;
-		truncated = 1;
-	}
 	l.p = p;
-	l.len = n;
+	l.len = measure(s, p, n, &truncated);
 	l.no = ++s->no;
 	l.flags = truncated ? LT_LINE_TRUNCATED : 0;
 	return s->fn(s->ctx, &l);
@@ -128,7 +143,7 @@ pass_run(struct lt_lines *s, const char *p, size_t n)
 {
 	struct lt_run r;
 	const char *q = p, *end = p + n, *nl;
-	size_t len;
+	int cut;
 
 	r.p = p;
 	r.len = n;
@@ -136,10 +151,9 @@ pass_run(struct lt_lines *s, const char *p, size_t n)
 	r.lines = 0;
 	r.truncated = 0;
 	while (q < end && (nl = memchr(q, '\n', (size_t)(end - q))) != NULL) {
-		len = (size_t)(nl - q);
-		if (len > 0 && q[len - 1] == '\r')
-			len--;
-		r.truncated += len > s->max_line;
+		cut = 0;
+		(void)measure(s, q, (size_t)(nl - q), &cut);
+		r.truncated += (unsigned)cut;
 		r.lines++;
 		q = nl + 1;
 	}

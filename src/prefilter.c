@@ -984,9 +984,7 @@ lt_pfscan_run(struct lt_pfscan *ps, const char *p, size_t n)
 	    ps->reg[i].end;
 	if (end > off + n)
 		end = off + n;
-	while (end > off && ps->win[end - 1] != '\n')
-		end--;
-	return end - off;
+	return (size_t)(lt_line_start(p, ps->win + end) - p);
 }
 
 int

@@ -545,11 +545,8 @@ run_ask(void *ctx, const char *p, size_t n)
 	size_t k = lt_scanner_run(t->sc, p, n);
 	const char *e;
 
-	if (k > 0 && (e = memchr(p, 0x1b, k)) != NULL) {
-		while (e > p && e[-1] != '\n')
-			e--;
-		k = (size_t)(e - p);
-	}
+	if (k > 0 && (e = memchr(p, 0x1b, k)) != NULL)
+		k = (size_t)(lt_line_start(p, e) - p);
 	return k;
 }
 
