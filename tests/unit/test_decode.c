@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode_int.h"
+#include "decode/decode_int.h"
 #include "logtriage/triage.h"
 #include "t.h"
 

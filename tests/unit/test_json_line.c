@@ -11,7 +11,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "decode_int.h"
+#include "decode/decode_int.h"
 #include "t.h"
 
 static struct lt_jl jl;

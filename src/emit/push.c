@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "curl_dl.h"
+#include "util/curl_dl.h"
 
 #include "internal.h"
 #include "logtriage/push.h"

@@ -48,8 +48,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "curl_dl.h"
-#include "decode_int.h"
+#include "decode/decode_int.h"
+#include "util/curl_dl.h"
 #include "logtriage/logql.h"
 #include "logtriage/loki.h"
 
