@@ -29,6 +29,19 @@ enum lt_severity {
 	LT_SEV_CRITICAL
 };
 
+/*
+ * How sure a match is of its category: high for a rule written for one
+ * tool's message, medium for the generic tier (words any tool uses) or
+ * corroborated soft evidence, low for a bare failure marker.  A rule takes
+ * its category's confidence unless it sets its own; a category's default
+ * is high.
+ */
+enum lt_confidence {
+	LT_CONF_LOW = 0,
+	LT_CONF_MEDIUM,
+	LT_CONF_HIGH
+};
+
 #define LT_PRIORITY_DEFAULT 50
 #define LT_PRIORITY_MAX 100
 
@@ -44,6 +57,10 @@ enum lt_severity {
 const char *lt_severity_name(enum lt_severity s);
 /* 0 and *out set when s[0..n) names a severity, -1 otherwise. */
 int lt_severity_parse(const char *s, size_t n, enum lt_severity *out);
+/* "high", "medium", "low". */
+const char *lt_confidence_name(enum lt_confidence c);
+/* 0 and *out set when s[0..n) names a confidence, -1 otherwise. */
+int lt_confidence_parse(const char *s, size_t n, enum lt_confidence *out);
 
 struct lt_rules;	/* builder: mutable, single-threaded */
 struct lt_ruleset;	/* compiled: immutable, shareable */
@@ -98,6 +115,7 @@ struct lt_rule_info {
 	const char *id;
 	const char *category;
 	enum lt_severity severity;
+	enum lt_confidence confidence;
 	int priority;
 	const char *summary;	/* "" when none */
 	const char *remediation;
@@ -126,6 +144,7 @@ const struct lt_rule_info *lt_ruleset_rule(const struct lt_ruleset *rs,
 struct lt_category_info {
 	const char *name;
 	enum lt_severity severity;
+	enum lt_confidence confidence;
 	const char *summary;
 	const char *remediation;
 	const char *runbook;

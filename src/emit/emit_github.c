@@ -88,8 +88,9 @@ lt_emit_github(struct lt_buf *b, const struct lt_verdict *v,
 
 		lt_buf_reset(&title);
 		lt_buf_reset(&msg);
-		if ((st = lt_buf_addf(&title, "%s: %s (%s)", i == 0 ?
-		    "Root cause" : "Also found", ri->category, ri->id)) != LT_OK)
+		if ((st = lt_buf_addf(&title, "%s: %s (%s, %s confidence)",
+		    i == 0 ? "Root cause" : "Also found", ri->category, ri->id,
+		    lt_confidence_name(ri->confidence))) != LT_OK)
 			break;
 		if ((st = lt_buf_addf(&msg, "%s\n%s:%llu: ", ri->summary,
 		    m->source, m->line)) != LT_OK ||
@@ -232,7 +233,8 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 	ri = lt_ruleset_rule(rs, m->rule);
 	TRY(lt_buf_adds(b, "## logtriage: failure, "));
 	TRY(md_text(b, ri->category));
-	TRY(lt_buf_addf(b, " (%s)\n\n**", lt_severity_name(ri->severity)));
+	TRY(lt_buf_addf(b, " (%s, %s confidence)\n\n**",
+	    lt_severity_name(ri->severity), lt_confidence_name(ri->confidence)));
 	TRY(md_text(b, ri->summary));
 	TRY(lt_buf_adds(b, "**, rule `"));
 	TRY(lt_buf_adds(b, ri->id));

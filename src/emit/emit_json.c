@@ -93,6 +93,7 @@ match_object(struct lt_buf *b, const struct lt_ruleset *rs,
 	TRY(kv_str(b, "rule", ri->id));
 	TRY(kv_str(b, "category", ri->category));
 	TRY(kv_str(b, "severity", lt_severity_name(ri->severity)));
+	TRY(kv_str(b, "confidence", lt_confidence_name(ri->confidence)));
 	TRY(kv_u64(b, "priority", (unsigned long long)ri->priority));
 	TRY(key(b, "text"));
 	TRY(lt_emit_json_string(b, m->text, m->text_len));
@@ -145,8 +146,14 @@ lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
 
 	TRY(lt_buf_adds(b, "{\"type\":\"summary\","));
 	TRY(kv_str(b, "verdict", lt_verdict_failed(v) ? "failure" : "clean"));
-	TRY(key(b, "cause"));
+	TRY(key(b, "confidence"));
 	if ((m = lt_verdict_top(v, 0)) != NULL)
+		TRY(lt_buf_addf(b, "\"%s\",", lt_confidence_name(
+		    lt_ruleset_rule(rs, m->rule)->confidence)));
+	else
+		TRY(lt_buf_adds(b, "null,"));
+	TRY(key(b, "cause"));
+	if (m != NULL)
 		TRY(match_object(b, rs, m));
 	else
 		TRY(lt_buf_adds(b, "null"));
@@ -214,6 +221,7 @@ lt_emit_json_rule(struct lt_buf *b, const struct lt_rule_info *r)
 	TRY(kv_str(b, "id", r->id));
 	TRY(kv_str(b, "category", r->category));
 	TRY(kv_str(b, "severity", lt_severity_name(r->severity)));
+	TRY(kv_str(b, "confidence", lt_confidence_name(r->confidence)));
 	TRY(kv_u64(b, "priority", (unsigned long long)r->priority));
 	TRY(kv_str(b, "summary", r->summary));
 	TRY(kv_str(b, "remediation", r->remediation));

@@ -79,6 +79,11 @@ lt_emit_prometheus(struct lt_buf *b, const struct lt_verdict *v,
 	TRY(lt_buf_addf(b, "# HELP logtriage_failed 1 when the run found a "
 	    "failure, 0 when clean.\n# TYPE logtriage_failed gauge\n"
 	    "logtriage_failed %d\n", cause != NULL));
+	TRY(lt_buf_addf(b, "# HELP logtriage_confidence How sure the root "
+	    "cause is: 3 high, 2 medium, 1 low; 0 when clean.\n"
+	    "# TYPE logtriage_confidence gauge\nlogtriage_confidence %d\n",
+	    cause == NULL ? 0 : 1 + (int)lt_ruleset_rule(rs,
+	    cause->rule)->confidence));
 	return lt_buf_addf(b, "# HELP logtriage_last_run_timestamp_seconds "
 	    "When the run ended, in seconds since the epoch.\n"
 	    "# TYPE logtriage_last_run_timestamp_seconds gauge\n"

@@ -198,8 +198,8 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 	    color ? C_RESET : ""));
 	if (color)
 		TRY(lt_buf_adds(b, sev_color(ri->severity)));
-	TRY(lt_buf_addf(b, "%s (%s)", ri->category,
-	    lt_severity_name(ri->severity)));
+	TRY(lt_buf_addf(b, "%s (%s, %s confidence)", ri->category,
+	    lt_severity_name(ri->severity), lt_confidence_name(ri->confidence)));
 	if (color)
 		TRY(lt_buf_adds(b, C_RESET));
 	TRY(lt_buf_adds(b, ": "));

@@ -25,6 +25,20 @@ static const char *const sev_names[] = {
 	"info", "low", "medium", "high", "critical"
 };
 
+static const char *const conf_names[] = { "low", "medium", "high" };
+
+/* The index of s[0..n) in names[0..count), or -1. */
+static int
+name_index(const char *const *names, size_t count, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
+			return (int)i;
+	return -1;
+}
+
 const char *
 lt_severity_name(enum lt_severity s)
 {
@@ -36,14 +50,31 @@ lt_severity_name(enum lt_severity s)
 int
 lt_severity_parse(const char *s, size_t n, enum lt_severity *out)
 {
-	size_t i;
+	int i = name_index(sev_names, LT_ARRAY_LEN(sev_names), s, n);
 
-	for (i = 0; i < LT_ARRAY_LEN(sev_names); i++)
-		if (strlen(sev_names[i]) == n && memcmp(sev_names[i], s, n) == 0) {
-			*out = (enum lt_severity)i;
-			return 0;
-		}
-	return -1;
+	if (i < 0)
+		return -1;
+	*out = (enum lt_severity)i;
+	return 0;
+}
+
+const char *
+lt_confidence_name(enum lt_confidence c)
+{
+	if ((unsigned)c < LT_ARRAY_LEN(conf_names))
+		return conf_names[c];
+	return "unknown";
+}
+
+int
+lt_confidence_parse(const char *s, size_t n, enum lt_confidence *out)
+{
+	int i = name_index(conf_names, LT_ARRAY_LEN(conf_names), s, n);
+
+	if (i < 0)
+		return -1;
+	*out = (enum lt_confidence)i;
+	return 0;
 }
 
 void
@@ -239,6 +270,8 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 	c->info.id = keep(rs, scap, r->id);
 	c->info.category = keep(rs, scap, cat->name);
 	c->info.severity = (r->keys & K_SEVERITY) ? r->severity : cat->severity;
+	c->info.confidence = (r->keys & K_CONFIDENCE) ? r->confidence :
+	    cat->confidence;
 	c->info.priority = r->priority;
 	c->info.summary = keep(rs, scap, r->summary ? r->summary : cat->summary);
 	c->info.remediation = keep(rs, scap, r->remediation ? r->remediation :
@@ -386,6 +419,7 @@ lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
 
 		c->name = keep(rs, &scap, b->cats[i].name);
 		c->severity = b->cats[i].severity;
+		c->confidence = b->cats[i].confidence;
 		c->summary = keep(rs, &scap, b->cats[i].summary);
 		c->remediation = keep(rs, &scap, b->cats[i].remediation);
 		c->runbook = keep(rs, &scap, b->cats[i].runbook);

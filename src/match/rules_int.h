@@ -23,7 +23,8 @@ enum {
 	K_REMEDIATION = 1 << 4,
 	K_RUNBOOK = 1 << 5,
 	K_DISABLED = 1 << 6,
-	K_EXIT_CODE = 1 << 7
+	K_EXIT_CODE = 1 << 7,
+	K_CONFIDENCE = 1 << 8
 };
 
 struct lt_rdef {
@@ -39,6 +40,7 @@ struct lt_rdef {
 	size_t n_pats;
 	size_t cap_pats;
 	enum lt_severity severity;
+	enum lt_confidence confidence;	/* with K_CONFIDENCE; else the category's */
 	int priority;
 	char *summary;		/* NULL: the category's */
 	char *remediation;
@@ -56,6 +58,7 @@ struct lt_cdef {
 	const char *origin;
 	unsigned long line;
 	enum lt_severity severity;
+	enum lt_confidence confidence;
 	char *summary;
 	char *remediation;
 	char *runbook;

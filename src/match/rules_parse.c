@@ -328,6 +328,7 @@ open_stanza(struct pstate *ps, const char *kw, size_t kwlen,
 		b->cats[i].origin = ps->origin;
 		b->cats[i].line = ps->line;
 		b->cats[i].severity = LT_SEV_MEDIUM;
+		b->cats[i].confidence = LT_CONF_HIGH;
 		ps->kind = S_CATEGORY;
 		ps->idx = i;
 		return;
@@ -499,6 +500,15 @@ parse_severity(struct pstate *ps, const char *v, size_t vlen,
 		    "critical, high, medium, low or info");
 }
 
+static void
+parse_confidence(struct pstate *ps, const char *v, size_t vlen,
+    unsigned long vcol, enum lt_confidence *out)
+{
+	if (lt_confidence_parse(v, vlen, out) != 0)
+		perr(ps, LT_ERR_SYNTAX, vcol, "invalid confidence: expected "
+		    "high, medium or low");
+}
+
 /* "137" or "137, 143": whole numbers 0-255, at most 16. */
 static void
 parse_exit_codes(struct pstate *ps, struct lt_rdef *r, const char *v,
@@ -588,6 +598,9 @@ rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 	} else if (key_is(k, klen, "severity")) {
 		if (once(ps, &r->keys, K_SEVERITY, k, klen, kcol))
 			parse_severity(ps, v, vlen, vcol, &r->severity);
+	} else if (key_is(k, klen, "confidence")) {
+		if (once(ps, &r->keys, K_CONFIDENCE, k, klen, kcol))
+			parse_confidence(ps, v, vlen, vcol, &r->confidence);
 	} else if (key_is(k, klen, "priority")) {
 		int pr = 0;
 		size_t i;
@@ -648,6 +661,9 @@ category_key(struct pstate *ps, const char *k, size_t klen,
 	if (key_is(k, klen, "severity")) {
 		if (once(ps, &c->keys, K_SEVERITY, k, klen, kcol))
 			parse_severity(ps, v, vlen, vcol, &c->severity);
+	} else if (key_is(k, klen, "confidence")) {
+		if (once(ps, &c->keys, K_CONFIDENCE, k, klen, kcol))
+			parse_confidence(ps, v, vlen, vcol, &c->confidence);
 	} else if (key_is(k, klen, "summary")) {
 		if (once(ps, &c->keys, K_SUMMARY, k, klen, kcol))
 			set_string(ps, &c->summary, v, vlen);

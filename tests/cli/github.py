@@ -54,7 +54,7 @@ else:
             failures.append(f"{len(annotations)} annotations, expected 2 "
                             "(t.disk, the cause, and t.refused)")
         if not annotations or not annotations[0].startswith(
-                "::error title=Root cause%3A disk (t.disk)::"):
+                "::error title=Root cause%3A disk (t.disk%2C high confidence)::"):
             failures.append(f"cause annotation: {annotations[:1]!r}")
         # the % and the CR of the log are escaped, the text is kept
         if not any("50%25, a:b" in a for a in annotations):
@@ -81,7 +81,7 @@ p = subprocess.run([binary] + rules + ["--github", "--summary-only",
 md = open(summary, encoding="utf-8").read()
 if p.returncode != 1 or b"::error title=Root cause" not in p.stdout:
     failures.append(f"--github in Actions: rc={p.returncode} {p.stdout[:200]!r}")
-if not md.startswith("earlier step\n## logtriage: failure, disk (critical)"):
+if not md.startswith("earlier step\n## logtriage: failure, disk (critical, high confidence)"):
     failures.append(f"step summary not appended: {md[:120]!r}")
 if "<https://wiki.example/ops/runbooks/disk.md>" not in md:
     failures.append("runbook link not joined to --runbook-base")
