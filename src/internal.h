@@ -37,6 +37,7 @@ struct lt_crule {
 	struct lt_rule_info info;
 	pcre2_code **match;	/* info.n_match programs */
 	pcre2_code **unless;	/* info.n_unless programs */
+	pcre2_code **clear;	/* info.n_cleared_by programs */
 	size_t def_order;	/* position of first definition */
 };
 

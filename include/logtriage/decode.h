@@ -157,4 +157,11 @@ void lt_decoder_runs(struct lt_decoder *d, lt_run_ask_fn *ask,
 /* The format of the current source: LT_INPUT_AUTO until decided. */
 enum lt_input lt_decoder_input(const struct lt_decoder *d);
 
+/*
+ * The whole of p[0..n) as an RFC 3339 time (a record's time, or one as
+ * lt_time_parse reads it): 0 and *ns, nanoseconds since the epoch, or -1
+ * (before 1970 included).
+ */
+int lt_time_ns(const char *p, size_t n, unsigned long long *ns);
+
 #endif

@@ -21,6 +21,16 @@
 enum lt_status lt_emit_json_match(struct lt_buf *out,
     const struct lt_ruleset *rs, const struct lt_match *m);
 
+/*
+ * A "resolved" object and a newline: match m (of a rule with cleared_by)
+ * and the matches of its stream after it that a later line cleared
+ * (matches counts them all), with that line.
+ */
+enum lt_status lt_emit_json_resolved(struct lt_buf *out,
+    const struct lt_ruleset *rs, const struct lt_match *m,
+    unsigned long long matches, unsigned long long clear_line,
+    const char *clear_text, size_t clear_len);
+
 /* The "summary" object and a newline. */
 enum lt_status lt_emit_json_summary(struct lt_buf *out,
     const struct lt_verdict *v);

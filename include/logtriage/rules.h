@@ -52,6 +52,8 @@ enum lt_confidence {
 #define LT_RULE_PATTERNS_MAX 256u	/* match + unless lines in one rule */
 #define LT_RULES_DIR_FILES_MAX 10000u	/* *.rules files in one directory */
 #define LT_EXIT_CODES_MAX 16u		/* values of one exit_code key */
+#define LT_COUNT_MAX 1000u		/* the count key's largest value */
+#define LT_CLEARED_BY_MAX 16u		/* cleared_by patterns of one rule */
 
 /* "critical", "high", ... */
 const char *lt_severity_name(enum lt_severity s);
@@ -128,6 +130,19 @@ struct lt_rule_info {
 	const char *const *unless;
 	size_t n_exit_codes;	/* exit_code = N[, N...] */
 	const int *exit_codes;
+	/*
+	 * Evidence over time (see evidence.h): a match is evidence once
+	 * count matches of the rule in one stream fall within within_ns of
+	 * the lines' times (within_lines lines where they have no time or
+	 * no within_ns is set; 0: no bound), and stays pending while a
+	 * cleared_by pattern can still clear it.  count is 1 and the rest 0
+	 * for a rule without these keys.
+	 */
+	unsigned count;
+	unsigned long long within_ns;
+	unsigned long long within_lines;
+	size_t n_cleared_by;
+	const char *const *cleared_by;	/* pattern sources */
 };
 
 /* Rules in rank order (see lt_ruleset_rule). */

@@ -53,6 +53,8 @@ struct lt_match {
 	const struct lt_ctx_line *before;	/* oldest first */
 	size_t n_after;
 	const struct lt_ctx_line *after;
+	unsigned ev_count;	/* > 1: it completed a count of this many */
+	unsigned long long ev_first_line;	/* where that count began */
 };
 
 /*
@@ -70,6 +72,8 @@ struct lt_counts {
 	unsigned long long limit_hits;	/* regex budget exhausted */
 	unsigned long long unreadable_inputs;
 	unsigned long long decode_errors;	/* lines not valid in their format */
+	unsigned long long resolved;	/* matches a cleared_by line cleared */
+	unsigned long long unconfirmed;	/* matches short of their count */
 };
 
 struct lt_category_count {

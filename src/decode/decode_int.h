@@ -223,11 +223,6 @@ size_t lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX]);
 int lt_time_format(char out[LT_TIME_MAX], long long secs,
     unsigned long frac, unsigned digits);
 
-/*
- * The whole of p[0..n) as an RFC 3339 time (as lt_time_parse reads it):
- * 0 and *ns, nanoseconds since the epoch, or -1 (before 1970 included).
- */
-int lt_time_ns(const char *p, size_t n, unsigned long long *ns);
 
 /* A decimal string of at most 20 digits; 0 and *v, or -1. */
 int lt_time_decimal(const char *p, size_t n, unsigned long long *v);

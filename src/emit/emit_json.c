@@ -62,16 +62,16 @@ context(struct lt_buf *b, const char *name, const struct lt_ctx_line *c,
 	return lt_buf_add(b, "],", 2);
 }
 
-/* The match object, without a newline. */
+/* The members of a match object of the given type, without its '}'. */
 static enum lt_status
-match_object(struct lt_buf *b, const struct lt_ruleset *rs,
-    const struct lt_match *m)
+match_members(struct lt_buf *b, const struct lt_ruleset *rs,
+    const struct lt_match *m, const char *type)
 {
 	const struct lt_rule_info *ri = &rs->rules[m->rule].info;
 	enum lt_status st;
 	size_t i, s0, s1;
 
-	TRY(lt_buf_adds(b, "{\"type\":\"match\","));
+	TRY(lt_buf_addf(b, "{\"type\":\"%s\",", type));
 	TRY(kv_u64(b, "line", m->line));
 	TRY(kv_str(b, "source", m->source));
 	TRY(key(b, "time"));
@@ -115,11 +115,38 @@ match_object(struct lt_buf *b, const struct lt_ruleset *rs,
 		TRY(context(b, "before", m->before, m->n_before));
 		TRY(context(b, "after", m->after, m->n_after));
 	}
+	if (m->ev_count > 1)
+		TRY(lt_buf_addf(b, "\"evidence\":{\"count\":%u,"
+		    "\"first_line\":%llu},", m->ev_count, m->ev_first_line));
 	TRY(kv_str(b, "summary", ri->summary));
 	TRY(kv_str(b, "remediation", ri->remediation));
 	TRY(key(b, "runbook"));
-	TRY(lt_emit_json_string(b, ri->runbook, strlen(ri->runbook)));
+	return lt_emit_json_string(b, ri->runbook, strlen(ri->runbook));
+}
+
+/* The match object, without a newline. */
+static enum lt_status
+match_object(struct lt_buf *b, const struct lt_ruleset *rs,
+    const struct lt_match *m)
+{
+	enum lt_status st;
+
+	TRY(match_members(b, rs, m, "match"));
 	return lt_buf_addc(b, '}');
+}
+
+enum lt_status
+lt_emit_json_resolved(struct lt_buf *b, const struct lt_ruleset *rs,
+    const struct lt_match *m, unsigned long long matches,
+    unsigned long long clear_line, const char *clear_text, size_t clear_len)
+{
+	enum lt_status st;
+
+	TRY(match_members(b, rs, m, "resolved"));
+	TRY(lt_buf_addf(b, ",\"matches\":%llu,\"cleared_by\":{\"line\":%llu,"
+	    "\"text\":", matches, clear_line));
+	TRY(lt_emit_json_string(b, clear_text, clear_len));
+	return lt_buf_add(b, "}}\n", 3);
 }
 
 enum lt_status
@@ -190,6 +217,8 @@ lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
 	TRY(kv_u64(b, "limit_hits", c->limit_hits));
 	TRY(kv_u64(b, "unreadable_inputs", c->unreadable_inputs));
 	TRY(kv_u64(b, "decode_errors", c->decode_errors));
+	TRY(kv_u64(b, "resolved", c->resolved));
+	TRY(kv_u64(b, "unconfirmed", c->unconfirmed));
 	TRY(key(b, "fail_on"));
 	TRY(lt_buf_addf(b, "\"%s\"}\n", lt_severity_name(
 	    lt_verdict_fail_on(v))));
@@ -228,6 +257,10 @@ lt_emit_json_rule(struct lt_buf *b, const struct lt_rule_info *r)
 	TRY(kv_str(b, "runbook", r->runbook));
 	TRY(str_array(b, "match", r->match, r->n_match));
 	TRY(str_array(b, "unless", r->unless, r->n_unless));
+	TRY(kv_u64(b, "count", r->count));
+	TRY(kv_u64(b, "within_seconds", r->within_ns / 1000000000ull));
+	TRY(kv_u64(b, "within_lines", r->within_lines));
+	TRY(str_array(b, "cleared_by", r->cleared_by, r->n_cleared_by));
 	TRY(key(b, "exit_code"));
 	TRY(lt_buf_addc(b, '['));
 	for (size_t i = 0; i < r->n_exit_codes; i++)

@@ -100,10 +100,14 @@ lt_ruleset_free(struct lt_ruleset *rs)
 			pcre2_code_free(r->match[j]);
 		for (j = 0; j < r->info.n_unless; j++)
 			pcre2_code_free(r->unless[j]);
+		for (j = 0; j < r->info.n_cleared_by; j++)
+			pcre2_code_free(r->clear[j]);
 		free(r->match);
 		free(r->unless);
+		free(r->clear);
 		free((void *)r->info.match);
 		free((void *)r->info.unless);
+		free((void *)r->info.cleared_by);
 		free((void *)r->info.exit_codes);
 	}
 	for (i = 0; i < rs->n_redacts; i++) {
@@ -198,11 +202,18 @@ check(struct lt_rules *b)
 			errs++;
 		}
 		for (j = 0, n_match = 0; j < r->n_pats; j++)
-			n_match += !r->is_unless[j];
+			n_match += r->pat_kind[j] == PAT_MATCH;
 		if (n_match == 0 && r->n_exit_codes == 0) {
 			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
 			    r->line, r->col, "rule '%s' has no match pattern "
 			    "(nor exit_code)", r->id);
+			errs++;
+		}
+		if ((r->keys & (K_WITHIN_TIME | K_WITHIN_LINES)) &&
+		    r->count < 2) {
+			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
+			    r->line, r->col, "rule '%s' has within but no count "
+			    "of 2 or more", r->id);
 			errs++;
 		}
 	}
@@ -233,22 +244,25 @@ static int
 fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
     struct lt_rdef *r, const struct lt_cdef *cat, int jit)
 {
-	size_t j, nm = 0, nu = 0;
-	const char **msrc, **usrc;
+	size_t j, nm = 0, nu = 0, nc = r->n_clears;
+	const char **msrc, **usrc, **csrc;
 
 	for (j = 0; j < r->n_pats; j++) {
-		if (r->is_unless[j])
+		if (r->pat_kind[j] == PAT_UNLESS)
 			nu++;
-		else
+		else if (r->pat_kind[j] == PAT_MATCH)
 			nm++;
 	}
 	c->match = calloc(nm ? nm : 1, sizeof *c->match);
 	c->unless = calloc(nu ? nu : 1, sizeof *c->unless);
+	c->clear = calloc(nc ? nc : 1, sizeof *c->clear);
 	msrc = calloc(nm ? nm : 1, sizeof *msrc);
 	usrc = calloc(nu ? nu : 1, sizeof *usrc);
+	csrc = calloc(nc ? nc : 1, sizeof *csrc);
 	c->info.match = msrc;
 	c->info.unless = usrc;
-	if (!c->match || !c->unless || !msrc || !usrc)
+	c->info.cleared_by = csrc;
+	if (!c->match || !c->unless || !c->clear || !msrc || !usrc || !csrc)
 		return -1;
 	for (j = 0; j < r->n_pats; j++) {
 		struct lt_pat *pt = &r->pats[j];
@@ -258,7 +272,10 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 			return -1;
 		if (jit)
 			(void)pcre2_jit_compile(pt->code, PCRE2_JIT_COMPLETE);
-		if (r->is_unless[j]) {
+		if (r->pat_kind[j] == PAT_CLEAR) {
+			c->clear[c->info.n_cleared_by] = pt->code;
+			csrc[c->info.n_cleared_by++] = src;
+		} else if (r->pat_kind[j] == PAT_UNLESS) {
 			c->unless[c->info.n_unless] = pt->code;
 			usrc[c->info.n_unless++] = src;
 		} else {
@@ -280,6 +297,9 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 	    cat->runbook);
 	c->info.origin = keep(rs, scap, r->origin);
 	c->info.line = r->line;
+	c->info.count = r->count ? r->count : 1;
+	c->info.within_ns = r->within_ns;
+	c->info.within_lines = r->within_lines;
 	c->def_order = r->order;
 	if (r->n_exit_codes > 0) {
 		int *codes = malloc(r->n_exit_codes * sizeof *codes);
@@ -377,7 +397,7 @@ pf_warn(void *ctx, size_t rule, size_t j, const char *why)
 		    !w->b->rules[i].disabled)
 			r = &w->b->rules[i];
 	for (i = 0, m = 0; r != NULL && i < r->n_pats && pt == NULL; i++)
-		if (!r->is_unless[i] && m++ == j)
+		if (r->pat_kind[i] == PAT_MATCH && m++ == j)
 			pt = &r->pats[i];
 	lt_rules_diag(w->b, LT_OK, LT_LEVEL_WARNING,
 	    w->rs->rules[rule].info.origin, pt ? pt->line :

@@ -14,6 +14,9 @@ struct lt_pat {
 	unsigned long col;	/* column of the pattern's first byte */
 };
 
+/* What a pattern of a rule is for (struct lt_rdef's pat_kind). */
+enum { PAT_MATCH = 0, PAT_UNLESS = 1, PAT_CLEAR = 2 };
+
 /* Bits of keys seen in a stanza, to refuse duplicates. */
 enum {
 	K_CATEGORY = 1 << 0,
@@ -24,7 +27,10 @@ enum {
 	K_RUNBOOK = 1 << 5,
 	K_DISABLED = 1 << 6,
 	K_EXIT_CODE = 1 << 7,
-	K_CONFIDENCE = 1 << 8
+	K_CONFIDENCE = 1 << 8,
+	K_COUNT = 1 << 9,
+	K_WITHIN_TIME = 1 << 10,
+	K_WITHIN_LINES = 1 << 11
 };
 
 struct lt_rdef {
@@ -36,7 +42,7 @@ struct lt_rdef {
 	unsigned long cat_line;
 	unsigned long cat_col;
 	struct lt_pat *pats;	/* match and unless, in order */
-	unsigned char *is_unless;
+	unsigned char *pat_kind;	/* a PAT_ kind per pattern */
 	size_t n_pats;
 	size_t cap_pats;
 	enum lt_severity severity;
@@ -47,6 +53,10 @@ struct lt_rdef {
 	char *runbook;
 	int exit_codes[LT_EXIT_CODES_MAX];
 	size_t n_exit_codes;
+	unsigned count;		/* 0: not set */
+	unsigned long long within_ns;
+	unsigned long long within_lines;
+	size_t n_clears;	/* cleared_by patterns among pats */
 	int disabled;
 	int broken;		/* had a parse error: skip whole-set checks */
 	unsigned keys;

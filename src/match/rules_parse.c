@@ -75,7 +75,7 @@ lt_rdef_clear(struct lt_rdef *r)
 		pcre2_code_free(r->pats[i].code);
 	}
 	free(r->pats);
-	free(r->is_unless);
+	free(r->pat_kind);
 	free(r->id);
 	free(r->category);
 	free(r->summary);
@@ -408,7 +408,7 @@ risk_warning(void *ctx, size_t col, const char *msg)
 }
 
 static void
-add_pattern(struct pstate *ps, struct lt_rdef *r, int unless, const char *v,
+add_pattern(struct pstate *ps, struct lt_rdef *r, int kind, const char *v,
     size_t vlen, unsigned long vcol)
 {
 	struct lt_pat *pt;
@@ -435,12 +435,12 @@ add_pattern(struct pstate *ps, struct lt_rdef *r, int unless, const char *v,
 			return;
 		}
 		r->pats = np;
-		nu = realloc(r->is_unless, ncap);
+		nu = realloc(r->pat_kind, ncap);
 		if (nu == NULL) {
 			nomem(ps);
 			return;
 		}
-		r->is_unless = nu;
+		r->pat_kind = nu;
 		r->cap_pats = ncap;
 	}
 	pt = &r->pats[r->n_pats];
@@ -460,8 +460,9 @@ add_pattern(struct pstate *ps, struct lt_rdef *r, int unless, const char *v,
 		nomem(ps);
 		return;
 	}
-	r->is_unless[r->n_pats] = (unsigned char)unless;
+	r->pat_kind[r->n_pats] = (unsigned char)kind;
 	r->n_pats++;
+	r->n_clears += kind == PAT_CLEAR;
 	{
 		struct risk_ctx rc = { ps, vcol };
 
@@ -507,6 +508,75 @@ parse_confidence(struct pstate *ps, const char *v, size_t vlen,
 	if (lt_confidence_parse(v, vlen, out) != 0)
 		perr(ps, LT_ERR_SYNTAX, vcol, "invalid confidence: expected "
 		    "high, medium or low");
+}
+
+/* A whole number of at most 12 digits at v[0..n); -1 if it is not one. */
+static long long
+whole(const char *v, size_t n)
+{
+	long long x = 0;
+	size_t i;
+
+	if (n == 0 || n > 12)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		x = x * 10 + (v[i] - '0');
+	}
+	return x;
+}
+
+static void
+parse_count(struct pstate *ps, struct lt_rdef *r, const char *v, size_t vlen,
+    unsigned long vcol)
+{
+	long long x = whole(v, vlen);
+
+	if (x < 1 || x > LT_COUNT_MAX) {
+		perr(ps, LT_ERR_SYNTAX, vcol, "invalid count: expected a whole "
+		    "number from 1 to %u", LT_COUNT_MAX);
+		return;
+	}
+	r->count = (unsigned)x;
+}
+
+/*
+ * within = 90s | 5m | 2h | 1d | 200 lines: a rule may have one of each
+ * kind, a time for input with times and a line distance for the rest.
+ */
+static void
+parse_within(struct pstate *ps, struct lt_rdef *r, const char *k, size_t klen,
+    unsigned long kcol, const char *v, size_t vlen, unsigned long vcol)
+{
+	static const struct { char u; unsigned long long ns; } units[] = {
+		{ 's', 1000000000ull }, { 'm', 60000000000ull },
+		{ 'h', 3600000000000ull }, { 'd', 86400000000000ull }
+	};
+	size_t i, d;
+	long long x;
+
+	for (d = 0; d < vlen && v[d] >= '0' && v[d] <= '9'; d++)
+		;
+	x = whole(v, d);
+	for (i = d; i < vlen && is_blank(v[i]); i++)
+		;
+	if (x > 0 && vlen - i == 5 && memcmp(v + i, "lines", 5) == 0) {
+		if (once(ps, &r->keys, K_WITHIN_LINES, k, klen, kcol))
+			r->within_lines = (unsigned long long)x;
+		return;
+	}
+	if (x > 0 && x <= 1000000 && i == d && vlen == d + 1)
+		for (i = 0; i < LT_ARRAY_LEN(units); i++)
+			if (v[d] == units[i].u) {
+				if (once(ps, &r->keys, K_WITHIN_TIME, k, klen,
+				    kcol))
+					r->within_ns = (unsigned long long)x *
+					    units[i].ns;
+				return;
+			}
+	perr(ps, LT_ERR_SYNTAX, vcol, "invalid within: expected a duration "
+	    "(90s, 5m, 2h, 1d) or a line distance (200 lines)");
 }
 
 /* "137" or "137, 143": whole numbers 0-255, at most 16. */
@@ -583,7 +653,19 @@ rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 	struct lt_rdef *r = &ps->b->rules[ps->idx];
 
 	if (key_is(k, klen, "match") || key_is(k, klen, "unless")) {
-		add_pattern(ps, r, k[0] == 'u', v, vlen, vcol);
+		add_pattern(ps, r, k[0] == 'u' ? PAT_UNLESS : PAT_MATCH, v, vlen,
+		    vcol);
+	} else if (key_is(k, klen, "cleared_by")) {
+		if (r->n_clears >= LT_CLEARED_BY_MAX)
+			perr(ps, LT_ERR_LIMIT, kcol, "more than %u cleared_by "
+			    "patterns in one rule", LT_CLEARED_BY_MAX);
+		else
+			add_pattern(ps, r, PAT_CLEAR, v, vlen, vcol);
+	} else if (key_is(k, klen, "count")) {
+		if (once(ps, &r->keys, K_COUNT, k, klen, kcol))
+			parse_count(ps, r, v, vlen, vcol);
+	} else if (key_is(k, klen, "within")) {
+		parse_within(ps, r, k, klen, kcol, v, vlen, vcol);
 	} else if (key_is(k, klen, "category")) {
 		if (!once(ps, &r->keys, K_CATEGORY, k, klen, kcol))
 			return;

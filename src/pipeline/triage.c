@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "logtriage/redact.h"
+#include "verdict/evidence.h"
 
 #define FLUSH_AT (64u << 10)
 #define READ_SIZE (1u << 20)
@@ -46,6 +47,7 @@ struct lt_triage {
 	struct lt_scanner *sc;
 	struct lt_redactor *red;	/* NULL when redaction is off */
 	struct lt_verdict *v;
+	struct lt_evidence *ev;	/* count, within, cleared_by */
 	struct lt_buf out;
 	char *scratch;		/* max_line bytes, for ANSI stripping */
 	char *label_red;	/* redacted label values, with redaction */
@@ -65,6 +67,7 @@ struct lt_triage {
 	size_t pend_start;
 	size_t pend_n;
 	int fenced;		/* github: echoed text is inside stop-commands */
+	int ev_now;		/* in lt_evidence_offer for the line at hand */
 };
 
 void
@@ -111,6 +114,8 @@ context_new(struct lt_triage *t)
 }
 
 static enum lt_status on_record(void *ctx, const struct lt_record *r);
+static enum lt_status on_evidence(void *ctx, enum lt_ev_kind kind,
+    const struct lt_match *m, const struct lt_ev_note *note);
 static size_t run_ask(void *ctx, const char *p, size_t n);
 static enum lt_status run_passed(void *ctx, unsigned long long lines,
     unsigned long long truncated);
@@ -156,6 +161,7 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 		return NULL;
 	}
 	t->v = lt_verdict_new(rs, o->fail_on);
+	t->ev = lt_evidence_new(rs);
 	t->scratch = malloc(o->max_line);
 	t->limit_warned = calloc(rs->n_rules ? rs->n_rules : 1, 1);
 	if (o->rule_stats) {
@@ -167,7 +173,8 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 			return NULL;
 		}
 	}
-	if (!t->dec || !t->sc || !t->v || !t->scratch || !t->limit_warned) {
+	if (!t->dec || !t->sc || !t->v || !t->ev || !t->scratch ||
+	    !t->limit_warned) {
 		lt_triage_free(t);
 		return NULL;
 	}
@@ -188,6 +195,7 @@ lt_triage_free(struct lt_triage *t)
 	lt_scanner_free(t->sc);
 	lt_redactor_free(t->red);
 	lt_verdict_free(t->v);
+	lt_evidence_free(t->ev);
 	lt_buf_free(&t->out);
 	free(t->scratch);
 	free(t->label_red);
@@ -439,6 +447,52 @@ context_remember(struct lt_triage *t, const char *p, size_t n,
 	s->line = no;
 }
 
+/*
+ * The evidence stage decided a match.  Evidence of the line at hand goes
+ * the usual way (with its context); one kept from earlier (pending until
+ * a cleared_by line or the end) is written without context, and counts
+ * for every match it stands for.  A resolved match is written, never
+ * ranked.
+ */
+static enum lt_status
+on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
+    const struct lt_ev_note *note)
+{
+	struct lt_triage *t = ctx;
+	struct lt_match c = *m;
+	enum lt_status st;
+	const char *txt;
+	size_t len;
+	unsigned long long i;
+
+	c.ev_count = note->count;
+	c.ev_first_line = note->first_line;
+	if (kind == LT_EV_RESOLVED) {
+		lt_verdict_counts(t->v)->resolved += note->matches;
+		if (!t->o.emit_matches || !(t->o.formats & LT_OUT_JSON))
+			return LT_OK;
+		txt = note->clear_text;
+		len = note->clear_len;
+		if (t->red != NULL && (st = lt_redactor_apply(t->red, txt, len,
+		    &txt, &len, NULL, 0)) != LT_OK)
+			return st;
+		if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
+			return st;
+		return lt_emit_json_resolved(&t->out, t->rs, &c, note->matches,
+		    note->clear_line, txt, len);
+	}
+	if (t->ev_now && c.seq == t->seq)
+		return deliver(t, &c);
+	c.has_context = 0;
+	c.n_before = c.n_after = 0;
+	if ((st = publish(t, &c)) != LT_OK)
+		return st;
+	for (i = 1; i < note->matches; i++)
+		if ((st = lt_verdict_add(t->v, &c)) != LT_OK)
+			return st;
+	return LT_OK;
+}
+
 /* A line matched: redact, rank and write it. */
 static enum lt_status
 matched(struct lt_triage *t, const struct lt_record *r, const char *p,
@@ -484,6 +538,15 @@ matched(struct lt_triage *t, const struct lt_record *r, const char *p,
 			m.fields[i].end = offs[3 + 2 * i];
 		}
 	}
+	if (lt_evidence_waits(t->ev, m.rule)) {
+		int below;
+
+		t->ev_now = 1;
+		st = lt_evidence_offer(t->ev, r, &m, on_evidence, t, &below);
+		t->ev_now = 0;
+		lt_verdict_counts(t->v)->unconfirmed += (unsigned)below;
+		return st;
+	}
 	return deliver(t, &m);
 }
 
@@ -517,7 +580,8 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 		cp = copy;
 	}
 	context_after(t, cp, cn, r->no);
-	if (lt_scanner_scan(t->sc, p, n, &hit, &note))
+	st = lt_evidence_line(t->ev, t->source, r, p, n, on_evidence, t);
+	if (st == LT_OK && lt_scanner_scan(t->sc, p, n, &hit, &note))
 		st = matched(t, r, p, n, &hit);
 	count_limits(t, &note);
 	while (st == LT_OK && t->pend_n > 0 &&
@@ -542,9 +606,12 @@ static size_t
 run_ask(void *ctx, const char *p, size_t n)
 {
 	struct lt_triage *t = ctx;
-	size_t k = lt_scanner_run(t->sc, p, n);
+	size_t k;
 	const char *e;
 
+	if (lt_evidence_pending(t->ev))
+		return 0;	/* a clearing line must be seen */
+	k = lt_scanner_run(t->sc, p, n);
 	if (k > 0 && (e = memchr(p, 0x1b, k)) != NULL)
 		k = (size_t)(lt_line_start(p, e) - p);
 	return k;
@@ -587,6 +654,9 @@ on_record(void *ctx, const struct lt_record *r)
 		count_rules(t, p, n);
 	if (t->ctx_store != NULL)
 		return with_context(t, r, p, n);
+	if ((st = lt_evidence_line(t->ev, t->source, r, p, n, on_evidence,
+	    t)) != LT_OK)
+		return st;
 	if (!lt_scanner_scan(t->sc, p, n, &hit, &note)) {
 		count_limits(t, &note);
 		if (t->red != NULL)
@@ -638,6 +708,8 @@ lt_triage_end(struct lt_triage *t, struct lt_error *err)
 	enum lt_status st = lt_decoder_end(t->dec, err), st2;
 
 	st2 = context_flush(t);
+	if (st2 == LT_OK)
+		st2 = lt_evidence_end(t->ev, on_evidence, t);
 	if (flush(t) != LT_OK)
 		return t->werr;
 	return st != LT_OK ? st : st2;
@@ -736,6 +808,7 @@ lt_triage_finish(struct lt_triage *t)
 	enum lt_status st;
 
 	if ((st = context_flush(t)) != LT_OK ||
+	    (st = lt_evidence_end(t->ev, on_evidence, t)) != LT_OK ||
 	    (st = exit_code_evidence(t)) != LT_OK)
 		return st;
 	if (!t->o.emit_summary)

@@ -8,8 +8,10 @@ A case folder holds:
   expect   optional assertions, one a line, checked against the output:
              status N               exit status (default 0)
              matches N              number of "match" objects
+             resolved N             number of "resolved" objects
              PATH JSON              a value in the output: PATH starts
-                                    with summary or match[N] (or rule[N]),
+                                    with summary or match[N] (or rule[N],
+                                    resolved[N]),
                                     then .key and [index] steps
              stderr~ TEXT           standard error contains TEXT
              stderr!~ TEXT          standard error does not contain TEXT
@@ -89,7 +91,7 @@ def main():
                        capture_output=True, env=env, timeout=120)
     out, err = p.stdout, p.stderr.decode("utf-8", "replace")
 
-    objs = {"match": [], "summary": [], "rule": []}
+    objs = {"match": [], "summary": [], "rule": [], "resolved": []}
     for n, line in enumerate(out.split(b"\n")):
         if not line.startswith(b"{"):
             continue
@@ -98,8 +100,13 @@ def main():
         except (UnicodeDecodeError, ValueError) as e:
             fail(case, f"stdout line {n + 1} is not valid UTF-8 JSON: {e}")
         objs.setdefault(o.get("type"), []).append(o)
-        if o.get("type") == "match":
+        if o.get("type") in ("match", "resolved"):
             check_match(case, o)
+        if o.get("type") == "resolved" and not (
+                isinstance(o.get("matches"), int) and o["matches"] >= 1 and
+                o["cleared_by"]["line"] > o["line"]):
+            fail(case, f"resolved object {o!r} lacks matches or a later "
+                 "clearing line")
         if o.get("type") == "summary":
             for m in ([o["cause"]] if o["cause"] else []) + o["runner_up"]:
                 check_match(case, m)
@@ -134,6 +141,10 @@ def main():
         elif key == "matches":
             if len(objs["match"]) != int(val):
                 fail(case, f"{len(objs['match'])} matches, expected {val}")
+        elif key == "resolved":
+            if len(objs["resolved"]) != int(val):
+                fail(case, f"{len(objs['resolved'])} resolved, "
+                     f"expected {val}")
         elif key == "lines":
             nl = out.count(b"\n")
             if nl != int(val):
@@ -151,7 +162,8 @@ def main():
             if val.encode() not in out:
                 fail(case, f"stdout lacks {val!r}")
         else:
-            m = re.match(r"(summary|match|rule)(?:\[(\d+)\])?(.*)$", key)
+            m = re.match(r"(summary|match|rule|resolved)(?:\[(\d+)\])?(.*)$",
+                         key)
             if not m:
                 fail(case, f"bad expect line {ln!r}")
             kind, idx, rest = m.group(1), int(m.group(2) or 0), m.group(3)
