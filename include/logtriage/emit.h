@@ -68,10 +68,4 @@ enum lt_status lt_emit_prometheus(struct lt_buf *out,
 enum lt_status lt_emit_json_string(struct lt_buf *out, const char *p,
     size_t n);
 
-/*
- * Bytes that p[0..n) becomes after cleaning (invalid bytes become the
- * three bytes of U+FFFD); maps an input offset to an output offset.
- */
-size_t lt_utf8_clean_len(const char *p, size_t n);
-
 #endif

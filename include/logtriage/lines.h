@@ -21,6 +21,10 @@
 
 #define LT_LINE_TRUNCATED 0x1u
 
+/* Bytes of a line that are kept and matched: default and cap. */
+#define LT_MAX_LINE_DEFAULT (1u << 20)
+#define LT_MAX_LINE_MAX (1u << 30)
+
 struct lt_line {
 	const char *p;
 	size_t len;

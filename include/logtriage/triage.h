@@ -27,9 +27,6 @@
 #include "status.h"
 #include "verdict.h"
 
-#define LT_MAX_LINE_DEFAULT (1u << 20)
-#define LT_MAX_LINE_MAX (1u << 30)
-
 /*
  * Write n bytes of output.  Return LT_OK, LT_STOP (the reader went away:
  * end quietly), or LT_ERR_IO.

@@ -1,6 +1,7 @@
 /*
  * decode_int.h - what the decoders (decode*.c) share: the decoder's
- * state, the record under construction, and the time conversions.
+ * state, the record under construction, the JSON line reader.  Private
+ * to src/decode/; the times are in decode_time.h.
  */
 #ifndef LT_DECODE_INT_H
 #define LT_DECODE_INT_H
@@ -9,8 +10,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "internal.h"
+#include "decode/line_start.h"
+#include "decode/decode_time.h"
+#include "logtriage/buf.h"
 #include "logtriage/decode.h"
+#include "util/util.h"
 
 #define LT_DIGIT(c) ((c) >= '0' && (c) <= '9')
 /* label bytes a decoder builds per record: every label's key and value */
@@ -205,26 +209,5 @@ int lt_jl_bytes(const struct lt_jl_val *v, char *dst, size_t cap,
 
 /* 1 when a line starting with c may carry a prefix lt_syslog_prefix knows. */
 extern const unsigned char lt_prefix_start[256];
-
-/*
- * Time.  All output is RFC 3339 in UTC: "YYYY-MM-DDTHH:MM:SS[.f]Z", with
- * as many fraction digits as the input had (at most 9).
- */
-
-/*
- * Parse "YYYY-MM-DD(T| )HH:MM:SS[.f...]" and a zone ("Z", "+HH:MM",
- * "+HHMM", "+HH"; "-" too) at the start of p[0..n) and write the same
- * instant in UTC to out.  Returns the bytes read, or 0 when p does not
- * start with such a time (a missing zone included) or it is out of range.
- */
-size_t lt_time_parse(const char *p, size_t n, char out[LT_TIME_MAX]);
-
-/* out = secs + frac / 10^digits after the epoch (digits <= 9); -1: range. */
-int lt_time_format(char out[LT_TIME_MAX], long long secs,
-    unsigned long frac, unsigned digits);
-
-
-/* A decimal string of at most 20 digits; 0 and *v, or -1. */
-int lt_time_decimal(const char *p, size_t n, unsigned long long *v);
 
 #endif

@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "decode/line_start.h"
+#include "logtriage/buf.h"
+#include "logtriage/lines.h"
 
 struct lt_lines {
 	lt_line_fn *fn;

@@ -10,7 +10,9 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/buf.h"
+#include "logtriage/emit.h"
+#include "util/utf8.h"
 
 #define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
 
@@ -67,7 +69,7 @@ static enum lt_status
 match_members(struct lt_buf *b, const struct lt_ruleset *rs,
     const struct lt_match *m, const char *type)
 {
-	const struct lt_rule_info *ri = &rs->rules[m->rule].info;
+	const struct lt_rule_info *ri = lt_ruleset_rule(rs, m->rule);
 	enum lt_status st;
 	size_t i, s0, s1;
 
@@ -166,6 +168,7 @@ lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
 	const struct lt_counts *c = lt_verdict_counts_const(v);
 	const struct lt_match *m;
 	const struct lt_category_count *cc;
+	const char *name;
 	enum lt_status st;
 	char why[512];
 	size_t i;
@@ -200,8 +203,8 @@ lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
 		if (!first)
 			TRY(lt_buf_addc(b, ','));
 		first = 0;
-		TRY(lt_emit_json_string(b, rs->cats[i].name,
-		    strlen(rs->cats[i].name)));
+		name = lt_ruleset_category(rs, i)->name;
+		TRY(lt_emit_json_string(b, name, strlen(name)));
 		TRY(lt_buf_addf(b, ":{\"count\":%llu,\"severity\":\"%s\","
 		    "\"first_line\":%llu,\"first_source\":", cc->count,
 		    lt_severity_name(cc->severity), cc->first_line));

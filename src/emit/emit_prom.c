@@ -11,7 +11,8 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/buf.h"
+#include "logtriage/emit.h"
 
 #define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
 

@@ -11,7 +11,9 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/buf.h"
+#include "logtriage/emit.h"
+#include "util/utf8.h"
 
 #define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
 

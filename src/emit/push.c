@@ -11,10 +11,10 @@
  */
 #include <string.h>
 
-#include "util/curl_dl.h"
-
-#include "internal.h"
+#include "logtriage/buf.h"
 #include "logtriage/push.h"
+#include "util/curl_dl.h"
+#include "util/util.h"
 
 #define ANSWER_MAX 4096
 

@@ -45,7 +45,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "match/match_int.h"
 
 #define DEPTH_MAX 16	/* nested groups followed */
 #define CLASS_SMALL 8	/* members of a class that is expanded */

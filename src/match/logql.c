@@ -55,8 +55,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
 #include "logtriage/logql.h"
+#include "match/ruleset.h"
+#include "util/util.h"
 
 #define F_I 0x1u	/* case-insensitive */
 #define F_S 0x2u	/* . matches newline */

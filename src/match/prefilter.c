@@ -71,7 +71,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "decode/line_start.h"
+#include "logtriage/scan.h"
+#include "match/match_int.h"
 
 #ifdef LT_HAVE_VECTORSCAN
 

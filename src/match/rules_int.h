@@ -5,7 +5,7 @@
 #ifndef LT_RULES_INT_H
 #define LT_RULES_INT_H
 
-#include "internal.h"
+#include "match/match_int.h"
 
 struct lt_pat {
 	char *src;

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "logtriage/buf.h"
 #include "rules_int.h"
 
 #define NAME_MAX_LEN 128

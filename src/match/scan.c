@@ -24,7 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/scan.h"
+#include "match/match_int.h"
 
 #define JIT_STACK_MIN (32u << 10)
 #define JIT_STACK_MAX (1u << 20)

@@ -18,8 +18,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "decode/line_start.h"
+#include "logtriage/buf.h"
+#include "logtriage/decode.h"
+#include "logtriage/emit.h"
 #include "logtriage/redact.h"
+#include "logtriage/scan.h"
+#include "logtriage/triage.h"
+#include "logtriage/verdict.h"
+#include "match/ruleset.h"
+#include "util/utf8.h"
+#include "util/util.h"
 #include "verdict/evidence.h"
 
 #define FLUSH_AT (64u << 10)

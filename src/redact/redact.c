@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/buf.h"
+#include "logtriage/lines.h"
 #include "logtriage/redact.h"
+#include "match/ruleset.h"
 
 #define RLEN (sizeof LT_REDACTED - 1)
 

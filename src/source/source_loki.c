@@ -48,10 +48,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "decode/decode_int.h"
-#include "util/curl_dl.h"
+#include "decode/decode_time.h"
+#include "logtriage/buf.h"
 #include "logtriage/logql.h"
 #include "logtriage/loki.h"
+#include "util/curl_dl.h"
+#include "util/util.h"
 
 /* A request's URL: the address, the query escaped, the parameters. */
 #define URL_MAX (3 * LT_LOGQL_QUERY_MAX + 8192)

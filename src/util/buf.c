@@ -8,11 +8,13 @@
  * the buffer unchanged, so callers can report the cap and go on.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/buf.h"
+#include "util/util.h"
 
 void
 lt_buf_init(struct lt_buf *b, size_t max)

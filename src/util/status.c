@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/status.h"
+#include "util/util.h"
 
 const char *
 lt_status_str(enum lt_status st)

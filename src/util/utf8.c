@@ -16,7 +16,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "util/utf8.h"
 
 /* Length (1-4) of the well-formed sequence at p, or 0. */
 static size_t
@@ -82,70 +82,6 @@ lt_utf8_clean_len(const char *s, size_t n)
 		}
 	}
 	return out;
-}
-
-enum lt_status
-lt_emit_json_string(struct lt_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run, k;
-	enum lt_status st;
-	char esc[6];
-
-	if ((st = lt_buf_addc(b, '"')) != LT_OK)
-		return st;
-	while (i < n) {
-		/* Copy a run of bytes that need nothing. */
-		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x7f &&
-		    p[run] != '"' && p[run] != '\\'; run++)
-			;
-		if (run > i) {
-			if ((st = lt_buf_add(b, p + i, run - i)) != LT_OK)
-				return st;
-			i = run;
-			continue;
-		}
-		if (p[i] < 0x80) {
-			const char *e = NULL;
-
-			switch (p[i]) {
-			case '"':  e = "\\\""; break;
-			case '\\': e = "\\\\"; break;
-			case '\n': e = "\\n"; break;
-			case '\r': e = "\\r"; break;
-			case '\t': e = "\\t"; break;
-			case '\b': e = "\\b"; break;
-			case '\f': e = "\\f"; break;
-			default:
-				esc[0] = '\\';
-				esc[1] = 'u';
-				esc[2] = '0';
-				esc[3] = '0';
-				esc[4] = hex[p[i] >> 4];
-				esc[5] = hex[p[i] & 0xf];
-				st = lt_buf_add(b, esc, 6);
-				break;
-			}
-			if (e != NULL)
-				st = lt_buf_adds(b, e);
-			if (st != LT_OK)
-				return st;
-			i++;
-			continue;
-		}
-		k = seq_len(p + i, n - i);
-		if (k == 0) {
-			st = lt_buf_add(b, "\xef\xbf\xbd", 3);
-			i++;
-		} else {
-			st = lt_buf_add(b, p + i, k);
-			i += k;
-		}
-		if (st != LT_OK)
-			return st;
-	}
-	return lt_buf_addc(b, '"');
 }
 
 size_t

@@ -38,7 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "match/ruleset.h"
+#include "util/util.h"
 #include "verdict/evidence.h"
 
 struct ev_mark {

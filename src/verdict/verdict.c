@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/verdict.h"
+#include "match/ruleset.h"
 
 struct kept {
 	struct lt_match m;

@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/buf.h"
+#include "logtriage/scan.h"
+#include "logtriage/triage.h"
+#include "match/match_int.h"
 #include "t.h"
+#include "util/utf8.h"
 
 /* ---- atoms on a table ---- */
 

@@ -11,6 +11,7 @@
 #include "logtriage/scan.h"
 #include "logtriage/verdict.h"
 #include "t.h"
+#include "util/utf8.h"
 
 /* ---- splitter ---- */
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "logtriage/verdict.h"
 
 static size_t
 cstr_size(const char *s)

@@ -1,0 +1,57 @@
+/*
+ * ruleset.h - the layout of a compiled ruleset, for the stages that run
+ * its PCRE2 programs (the scanner, the redactor) or index by its rules'
+ * rank order (the verdict, the pipeline).  Only src/match/ builds or
+ * changes one; everyone else reads it, and the public view of a rule is
+ * lt_ruleset_rule() (rules.h).
+ */
+#ifndef LT_RULESET_H
+#define LT_RULESET_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "logtriage/rules.h"
+
+struct lt_prefilter;	/* see match_int.h */
+
+/* One compiled rule: the public view plus its PCRE2 programs. */
+struct lt_crule {
+	struct lt_rule_info info;
+	pcre2_code **match;	/* info.n_match programs */
+	pcre2_code **unless;	/* info.n_unless programs */
+	pcre2_code **clear;	/* info.n_cleared_by programs */
+	size_t def_order;	/* position of first definition */
+};
+
+/* One compiled [redact NAME] stanza. */
+struct lt_credact {
+	const char *name;
+	pcre2_code **codes;
+	int *secret;		/* group number of (?<secret>...), or 0 */
+	size_t n;
+};
+
+struct lt_ruleset {
+	struct lt_crule *rules;	/* rank order */
+	size_t n_rules;
+	/* every match pattern, rule by rule in rank order ("pattern index") */
+	uint32_t *pat_rule;	/* rule of pattern k */
+	uint32_t *pat_j;	/* its index among the rule's match patterns */
+	size_t n_pats;
+	struct lt_prefilter *pf;	/* NULL: PCRE2 runs every pattern */
+	struct lt_category_info *cats;
+	size_t n_cats;
+	size_t *rule_cat;	/* category index of each rule */
+	uint32_t max_ovec;	/* largest capture count + 1 */
+	struct lt_compile_opts opts;
+	struct lt_credact *redacts;
+	size_t n_redacts;
+	char **strings;		/* every string the views point at */
+	size_t n_strings;
+};
+
+#endif

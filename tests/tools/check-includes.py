@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Check the library's include graph against the stage order.
+
+Usage: check-includes.py SRCDIR        check SRCDIR/src and SRCDIR/include
+       check-includes.py --selftest    check that bad trees are refused
+
+docs/architecture.md lists the stages, lowest first, in the code block
+after the line "<!-- stage order ...", and the stage of each public header
+in the table after "<!-- header stages ...".  Every quoted #include in
+src/ and include/logtriage/ is resolved as the compiler would (the
+including file's folder, then src/, then include/) and must:
+
+- name a file that exists;
+- not lead from a stage to a stage after it in the order;
+- not name a folder's private header (a name ending in _int.h) from
+  outside that folder;
+- from a public header, name only public headers.
+
+Every folder under src/ must be a stage and every public header must have
+one.  Diagnostics are "path:line: error: message"; the exit status is 0
+when there are none, 1 when there are.
+"""
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
+
+
+def read_doc(root):
+    """The stage order and the public headers' stages from the doc."""
+    path = os.path.join(root, "docs", "architecture.md")
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    order, headers = None, {}
+    for i, line in enumerate(lines):
+        if line.startswith("<!-- stage order"):
+            j = i + 1
+            if j >= len(lines) or not lines[j].startswith("```"):
+                sys.exit(f"{path}:{j + 1}: error: no code block after the "
+                         "stage order marker")
+            order = lines[j + 1].split()
+        elif line.startswith("<!-- header stages"):
+            for row in lines[i + 1:]:
+                if not row.startswith("|"):
+                    break
+                cells = [c.strip() for c in row.strip("|").split("|")]
+                if len(cells) != 2 or cells[0] in ("header", "") or \
+                        set(cells[0]) <= set("-"):
+                    continue
+                for h in cells[0].split():
+                    headers[h] = cells[1]
+    if not order:
+        sys.exit(f"{path}: error: no stage order")
+    bad = sorted(set(headers.values()) - set(order))
+    if bad:
+        sys.exit(f"{path}: error: header table names unknown stages "
+                 + " ".join(bad))
+    return order, headers
+
+
+def check(root):
+    root = os.path.abspath(root)
+    order, headers = read_doc(root)
+    rank = {s: i for i, s in enumerate(order)}
+    src = os.path.join(root, "src")
+    inc = os.path.join(root, "include")
+    errors = []
+    files = []
+
+    def err(path, line, msg):
+        errors.append(f"{os.path.relpath(path, root)}:{line}: error: {msg}")
+
+    for name in sorted(os.listdir(src)):
+        p = os.path.join(src, name)
+        if os.path.isdir(p):
+            if name not in rank:
+                err(p, 0, f"folder src/{name} is not a stage in "
+                    "docs/architecture.md")
+                continue
+            for dirpath, _, names in os.walk(p):
+                files += [os.path.join(dirpath, n) for n in sorted(names)
+                          if n.endswith((".c", ".h"))]
+        elif name.endswith((".c", ".h")):
+            err(p, 0, "file outside a stage folder")
+    pub = os.path.join(inc, "logtriage")
+    for name in sorted(os.listdir(pub)):
+        if name.endswith(".h"):
+            files.append(os.path.join(pub, name))
+            if name not in headers:
+                err(os.path.join(pub, name), 0,
+                    "public header without a stage in docs/architecture.md")
+
+    def stage_of(path):
+        rel = os.path.relpath(path, root).split(os.sep)
+        if rel[0] == "src":
+            return rel[1] if len(rel) > 2 else None
+        return headers.get(rel[-1])
+
+    n_inc = 0
+    for path in files:
+        here = stage_of(path)
+        public = os.path.relpath(path, root).startswith("include" + os.sep)
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for no, text in enumerate(f, 1):
+                m = INCLUDE.match(text)
+                if not m:
+                    continue
+                n_inc += 1
+                name = m.group(1)
+                target = None
+                for base in (os.path.dirname(path), src, inc):
+                    cand = os.path.normpath(os.path.join(base, name))
+                    if os.path.isfile(cand):
+                        target = cand
+                        break
+                if target is None:
+                    err(path, no, f'"{name}" is not in the tree')
+                    continue
+                there = stage_of(target)
+                if there is None or here is None:
+                    continue	# reported above
+                trel = os.path.relpath(target, root)
+                if public and not trel.startswith("include" + os.sep):
+                    err(path, no, f'public header includes private "{name}"')
+                if os.path.basename(target).endswith("_int.h") and \
+                        os.path.dirname(target) != os.path.dirname(path):
+                    err(path, no, f'"{name}" is private to '
+                        f"{os.path.relpath(os.path.dirname(target), root)}/")
+                if rank[there] > rank[here]:
+                    err(path, no, f'stage {here} includes "{name}" of '
+                        f"stage {there}, which comes after it")
+    for e in errors:
+        print(e)
+    if errors:
+        print(f"check-includes: {len(errors)} error(s)")
+        return 1
+    print(f"check-includes: {len(files)} files, {n_inc} includes, "
+          f"stages {' < '.join(order)}: ok")
+    return 0
+
+
+DOC = """# test
+<!-- stage order -->
+```
+util match emit
+```
+<!-- header stages -->
+| header | stage |
+|---|---|
+| buf.h | util |
+| emit.h | emit |
+"""
+
+GOOD = {
+    "src/util/buf.c": '#include "logtriage/buf.h"\n',
+    "src/match/match_int.h": '#include "util/util.h"\n',
+    "src/match/a.c": '#include "match_int.h"\n#include "match/match_int.h"\n',
+    "src/util/util.h": "\n",
+    "src/emit/e.c": '#include "logtriage/emit.h"\n#include "util/util.h"\n',
+    "include/logtriage/buf.h": "\n",
+    "include/logtriage/emit.h": '#include "buf.h"\n',
+}
+
+BAD = [
+    ("lower includes higher", {"src/util/buf.c": '#include "logtriage/emit.h"\n'},
+     "stage util includes"),
+    ("private header", {"src/emit/e.c": '#include "match/match_int.h"\n'},
+     "is private to src/match/"),
+    ("missing header", {"src/emit/e.c": '#include "nowhere.h"\n'},
+     "is not in the tree"),
+    ("unknown folder", {"src/extra/x.c": "\n"}, "is not a stage"),
+    ("flat file", {"src/x.c": "\n"}, "outside a stage folder"),
+    ("header without stage", {"include/logtriage/new.h": "\n"},
+     "without a stage"),
+    ("public includes private", {"include/logtriage/emit.h":
+                                 '#include "util/util.h"\n'},
+     "public header includes private"),
+]
+
+
+def selftest():
+    """Each planted fault is refused with its message; the good tree passes."""
+    import contextlib
+    import io
+    failed = 0
+    for name, extra, want in [("good tree", {}, None)] + BAD:
+        tmp = tempfile.mkdtemp(prefix="check-includes.")
+        try:
+            os.makedirs(os.path.join(tmp, "docs"))
+            with open(os.path.join(tmp, "docs", "architecture.md"), "w") as f:
+                f.write(DOC)
+            for rel, text in {**GOOD, **extra}.items():
+                p = os.path.join(tmp, rel)
+                os.makedirs(os.path.dirname(p), exist_ok=True)
+                with open(p, "w") as f:
+                    f.write(text)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                rc = check(tmp)
+            ok = rc == 0 if want is None else (rc == 1 and want in out.getvalue())
+            print(f"{'ok' if ok else 'FAIL'}: {name}")
+            if not ok:
+                print(out.getvalue(), end="")
+                failed += 1
+        finally:
+            shutil.rmtree(tmp)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--selftest"]:
+        sys.exit(selftest())
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    sys.exit(check(sys.argv[1]))
