@@ -102,6 +102,23 @@ unsigned long long lt_verdict_rule_count(const struct lt_verdict *v, size_t i);
 /* 1 when a cause was found (the run failed), 0 when clean. */
 int lt_verdict_failed(const struct lt_verdict *v);
 
+/*
+ * The summary's verdict: "failure" when a cause was found, else
+ * "incomplete" when an input could not be read (nothing found in what
+ * was read, but not everything was read), else "clean".
+ */
+const char *lt_verdict_word(const struct lt_verdict *v);
+
+#define LT_VERDICT_UNREADABLE_MAX 16	/* names kept; all are counted */
+
+/* An input that could not be read: counted, and its name kept. */
+enum lt_status lt_verdict_unreadable(struct lt_verdict *v,
+    const char *source);
+
+/* The i-th unreadable input's name; NULL past the end. */
+const char *lt_verdict_unreadable_name(const struct lt_verdict *v,
+    size_t i);
+
 /* i-th best distinct-rule match: 0 is the cause.  NULL past the end. */
 const struct lt_match *lt_verdict_top(const struct lt_verdict *v, size_t i);
 

@@ -226,9 +226,19 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 	size_t i;
 
 	if (m == NULL) {
-		TRY(lt_buf_addf(b, "## logtriage: clean\n\nNo failure at "
-		    "severity %s or above in %llu lines.\n",
+		TRY(lt_buf_addf(b, "## logtriage: %s\n\nNo failure at "
+		    "severity %s or above in %llu lines.\n", lt_verdict_word(v),
 		    lt_severity_name(lt_verdict_fail_on(v)), c->lines));
+		if (c->unreadable_inputs == 0)
+			return LT_OK;
+		TRY(lt_buf_addf(b, "\n**%llu input%s could not be read**, so "
+		    "this is not a clean bill:\n\n", c->unreadable_inputs,
+		    c->unreadable_inputs == 1 ? "" : "s"));
+		for (i = 0; lt_verdict_unreadable_name(v, i) != NULL; i++) {
+			TRY(lt_buf_adds(b, "- "));
+			TRY(md_text(b, lt_verdict_unreadable_name(v, i)));
+			TRY(lt_buf_addc(b, '\n'));
+		}
 		return LT_OK;
 	}
 	ri = lt_ruleset_rule(rs, m->rule);

@@ -175,7 +175,7 @@ lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
 	int first;
 
 	TRY(lt_buf_adds(b, "{\"type\":\"summary\","));
-	TRY(kv_str(b, "verdict", lt_verdict_failed(v) ? "failure" : "clean"));
+	TRY(kv_str(b, "verdict", lt_verdict_word(v)));
 	TRY(key(b, "confidence"));
 	if ((m = lt_verdict_top(v, 0)) != NULL)
 		TRY(lt_buf_addf(b, "\"%s\",", lt_confidence_name(
@@ -219,6 +219,15 @@ lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
 	TRY(kv_u64(b, "truncated_lines", c->truncated_lines));
 	TRY(kv_u64(b, "limit_hits", c->limit_hits));
 	TRY(kv_u64(b, "unreadable_inputs", c->unreadable_inputs));
+	TRY(lt_buf_adds(b, "\"unreadable\":["));
+	for (i = 0; lt_verdict_unreadable_name(v, i) != NULL; i++) {
+		const char *u = lt_verdict_unreadable_name(v, i);
+
+		if (i > 0)
+			TRY(lt_buf_addc(b, ','));
+		TRY(lt_emit_json_string(b, u, strlen(u)));
+	}
+	TRY(lt_buf_add(b, "],", 2));
 	TRY(kv_u64(b, "decode_errors", c->decode_errors));
 	TRY(kv_u64(b, "resolved", c->resolved));
 	TRY(kv_u64(b, "unconfirmed", c->unconfirmed));

@@ -187,13 +187,26 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 	int first;
 
 	if (m == NULL) {
-		TRY(lt_buf_addf(b, "%sclean%s: no failure at severity %s or "
-		    "above in %llu line%s (%llu match%s)\n",
-		    color ? C_BOLD : "", color ? C_RESET : "",
+		TRY(lt_buf_addf(b, "%s%s%s: no failure at severity %s or "
+		    "above in %llu line%s (%llu match%s)",
+		    color ? C_BOLD : "", lt_verdict_word(v),
+		    color ? C_RESET : "",
 		    lt_severity_name(lt_verdict_fail_on(v)), c->lines,
 		    c->lines == 1 ? "" : "s", c->matches,
 		    c->matches == 1 ? "" : "es"));
-		return LT_OK;
+		if (c->unreadable_inputs > 0) {
+			TRY(lt_buf_addf(b, ", but %llu input%s could not be "
+			    "read:", c->unreadable_inputs,
+			    c->unreadable_inputs == 1 ? "" : "s"));
+			for (i = 0; lt_verdict_unreadable_name(v, i); i++) {
+				const char *u = lt_verdict_unreadable_name(v,
+				    i);
+
+				TRY(lt_buf_adds(b, i ? ", " : " "));
+				TRY(lt_emit_text_safe(b, u, strlen(u)));
+			}
+		}
+		return lt_buf_addc(b, '\n');
 	}
 	ri = lt_ruleset_rule(rs, m->rule);
 	TRY(lt_buf_addf(b, "%sFAILURE%s: ", color ? C_BOLD : "",

@@ -739,7 +739,7 @@ lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn, void *ctx)
 void
 lt_triage_input_failed(struct lt_triage *t)
 {
-	lt_verdict_counts(t->v)->unreadable_inputs++;
+	(void)lt_verdict_unreadable(t->v, t->source ? t->source : "-");
 }
 
 enum lt_status

@@ -31,6 +31,8 @@ struct lt_verdict {
 	unsigned long long *rule_counts;
 	struct kept top[LT_VERDICT_TOP];
 	size_t n_top;
+	char *unreadable[LT_VERDICT_UNREADABLE_MAX];	/* names, owned */
+	size_t n_unreadable;
 };
 
 static void
@@ -72,10 +74,42 @@ lt_verdict_free(struct lt_verdict *v)
 	if (v->cats != NULL)
 		for (i = 0; i < v->rs->n_cats; i++)
 			free((char *)v->cats[i].first_source);
+	for (i = 0; i < v->n_unreadable; i++)
+		free(v->unreadable[i]);
 	free(v->cats);
 	free(v->fired);
 	free(v->rule_counts);
 	free(v);
+}
+
+enum lt_status
+lt_verdict_unreadable(struct lt_verdict *v, const char *source)
+{
+	size_t n = strlen(source);
+	char *s;
+
+	v->counts.unreadable_inputs++;
+	if (v->n_unreadable == LT_VERDICT_UNREADABLE_MAX)
+		return LT_OK;
+	if ((s = malloc(n + 1)) == NULL)
+		return LT_ERR_NOMEM;
+	memcpy(s, source, n + 1);
+	v->unreadable[v->n_unreadable++] = s;
+	return LT_OK;
+}
+
+const char *
+lt_verdict_unreadable_name(const struct lt_verdict *v, size_t i)
+{
+	return i < v->n_unreadable ? v->unreadable[i] : NULL;
+}
+
+const char *
+lt_verdict_word(const struct lt_verdict *v)
+{
+	if (v->n_top > 0)
+		return "failure";
+	return v->counts.unreadable_inputs > 0 ? "incomplete" : "clean";
 }
 
 static char *
