@@ -35,6 +35,13 @@ enum lt_status lt_emit_json_resolved(struct lt_buf *out,
 enum lt_status lt_emit_json_summary(struct lt_buf *out,
     const struct lt_verdict *v);
 
+/*
+ * The summary of one group of the input (e.g. gkey "file", gvalue its
+ * name), with "group":{gkey:gvalue} after "type", and a newline.
+ */
+enum lt_status lt_emit_json_group_summary(struct lt_buf *out,
+    const struct lt_verdict *v, const char *gkey, const char *gvalue);
+
 /* One "rule" object (as `logtriage rules` lists it) and a newline. */
 enum lt_status lt_emit_json_rule(struct lt_buf *out,
     const struct lt_rule_info *r);

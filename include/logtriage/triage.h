@@ -60,6 +60,12 @@ struct lt_triage_opts {
 	 */
 	volatile sig_atomic_t *interrupted;
 	unsigned jobs;		/* threads (see lt_scanner_jobs); default 1 */
+	/*
+	 * 1: a summary per source as well (with "group":{"file":NAME}),
+	 * written when the next source begins or the run finishes, before
+	 * the overall one.
+	 */
+	int per_source;
 };
 
 /* Per rule, with rule_stats: how its sample lines went. */

@@ -44,6 +44,8 @@ struct cli {
 	int no_defaults;
 	enum lt_severity fail_on;
 	int summary_only;
+	int per_file;		/* --per-file */
+	int recursive;		/* -R: directory operands are walked */
 	int quiet;
 	size_t max_line;
 	enum lt_input input;
@@ -122,5 +124,13 @@ void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
 void cli_error_report(const struct lt_error *e);
 /* lt_diag_fn that prints errors, and warnings when ctx points to a 1. */
 void cli_diag(void *ctx, const struct lt_error *e);
+
+/*
+ * walk.c: the operands with every directory replaced by the regular files
+ * under it (depth first, names in byte order, links not followed); *out
+ * is freed with cli_walk_free.  0, or -1 after a message (a cap).
+ */
+int cli_walk(char **ops, size_t n, char ***out, size_t *n_out);
+void cli_walk_free(char **v, size_t n);
 
 #endif

@@ -290,8 +290,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	static char *stdin_only[] = { "-" };
 	struct lt_triage_opts o;
 	struct lt_triage *t;
-	char **files = c->files;
-	size_t n = c->n_files, i;
+	char **files = c->files, **walked = NULL;
+	size_t n = c->n_files, n_walked = 0, i;
 	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions;
 	int show = 1;
 	char token[40];
@@ -328,8 +328,21 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 		summary_file = getenv("GITHUB_STEP_SUMMARY");
 	catch_signals();
 	o.jobs = c->jobs;
+	o.per_source = c->per_file;
+	if (c->recursive) {
+		if (cli_walk(c->files, c->n_files, &walked, &n_walked) != 0)
+			return EXIT_INPUT;
+		files = walked;
+		n = n_walked;
+		if (c->n_files > 0 && n == 0) {
+			cli_warn("error: no files under the operands");
+			cli_walk_free(walked, n_walked);
+			return EXIT_INPUT;
+		}
+	}
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");
+		cli_walk_free(walked, n_walked);
 		return EXIT_INPUT;
 	}
 	if (n == 0) {
@@ -340,6 +353,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 		rc = cli_loki_run(c, rs, t, &got_signal, &stop);
 		if (rc == -3) {
 			lt_triage_free(t);
+			cli_walk_free(walked, n_walked);
 			return EXIT_USAGE;
 		}
 		unreadable = rc == -1;
@@ -357,6 +371,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 		/* interrupted: still say what was found in what was read */
 		(void)lt_triage_finish(t);
 		lt_triage_free(t);
+		cli_walk_free(walked, n_walked);
 		return 128 + got_signal;
 	}
 	if (!stop && lt_triage_finish(t) != LT_OK)
@@ -371,6 +386,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if (unreadable || fatal)
 		rc = EXIT_INPUT;
 	lt_triage_free(t);
+	cli_walk_free(walked, n_walked);
 	return rc;
 }
 

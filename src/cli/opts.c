@@ -25,6 +25,7 @@
 enum opt_key {
 	OPT_HELP = 'h',
 	OPT_JOBS = 'j',
+	OPT_RECURSIVE = 'R',
 	OPT_QUIET = 'q',
 	OPT_RULES = 'r',
 	OPT_VERSION = 'V',
@@ -46,6 +47,7 @@ enum opt_key {
 	OPT_PUSH_JOB,
 	OPT_PUSH_LABEL,
 	OPT_EXIT_CODE,
+	OPT_PER_FILE,
 	OPT_BLESS,
 	OPT_NO_COVERAGE,
 	OPT_INPUT,
@@ -90,6 +92,10 @@ static const struct opt options[] = {
 	  "lowest severity that fails the run (default: low)" },
 	{ "summary-only", OPT_SUMMARY_ONLY, NULL, CMD_RUN,
 	  "print only the summary object" },
+	{ "per-file", OPT_PER_FILE, NULL, CMD_RUN,
+	  "a summary for each input file too, before the overall one" },
+	{ "recursive", OPT_RECURSIVE, NULL, CMD_RUN,
+	  "read every file under directory operands, in name order" },
 	{ "quiet", OPT_QUIET, NULL, CMD_RUN,
 	  "print nothing; report through the exit status" },
 	{ "max-line", OPT_MAX_LINE, "BYTES", CMD_RUN,
@@ -461,6 +467,12 @@ apply(struct cli *c, int key, const char *arg)
 		return 0;
 	case OPT_SUMMARY_ONLY:
 		c->summary_only = 1;
+		return 0;
+	case OPT_PER_FILE:
+		c->per_file = 1;
+		return 0;
+	case OPT_RECURSIVE:
+		c->recursive = 1;
 		return 0;
 	case OPT_QUIET:
 		c->quiet = 1;

@@ -164,6 +164,13 @@ lt_emit_json_match(struct lt_buf *b, const struct lt_ruleset *rs,
 enum lt_status
 lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
 {
+	return lt_emit_json_group_summary(b, v, NULL, NULL);
+}
+
+enum lt_status
+lt_emit_json_group_summary(struct lt_buf *b, const struct lt_verdict *v,
+    const char *gkey, const char *gvalue)
+{
 	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
 	const struct lt_counts *c = lt_verdict_counts_const(v);
 	const struct lt_match *m;
@@ -175,6 +182,13 @@ lt_emit_json_summary(struct lt_buf *b, const struct lt_verdict *v)
 	int first;
 
 	TRY(lt_buf_adds(b, "{\"type\":\"summary\","));
+	if (gkey != NULL) {
+		TRY(lt_buf_adds(b, "\"group\":{"));
+		TRY(lt_emit_json_string(b, gkey, strlen(gkey)));
+		TRY(lt_buf_addc(b, ':'));
+		TRY(lt_emit_json_string(b, gvalue, strlen(gvalue)));
+		TRY(lt_buf_add(b, "},", 2));
+	}
 	TRY(kv_str(b, "verdict", lt_verdict_word(v)));
 	TRY(key(b, "confidence"));
 	if ((m = lt_verdict_top(v, 0)) != NULL)

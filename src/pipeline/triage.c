@@ -57,6 +57,9 @@ struct lt_triage {
 	struct lt_redactor *red;	/* NULL when redaction is off */
 	struct lt_verdict *v;
 	struct lt_evidence *ev;	/* count, within, cleared_by */
+	struct lt_verdict *gv;	/* per_source: this source's own verdict */
+	struct lt_counts g0;	/* per_source: counts when it began */
+	char *gname;		/* per_source: its name; NULL: none open */
 	struct lt_buf out;
 	char *scratch;		/* max_line bytes, for ANSI stripping */
 	char *label_red;	/* redacted label values, with redaction */
@@ -204,6 +207,8 @@ lt_triage_free(struct lt_triage *t)
 	lt_scanner_free(t->sc);
 	lt_redactor_free(t->red);
 	lt_verdict_free(t->v);
+	lt_verdict_free(t->gv);
+	free(t->gname);
 	lt_evidence_free(t->ev);
 	lt_buf_free(&t->out);
 	free(t->scratch);
@@ -322,7 +327,8 @@ publish(struct lt_triage *t, const struct lt_match *m)
 {
 	enum lt_status st;
 
-	if ((st = lt_verdict_add(t->v, m)) != LT_OK)
+	if ((st = lt_verdict_add(t->v, m)) != LT_OK ||
+	    (t->gv != NULL && (st = lt_verdict_add(t->gv, m)) != LT_OK))
 		return st;
 	if (!t->o.emit_matches)
 		return LT_OK;
@@ -497,7 +503,9 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 	if ((st = publish(t, &c)) != LT_OK)
 		return st;
 	for (i = 1; i < note->matches; i++)
-		if ((st = lt_verdict_add(t->v, &c)) != LT_OK)
+		if ((st = lt_verdict_add(t->v, &c)) != LT_OK ||
+		    (t->gv != NULL && (st = lt_verdict_add(t->gv, &c)) !=
+		    LT_OK))
 			return st;
 	return LT_OK;
 }
@@ -679,13 +687,80 @@ on_record(void *ctx, const struct lt_record *r)
 	return st;
 }
 
+/*
+ * per_source: write the open source's summary.  Its counters are the
+ * run's now less the run's when it began (they only grow); its matches
+ * were ranked by its own verdict as they were published.
+ */
+static enum lt_status
+group_close(struct lt_triage *t)
+{
+	const struct lt_counts *now = lt_verdict_counts_const(t->v);
+	struct lt_counts d;
+	enum lt_status st = LT_OK;
+
+	if (t->gname == NULL)
+		return LT_OK;
+	d.lines = now->lines - t->g0.lines;
+	d.matches = now->matches - t->g0.matches;
+	d.sources = 1;
+	d.truncated_lines = now->truncated_lines - t->g0.truncated_lines;
+	d.limit_hits = now->limit_hits - t->g0.limit_hits;
+	d.unreadable_inputs = now->unreadable_inputs - t->g0.unreadable_inputs;
+	d.decode_errors = now->decode_errors - t->g0.decode_errors;
+	d.resolved = now->resolved - t->g0.resolved;
+	d.unconfirmed = now->unconfirmed - t->g0.unconfirmed;
+	if (d.unreadable_inputs > 0)
+		st = lt_verdict_unreadable(t->gv, t->gname);
+	*lt_verdict_counts(t->gv) = d;
+	if (st == LT_OK && t->o.emit_summary && (t->o.formats & LT_OUT_JSON))
+		st = lt_emit_json_group_summary(&t->out, t->gv, "file",
+		    t->gname);
+	if (st == LT_OK && t->o.emit_summary && (t->o.formats & LT_OUT_TEXT)) {
+		if ((st = lt_buf_adds(&t->out, "== ")) == LT_OK &&
+		    (st = lt_emit_text_safe(&t->out, t->gname,
+		    strlen(t->gname))) == LT_OK &&
+		    (st = lt_buf_adds(&t->out, "\n")) == LT_OK)
+			st = lt_emit_text_summary(&t->out, t->gv, t->o.color,
+			    t->o.runbook_base);
+	}
+	lt_verdict_free(t->gv);
+	t->gv = NULL;
+	free(t->gname);
+	t->gname = NULL;
+	return st;
+}
+
+/* per_source: a fresh verdict for the source that begins. */
+static enum lt_status
+group_open(struct lt_triage *t, const char *name)
+{
+	enum lt_status st;
+	size_t n = strlen(name);
+
+	if (!t->o.per_source)
+		return LT_OK;
+	if ((st = group_close(t)) != LT_OK)
+		return st;
+	t->gv = lt_verdict_new(t->rs, t->o.fail_on);
+	t->gname = malloc(n + 1);
+	if (t->gv == NULL || t->gname == NULL)
+		return LT_ERR_NOMEM;
+	memcpy(t->gname, name, n + 1);
+	t->g0 = *lt_verdict_counts_const(t->v);
+	return LT_OK;
+}
+
 enum lt_status
 lt_triage_begin(struct lt_triage *t, const char *name)
 {
 	size_t n = strlen(name);
-	char *s = malloc(n + 1);
+	char *s;
+	enum lt_status st;
 
-	if (s == NULL)
+	if ((st = group_open(t, name)) != LT_OK)
+		return st;
+	if ((s = malloc(n + 1)) == NULL)
 		return LT_ERR_NOMEM;
 	memcpy(s, name, n + 1);
 	free(t->source);
@@ -818,12 +893,16 @@ lt_triage_finish(struct lt_triage *t)
 
 	if ((st = context_flush(t)) != LT_OK ||
 	    (st = lt_evidence_end(t->ev, on_evidence, t)) != LT_OK ||
+	    (st = group_close(t)) != LT_OK ||
 	    (st = exit_code_evidence(t)) != LT_OK)
 		return st;
 	if (!t->o.emit_summary)
 		return flush(t);
 	if ((f & LT_OUT_JSON) &&
 	    (st = lt_emit_json_summary(&t->out, t->v)) != LT_OK)
+		return st;
+	if ((f & LT_OUT_TEXT) && t->o.per_source &&
+	    (st = lt_buf_adds(&t->out, "== all inputs\n")) != LT_OK)
 		return st;
 	if ((f & LT_OUT_TEXT) && (st = lt_emit_text_summary(&t->out, t->v,
 	    t->o.color, t->o.runbook_base)) != LT_OK)

@@ -11,7 +11,8 @@ A case folder holds:
              resolved N             number of "resolved" objects
              PATH JSON              a value in the output: PATH starts
                                     with summary or match[N] (or rule[N],
-                                    resolved[N]),
+                                    resolved[N], group[N]: --per-file's
+                                    summaries),
                                     then .key and [index] steps
              stderr~ TEXT           standard error contains TEXT
              stderr!~ TEXT          standard error does not contain TEXT
@@ -91,7 +92,8 @@ def main():
                        capture_output=True, env=env, timeout=120)
     out, err = p.stdout, p.stderr.decode("utf-8", "replace")
 
-    objs = {"match": [], "summary": [], "rule": [], "resolved": []}
+    objs = {"match": [], "summary": [], "rule": [], "resolved": [],
+            "group": []}
     for n, line in enumerate(out.split(b"\n")):
         if not line.startswith(b"{"):
             continue
@@ -99,7 +101,10 @@ def main():
             o = json.loads(line.decode("utf-8", "strict"))
         except (UnicodeDecodeError, ValueError) as e:
             fail(case, f"stdout line {n + 1} is not valid UTF-8 JSON: {e}")
-        objs.setdefault(o.get("type"), []).append(o)
+        if o.get("type") == "summary" and "group" in o:
+            objs["group"].append(o)  # --per-file: one per input
+        else:
+            objs.setdefault(o.get("type"), []).append(o)
         if o.get("type") in ("match", "resolved"):
             check_match(case, o)
         if o.get("type") == "resolved" and not (
@@ -108,6 +113,8 @@ def main():
             fail(case, f"resolved object {o!r} lacks matches or a later "
                  "clearing line")
         if o.get("type") == "summary":
+            if "group" in o and list(o)[:2] != ["type", "group"]:
+                fail(case, "a group summary's keys start type, group")
             for m in ([o["cause"]] if o["cause"] else []) + o["runner_up"]:
                 check_match(case, m)
             if (o["verdict"] == "failure") != (o["cause"] is not None):
@@ -162,8 +169,8 @@ def main():
             if val.encode() not in out:
                 fail(case, f"stdout lacks {val!r}")
         else:
-            m = re.match(r"(summary|match|rule|resolved)(?:\[(\d+)\])?(.*)$",
-                         key)
+            m = re.match(r"(summary|match|rule|resolved|group)(?:\[(\d+)\])?"
+                         r"(.*)$", key)
             if not m:
                 fail(case, f"bad expect line {ln!r}")
             kind, idx, rest = m.group(1), int(m.group(2) or 0), m.group(3)
