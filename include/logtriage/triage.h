@@ -115,8 +115,15 @@ void lt_triage_next(struct lt_triage *t);
 void lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn,
     void *ctx);
 
-/* Count an input that could not be read. */
-void lt_triage_input_failed(struct lt_triage *t);
+/*
+ * Count an input that could not be read (name: its name; NULL: the
+ * current source's).  With per_source, it belongs to the open source's
+ * summary, or to a summary of its own when it was never begun.
+ */
+void lt_triage_input_failed(struct lt_triage *t, const char *name);
+
+/* 1 when opts.interrupted is set: a source should stop reading. */
+int lt_triage_interrupted(const struct lt_triage *t);
 
 /*
  * Read fd to its end into the current source.  On a read error fills err

@@ -228,7 +228,7 @@ cli_loki_run(const struct cli *c, const struct lt_ruleset *rs,
 	} else if (st != LT_OK) {
 		cli_warn("%s: %s", err.origin[0] ? err.origin : "loki",
 		    err.message[0] ? err.message : lt_status_str(st));
-		lt_triage_input_failed(t);
+		lt_triage_input_failed(t, NULL);
 		rc = -1;
 	}
 out:

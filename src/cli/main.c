@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "logtriage/archive.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
 #include "logtriage/push.h"
@@ -114,6 +115,13 @@ cmd_rules(const struct lt_ruleset *rs)
 	return rc;
 }
 
+/*
+ * The first read of an input: up to HEAD_SIZE bytes, as much as one
+ * read(2) gives (a live pipe is not waited on), to tell a compressed
+ * file or an archive by its first bytes.
+ */
+#define HEAD_SIZE 4096
+
 /* Classify one operand; returns 0, or -1 when it could not be read. */
 static int
 run_one(struct lt_triage *t, const char *name, int *stop)
@@ -122,22 +130,49 @@ run_one(struct lt_triage *t, const char *name, int *stop)
 	struct stat sb;
 	enum lt_status st, est;
 	int fd = STDIN_FILENO, rc = 0;
+	unsigned char head[HEAD_SIZE];
+	ssize_t got;
 
 	lt_error_clear(&err);
-	if ((st = lt_triage_begin(t, name)) != LT_OK)
-		goto fail_status;
 	if (strcmp(name, "-") != 0) {
 		if ((fd = open(name, O_RDONLY | O_CLOEXEC)) < 0) {
 			cli_warn("%s: error: cannot open: %s", name,
 			    strerror(errno));
-			goto unreadable;
+			goto unreadable_begin;
 		}
 		if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 			cli_warn("%s: error: is a directory", name);
-			goto unreadable;
+			goto unreadable_begin;
 		}
 	}
-	st = lt_triage_fd(t, fd, &err);
+	do
+		got = read(fd, head, sizeof head);
+	while (got < 0 && errno == EINTR && !got_signal);
+	if (got < 0 && !got_signal) {
+		cli_warn("%s: error: read error: %s", name, strerror(errno));
+		goto unreadable_begin;
+	}
+	if (got > 0 && lt_archive_sniff(head, (size_t)got)) {
+		st = lt_archive_read(t, fd, name, head, (size_t)got, &err);
+		if (st == LT_STOP || got_signal) {
+			*stop = 1;
+			goto out;
+		}
+		if (st == LT_OK)
+			goto out;
+		if (err.message[0] == '\0')
+			goto fail_status;
+		cli_error_report(&err);
+		goto unreadable;
+	}
+	if ((st = lt_triage_begin(t, name)) != LT_OK)
+		goto fail_status;
+	if (got > 0)
+		st = lt_triage_feed(t, head, (size_t)got);
+	else
+		st = got_signal ? LT_STOP : LT_OK;
+	if (st == LT_OK && got > 0)
+		st = lt_triage_fd(t, fd, &err);
 	if (st == LT_ERR_IO && err.message[0] != '\0') {
 		cli_error_report(&err);
 		(void)lt_triage_end(t, NULL);
@@ -171,8 +206,12 @@ fail_status:
 	*stop = 1;
 	rc = -2;
 	goto out;
+unreadable_begin:
+	/* an input that could not be read is a source of its own */
+	if ((st = lt_triage_begin(t, name)) != LT_OK)
+		goto fail_status;
 unreadable:
-	lt_triage_input_failed(t);
+	lt_triage_input_failed(t, name);
 	rc = -1;
 out:
 	if (fd != STDIN_FILENO && fd >= 0)

@@ -811,10 +811,21 @@ lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn, void *ctx)
 	lt_decoder_loki_hook(t->dec, fn, ctx);
 }
 
-void
-lt_triage_input_failed(struct lt_triage *t)
+int
+lt_triage_interrupted(const struct lt_triage *t)
 {
-	(void)lt_verdict_unreadable(t->v, t->source ? t->source : "-");
+	return t->o.interrupted != NULL && *t->o.interrupted;
+}
+
+void
+lt_triage_input_failed(struct lt_triage *t, const char *name)
+{
+	if (name == NULL)
+		name = t->source ? t->source : "-";
+	if (t->o.per_source && (t->gname == NULL || strcmp(t->gname, name)
+	    != 0))
+		(void)group_open(t, name);
+	(void)lt_verdict_unreadable(t->v, name);
 }
 
 enum lt_status

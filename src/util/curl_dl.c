@@ -20,39 +20,19 @@
 #include <string.h>
 
 #include "curl_dl.h"
+#include "dl.h"
 
-/* dlsym() into a function pointer, without a cast ISO C forbids. */
-static int
-sym(void *lib, const char *name, void *fnp, size_t size)
-{
-	void *p = dlsym(lib, name);
-
-	if (p == NULL || size != sizeof p)
-		return -1;
-	memcpy(fnp, &p, size);
-	return 0;
-}
-
-#define SYM(c, name, field) \
-	sym((c)->lib, (name), &(c)->field, sizeof (c)->field)
+#define SYM(c, name, field) LT_DL_SYM((c)->lib, (name), (c)->field)
 
 int
 lt_curl_load(struct lt_curl *c, char *why, size_t size)
 {
 	static const char *const names[] = { "libcurl.so.4", "libcurl.so" };
-	const char *e = NULL;
-	size_t i;
 
 	memset(c, 0, sizeof *c);
-	for (i = 0; i < sizeof names / sizeof names[0] && c->lib == NULL;
-	    i++)
-		if ((c->lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL)) == NULL &&
-		    e == NULL)
-			e = dlerror();
-	if (c->lib == NULL) {
-		snprintf(why, size, "cannot load libcurl: %s", e ? e : "?");
+	if ((c->lib = lt_dl_open(names, sizeof names / sizeof names[0],
+	    "libcurl", why, size)) == NULL)
 		return -1;
-	}
 	if (SYM(c, "curl_global_init", global_init) ||
 	    SYM(c, "curl_global_cleanup", global_cleanup) ||
 	    SYM(c, "curl_easy_init", easy_init) ||
