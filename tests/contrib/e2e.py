@@ -12,8 +12,9 @@ or runner do not overwrite each other (while a grouping without run_id
 does), the values are the runs', LogtriageRunnerOffline fires for the
 offline runner alone and resolves after a later clean run on it,
 LogtriageDiskOrMemoryFailuresRising fires for the runner with three
-disk_space runs and not for the one with one, and the Grafana
-dashboard's expressions give the numbers these runs make.  Skipped (77)
+disk_space runs and not for the one with one, the Grafana dashboard's
+expressions give the numbers these runs make, and
+contrib/prometheus/pushgateway-prune deletes the old runs' groups only.  Skipped (77)
 when prometheus or prometheus-pushgateway is not installed."""
 import json
 import os
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dashlib  # noqa: E402
@@ -64,11 +66,13 @@ for log, cat in EXPECT.items():
         sys.exit(1)
 
 
-def push(gw, log, job, runner, run_id=None):
+def push(gw, log, job, runner, run_id=None, *extra):
     argv = [binary, "-q", "--push", gw, "--push-job", job,
             "--push-label", f"runner={runner}", "--push-label", f"env={ENV}"]
     if run_id:
         argv += ["--push-label", f"run_id={run_id}"]
+    for label in extra:
+        argv += ["--push-label", label]
     p = subprocess.run(argv + [os.path.join(data, log)], capture_output=True,
                        text=True, timeout=60)
     want_rc = 0 if EXPECT[log] is None else 1
@@ -109,9 +113,9 @@ def firing(base, name):
 
 # The runs: (log, job, runner, run_id).  build/r1 and build/r2 run in
 # parallel under one job name; test/r2 twice on one runner; build/r4 a
-# re-run (attempt 2) of the same run.
+# re-run (attempt 2) of the same run; one key has a value with a '/'.
 RUNS = [("runner-offline.log", "build", "r1", "1001-1"),
-        ("disk.log", "build", "r2", "1002-1"),
+        ("disk.log", "build", "r2", "1002-1", "repo=octo/app"),
         ("disk.log", "test", "r2", "1003-1"),
         ("disk.log", "test", "r2", "1004-1"),
         ("clean.log", "build", "r3", "1005-1"),
@@ -148,7 +152,7 @@ scrape_configs:
     push(gw, "disk.log", "lint", "r5")
     push(gw, "clean.log", "lint", "r5")
 
-    want = {(job, runner, run_id) for _, job, runner, run_id in RUNS}
+    want = {(job, runner, run_id) for _, job, runner, run_id, *_ in RUNS}
     want.add(("lint", "r5", None))
     ts = wait_for("every run's series in Prometheus", lambda: (
         lambda s: s if set(s) == want else None)(series(
@@ -159,21 +163,21 @@ scrape_configs:
               f"run timestamps not about now ({now}): {ts}")
         failed = series(prom, f'logtriage_failed{{env="{ENV}"}}')
         check(failed == {(j, r, i): 0.0 if EXPECT[log] is None else 1.0
-                         for log, j, r, i in RUNS} |
+                         for log, j, r, i, *_ in RUNS} |
               {("lint", "r5", None): 0.0},
               f"logtriage_failed per run: {failed}")
         lines = series(prom, f'logtriage_lines_total{{env="{ENV}"}}')
         check(lines == {(j, r, i): float(lines_of(log))
-                        for log, j, r, i in RUNS} |
+                        for log, j, r, i, *_ in RUNS} |
               {("lint", "r5", None): float(lines_of("clean.log"))},
               f"logtriage_lines_total per run: {lines}")
         causes = series(prom, f'logtriage_verdict{{env="{ENV}"}} == 1')
-        check(causes == {(j, r, i): 1.0 for log, j, r, i in RUNS
+        check(causes == {(j, r, i): 1.0 for log, j, r, i, *_ in RUNS
                          if EXPECT[log] is not None},
               f"runs with a cause: {sorted(causes)}")
         disk = series(prom, 'logtriage_matches_total{env="%s",'
                       'category="disk_space",rule="disk.no-space"}' % ENV)
-        check(set(disk) == {(j, r, i) for log, j, r, i in RUNS
+        check(set(disk) == {(j, r, i) for log, j, r, i, *_ in RUNS
                             if log == "disk.log"},
               f"disk.no-space matches per run: {disk}")
 
@@ -226,17 +230,46 @@ scrape_configs:
                          ("r4", "clean"), ("r5", "clean")]),
           f"recent verdicts: {got}")
 
-    # A later clean run on r1 (a later second: the timestamp has seconds)
-    # is r1's latest: the alert resolves
-    if ts:
-        while time.time() < ts[("build", "r1", "1001-1")] + 1.05:
-            time.sleep(0.05)
+    # A later clean run on r1 (a later second than every run so far: the
+    # timestamp has seconds) is r1's latest: the alert resolves
+    while ts and time.time() < max(ts.values()) + 1.05:
+        time.sleep(0.05)
     push(gw, "clean.log", "build", "r1", "1007-1")
     wait_for("LogtriageRunnerOffline to resolve", lambda: not firing(
         prom, "LogtriageRunnerOffline"))
     check("1001-1" in {r["metric"].get("run_id") for r in servers.query(
         prom, 'logtriage_verdict{runner="r1",category="runner_offline"}')},
           "the offline run's series went away with the clean run")
+
+    # contrib/prometheus/pushgateway-prune: the runs that ended before the
+    # clean run on r1 go, that run and a group not from logtriage stay
+    req = urllib.request.Request(gw + "/metrics/job/other",
+                                 data=b"other_metric 1\n", method="PUT")
+    urllib.request.urlopen(req, timeout=10).close()
+
+    def groups():
+        with urllib.request.urlopen(gw + "/api/v1/metrics", timeout=10) as r:
+            return json.load(r)["data"]
+
+    cutoff = max(float(m["value"]) for g in groups()
+                 if g["labels"].get("run_id") == "1007-1"
+                 for m in g[
+                     "logtriage_last_run_timestamp_seconds"]["metrics"])
+    prune = [sys.executable,
+             os.path.join(root, "contrib/prometheus/pushgateway-prune")]
+    p = subprocess.run(prune + ["-n", "--before", str(cutoff), gw],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0 and p.stdout.count("would delete ") == 8 and
+          len(groups()) == 10, f"prune -n: rc={p.returncode} "
+          f"{p.stdout!r}{p.stderr!r}, {len(groups())} groups")
+    p = subprocess.run(prune + ["--before", str(cutoff), gw],
+                       capture_output=True, text=True, timeout=60)
+    left = sorted((g["labels"]["job"], g["labels"].get("run_id", ""))
+                  for g in groups())
+    check(p.returncode == 0 and p.stdout.count("deleted ") == 8 and
+          "repo=octo/app" in p.stdout and
+          left == [("build", "1007-1"), ("other", "")],
+          f"prune: rc={p.returncode} {p.stdout!r}{p.stderr!r}, left {left}")
 except (RuntimeError, OSError, KeyError, ValueError) as e:
     failures.append(f"{type(e).__name__}: {e}")
 finally:
