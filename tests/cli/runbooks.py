@@ -7,7 +7,8 @@ runbooks/ is named by a category and listed in its README; that each page
 has one title naming its category and exactly the five sections, in order;
 that it renders with cmark-gfm (safe mode, GFM tables) with no raw HTML,
 only the tags Markdown itself makes, and as many <pre> blocks as the
-source has closed code fences; that relative links and #anchors resolve;
+source has closed code fences; that every table row has its header's
+number of cells; that relative links and #anchors resolve;
 and that every line of a Symptoms `text` block is classified into the
 page's category by the default rules.
 
@@ -107,6 +108,24 @@ def fences(source):
     return blocks, None
 
 
+def table_error(source):
+    """A table row whose cell count differs from its header's (GFM splits
+    cells at every unescaped |, also inside code spans), or None."""
+    width, fenced = None, False
+    for n, line in enumerate(source.split("\n"), 1):
+        if re.match(r" {0,3}(```|~~~)", line):
+            fenced = not fenced
+        if fenced or not line.startswith("|"):
+            width = None
+            continue
+        cells = len(re.split(r"(?<!\\)\|", line.strip().strip("|")))
+        if width is None:
+            width = cells
+        elif cells != width:
+            return f"table row at line {n} has {cells} cells, not {width}"
+    return None
+
+
 def classify(binary, lines):
     """The category of each line (None when no rule matched)."""
     key = (binary, tuple(lines))
@@ -194,6 +213,9 @@ def check(binary, src, rules_json):
         elif out.count("<pre>") != len(blocks):
             errors.append(f"{name}: {len(blocks)} fenced blocks in the "
                           f"source, {out.count('<pre>')} <pre> in the HTML")
+        err = table_error(source)
+        if err:
+            errors.append(f"{name}: {err}")
         # links
         for href in re.findall(r'(?:href|src)="([^"]*)"', out):
             href = html.unescape(href)
@@ -271,6 +293,9 @@ def mutate(src, tmp, what):
     elif what == "anchor":
         text = text.replace("README.md#the-actions-runner",
                             "README.md#the-runner")
+    elif what == "table":
+        text = text.replace("## Escalate when\n", "## Escalate when\n\n"
+                            "| a | b |\n|---|---|\n| `x|y` | z |\n", 1)
     elif what == "symptom":
         text = text.replace("```text\n", "```text\nfatal: unable to access "
                             "'https://x/': Could not resolve host: x\n", 1)
@@ -288,6 +313,7 @@ EXPECT = {
     "fence": "disk-space.md: code fence opened",
     "link": "link resource-limits.md points to nothing",
     "anchor": "no heading #the-runner",
+    "table": "disk-space.md: table row at line",
     "symptom": "Symptoms line is network_connectivity",
 }
 
