@@ -25,7 +25,7 @@
 #define LT_ARCHIVE_BYTES_MAX (64ull << 30)
 
 /* 1 when p[0..n) starts like a compressed file or an archive. */
-int lt_archive_sniff(const void *p, size_t n);
+LT_API int lt_archive_sniff(const void *p, size_t n);
 
 /*
  * Read the compressed file or archive on fd, whose first n bytes were
@@ -35,7 +35,7 @@ int lt_archive_sniff(const void *p, size_t n);
  * with err filled (origin: the source being read); LT_STOP when
  * opts.interrupted was set.  Every source begun is ended.
  */
-enum lt_status lt_archive_read(struct lt_triage *t, int fd, const char *name,
+LT_API enum lt_status lt_archive_read(struct lt_triage *t, int fd, const char *name,
     const void *head, size_t n, struct lt_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "status.h"
 
 struct lt_buf {
@@ -21,15 +22,15 @@ struct lt_buf {
 	size_t max;		/* most bytes len may reach */
 };
 
-void lt_buf_init(struct lt_buf *b, size_t max);
-void lt_buf_free(struct lt_buf *b);	/* back to empty; keeps max */
-void lt_buf_reset(struct lt_buf *b);	/* len = 0, keeps the memory */
-enum lt_status lt_buf_add(struct lt_buf *b, const void *p, size_t n);
-enum lt_status lt_buf_addc(struct lt_buf *b, char c);
-enum lt_status lt_buf_adds(struct lt_buf *b, const char *s);
+LT_API void lt_buf_init(struct lt_buf *b, size_t max);
+LT_API void lt_buf_free(struct lt_buf *b);	/* back to empty; keeps max */
+LT_API void lt_buf_reset(struct lt_buf *b);	/* len = 0, keeps the memory */
+LT_API enum lt_status lt_buf_add(struct lt_buf *b, const void *p, size_t n);
+LT_API enum lt_status lt_buf_addc(struct lt_buf *b, char c);
+LT_API enum lt_status lt_buf_adds(struct lt_buf *b, const char *s);
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-enum lt_status lt_buf_addf(struct lt_buf *b, const char *fmt, ...);
+LT_API enum lt_status lt_buf_addf(struct lt_buf *b, const char *fmt, ...);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "lines.h"
 #include "status.h"
 
@@ -65,8 +66,8 @@ struct lt_record {
 typedef enum lt_status lt_record_fn(void *ctx, const struct lt_record *r);
 
 /* "auto", "text", ...; and back: 0 and *out set, or -1. */
-const char *lt_input_name(enum lt_input in);
-int lt_input_parse(const char *s, size_t n, enum lt_input *out);
+LT_API const char *lt_input_name(enum lt_input in);
+LT_API int lt_input_parse(const char *s, size_t n, enum lt_input *out);
 
 /*
  * Auto-detection on the first bytes p[0..n) of a source (BOM removed).
@@ -75,7 +76,8 @@ int lt_input_parse(const char *s, size_t n, enum lt_input *out);
  * LT_DETECT_MAX, so a caller holds at most that much.  Unknown or mixed
  * input is LT_INPUT_TEXT, never an error.
  */
-int lt_input_detect(const char *p, size_t n, int eof, enum lt_input *out);
+LT_API int lt_input_detect(const char *p, size_t n, int eof,
+    enum lt_input *out);
 
 struct lt_decoder;
 
@@ -84,12 +86,12 @@ struct lt_decoder;
  * records of at most max_line bytes to fn.  NULL when out of memory or
  * max_line is 0.
  */
-struct lt_decoder *lt_decoder_new(enum lt_input in, size_t max_line,
+LT_API struct lt_decoder *lt_decoder_new(enum lt_input in, size_t max_line,
     lt_record_fn *fn, void *ctx);
-void lt_decoder_free(struct lt_decoder *d);
+LT_API void lt_decoder_free(struct lt_decoder *d);
 
 /* Start a source; name (copied, cut to LT_ORIGIN_MAX) names it in errors. */
-void lt_decoder_begin(struct lt_decoder *d, const char *name);
+LT_API void lt_decoder_begin(struct lt_decoder *d, const char *name);
 
 /*
  * Bytes of the current source, in any pieces.  Returns the first callback
@@ -97,7 +99,7 @@ void lt_decoder_begin(struct lt_decoder *d, const char *name);
  * response over LT_LOKI_DOC_MAX: LT_ERR_LIMIT), after which the rest of
  * the source is ignored and lt_decoder_end() reports it.
  */
-enum lt_status lt_decoder_feed(struct lt_decoder *d, const void *buf,
+LT_API enum lt_status lt_decoder_feed(struct lt_decoder *d, const void *buf,
     size_t len);
 
 /*
@@ -106,7 +108,8 @@ enum lt_status lt_decoder_feed(struct lt_decoder *d, const void *buf,
  * the source itself was bad (a Loki response cut short or over its cap)
  * returns LT_ERR_SYNTAX or LT_ERR_LIMIT and fills err (origin: the name).
  */
-enum lt_status lt_decoder_end(struct lt_decoder *d, struct lt_error *err);
+LT_API enum lt_status lt_decoder_end(struct lt_decoder *d,
+    struct lt_error *err);
 
 /*
  * A Loki entry on its way to becoming a record, for a source that pages
@@ -134,7 +137,7 @@ typedef enum lt_status lt_loki_entry_fn(void *ctx,
     const struct lt_loki_entry *e, int *keep, unsigned long long *no);
 
 /* Set the hook (NULL: none); it stays for the sources that follow. */
-void lt_decoder_loki_hook(struct lt_decoder *d, lt_loki_entry_fn *fn,
+LT_API void lt_decoder_loki_hook(struct lt_decoder *d, lt_loki_entry_fn *fn,
     void *ctx);
 
 /*
@@ -151,17 +154,17 @@ void lt_decoder_loki_hook(struct lt_decoder *d, lt_loki_entry_fn *fn,
  */
 typedef enum lt_status lt_passed_fn(void *ctx, unsigned long long lines,
     unsigned long long truncated);
-void lt_decoder_runs(struct lt_decoder *d, lt_run_ask_fn *ask,
+LT_API void lt_decoder_runs(struct lt_decoder *d, lt_run_ask_fn *ask,
     lt_passed_fn *passed, void *ctx);
 
 /* The format of the current source: LT_INPUT_AUTO until decided. */
-enum lt_input lt_decoder_input(const struct lt_decoder *d);
+LT_API enum lt_input lt_decoder_input(const struct lt_decoder *d);
 
 /*
  * The whole of p[0..n) as an RFC 3339 time (a record's time, or one as
  * lt_time_parse reads it): 0 and *ns, nanoseconds since the epoch, or -1
  * (before 1970 included).
  */
-int lt_time_ns(const char *p, size_t n, unsigned long long *ns);
+LT_API int lt_time_ns(const char *p, size_t n, unsigned long long *ns);
 
 #endif

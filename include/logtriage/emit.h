@@ -13,12 +13,13 @@
 #ifndef LOGTRIAGE_EMIT_H
 #define LOGTRIAGE_EMIT_H
 
+#include "api.h"
 #include "buf.h"
 #include "rules.h"
 #include "verdict.h"
 
 /* One "match" object and a newline. */
-enum lt_status lt_emit_json_match(struct lt_buf *out,
+LT_API enum lt_status lt_emit_json_match(struct lt_buf *out,
     const struct lt_ruleset *rs, const struct lt_match *m);
 
 /*
@@ -26,53 +27,53 @@ enum lt_status lt_emit_json_match(struct lt_buf *out,
  * and the matches of its stream after it that a later line cleared
  * (matches counts them all), with that line.
  */
-enum lt_status lt_emit_json_resolved(struct lt_buf *out,
+LT_API enum lt_status lt_emit_json_resolved(struct lt_buf *out,
     const struct lt_ruleset *rs, const struct lt_match *m,
     unsigned long long matches, unsigned long long clear_line,
     const char *clear_text, size_t clear_len);
 
 /* The "summary" object and a newline. */
-enum lt_status lt_emit_json_summary(struct lt_buf *out,
+LT_API enum lt_status lt_emit_json_summary(struct lt_buf *out,
     const struct lt_verdict *v);
 
 /*
  * The summary of one group of the input (e.g. gkey "file", gvalue its
  * name), with "group":{gkey:gvalue} after "type", and a newline.
  */
-enum lt_status lt_emit_json_group_summary(struct lt_buf *out,
+LT_API enum lt_status lt_emit_json_group_summary(struct lt_buf *out,
     const struct lt_verdict *v, const char *gkey, const char *gvalue);
 
 /* One "rule" object (as `logtriage rules` lists it) and a newline. */
-enum lt_status lt_emit_json_rule(struct lt_buf *out,
+LT_API enum lt_status lt_emit_json_rule(struct lt_buf *out,
     const struct lt_rule_info *r);
 
 /* Text for people (see emit_text.c); color adds ANSI colours. */
-enum lt_status lt_emit_text_match(struct lt_buf *out,
+LT_API enum lt_status lt_emit_text_match(struct lt_buf *out,
     const struct lt_ruleset *rs, const struct lt_match *m, int color);
-enum lt_status lt_emit_text_summary(struct lt_buf *out,
+LT_API enum lt_status lt_emit_text_summary(struct lt_buf *out,
     const struct lt_verdict *v, int color, const char *runbook_base);
 /* Bytes as terminal-safe text: controls as \xNN, bad UTF-8 as U+FFFD. */
-enum lt_status lt_emit_text_safe(struct lt_buf *out, const char *p,
+LT_API enum lt_status lt_emit_text_safe(struct lt_buf *out, const char *p,
     size_t n);
 /* A runbook path, joined to base when it is relative and base is set. */
-enum lt_status lt_emit_runbook(struct lt_buf *out, const char *runbook,
+LT_API enum lt_status lt_emit_runbook(struct lt_buf *out, const char *runbook,
     const char *base);
 
 /* GitHub workflow-command annotations for the cause and runners-up. */
-enum lt_status lt_emit_github(struct lt_buf *out, const struct lt_verdict *v,
-    const char *runbook_base);
+LT_API enum lt_status lt_emit_github(struct lt_buf *out,
+    const struct lt_verdict *v, const char *runbook_base);
 #define LT_STEP_SUMMARY_MAX (1u << 20)	/* GitHub's limit per step */
 
 /* The Markdown step summary, at most cap bytes (cut cleanly). */
-enum lt_status lt_emit_markdown(struct lt_buf *out,
+LT_API enum lt_status lt_emit_markdown(struct lt_buf *out,
     const struct lt_verdict *v, const char *runbook_base, size_t cap);
 
 /* Prometheus text exposition of the run; now in seconds. */
-enum lt_status lt_emit_prometheus(struct lt_buf *out,
+LT_API enum lt_status lt_emit_prometheus(struct lt_buf *out,
     const struct lt_verdict *v, long long now);
 
 /* A JSON string literal for bytes p[0..n), cleaned as described above. */
-enum lt_status lt_emit_json_string(struct lt_buf *out, const char *p,
+LT_API enum lt_status lt_emit_json_string(struct lt_buf *out, const char *p,
     size_t n);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "status.h"
 
 #define LT_LINE_TRUNCATED 0x1u
@@ -38,17 +39,19 @@ typedef enum lt_status lt_line_fn(void *ctx, const struct lt_line *line);
 struct lt_lines;
 
 /* NULL when out of memory or max_line is 0. */
-struct lt_lines *lt_lines_new(size_t max_line, lt_line_fn *fn, void *ctx);
-void lt_lines_free(struct lt_lines *s);
+LT_API struct lt_lines *lt_lines_new(size_t max_line, lt_line_fn *fn,
+    void *ctx);
+LT_API void lt_lines_free(struct lt_lines *s);
 
 /* Split buf; stops at the first callback result that is not LT_OK. */
-enum lt_status lt_lines_feed(struct lt_lines *s, const void *buf, size_t len);
+LT_API enum lt_status lt_lines_feed(struct lt_lines *s, const void *buf,
+    size_t len);
 
 /* End of input: pass a last line that had no newline, if any. */
-enum lt_status lt_lines_finish(struct lt_lines *s);
+LT_API enum lt_status lt_lines_finish(struct lt_lines *s);
 
 /* Forget any partial line and restart numbering at 1. */
-void lt_lines_reset(struct lt_lines *s);
+LT_API void lt_lines_reset(struct lt_lines *s);
 
 /*
  * Runs: lines passed over together.  A caller that can tell, for a
@@ -71,7 +74,7 @@ struct lt_run {
 typedef size_t lt_run_ask_fn(void *ctx, const char *p, size_t n);
 /* Return LT_OK to go on, LT_STOP to end quietly, or an error. */
 typedef enum lt_status lt_run_fn(void *ctx, const struct lt_run *run);
-void lt_lines_runs(struct lt_lines *s, lt_run_ask_fn *ask, lt_run_fn *fn,
+LT_API void lt_lines_runs(struct lt_lines *s, lt_run_ask_fn *ask, lt_run_fn *fn,
     void *ctx);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "buf.h"
 #include "rules.h"
 #include "status.h"
@@ -37,7 +38,7 @@
  * message saying what (why may be NULL; out is then partly written);
  * LT_ERR_LIMIT when out is full; LT_ERR_NOMEM.
  */
-enum lt_status lt_logql_translate(const char *pat, size_t n,
+LT_API enum lt_status lt_logql_translate(const char *pat, size_t n,
     struct lt_buf *out, struct lt_error *why);
 
 /*
@@ -48,14 +49,15 @@ enum lt_status lt_logql_translate(const char *pat, size_t n,
  * reason; origin and line: where the rule is), LT_ERR_LIMIT when the RE
  * would pass LT_LOGQL_FILTER_MAX, LT_ERR_ARG when rs has no rules.
  */
-enum lt_status lt_logql_filter(const struct lt_ruleset *rs,
+LT_API enum lt_status lt_logql_filter(const struct lt_ruleset *rs,
     struct lt_buf *out, struct lt_error *why);
 
 /*
  * Append to out the LogQL string literal for s[0..n): double-quoted,
  * backslash and double quote escaped.
  */
-enum lt_status lt_logql_quote(struct lt_buf *out, const char *s, size_t n);
+LT_API enum lt_status lt_logql_quote(struct lt_buf *out, const char *s,
+    size_t n);
 
 /*
  * The query to send: selector, then ` |~ "RE"` when rs is not NULL and
@@ -64,7 +66,7 @@ enum lt_status lt_logql_quote(struct lt_buf *out, const char *s, size_t n);
  * alone.  Fails only for an empty selector (LT_ERR_ARG), a query over
  * LT_LOGQL_QUERY_MAX (LT_ERR_LIMIT) and LT_ERR_NOMEM.
  */
-enum lt_status lt_logql_query(const char *selector,
+LT_API enum lt_status lt_logql_query(const char *selector,
     const struct lt_ruleset *rs, struct lt_buf *out, int *pushed,
     struct lt_error *note);
 

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "api.h"
 #include "status.h"
 #include "triage.h"
 
@@ -65,7 +66,7 @@ struct lt_loki_opts {
 };
 
 /* The defaults above; addr and query NULL. */
-void lt_loki_opts_init(struct lt_loki_opts *o);
+LT_API void lt_loki_opts_init(struct lt_loki_opts *o);
 
 /*
  * Run the query into t (as source LT_LOKI_SOURCE: begun here, ended
@@ -78,23 +79,23 @@ void lt_loki_opts_init(struct lt_loki_opts *o);
  * timestamp (paging past them could lose lines); LT_ERR_ARG for bad
  * options; LT_ERR_NOMEM; or the status of a failed write of output.
  */
-enum lt_status lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
-    struct lt_error *err);
+LT_API enum lt_status lt_loki_run(const struct lt_loki_opts *o,
+    struct lt_triage *t, struct lt_error *err);
 
 /* Now, in nanoseconds since the epoch. */
-unsigned long long lt_loki_now(void);
+LT_API unsigned long long lt_loki_now(void);
 
 /*
  * A duration such as "1h", "30m", "90s", "2d", "1h30m", "500ms" ("w" for
  * weeks too): 0 and *ns, or -1.
  */
-int lt_loki_duration(const char *s, unsigned long long *ns);
+LT_API int lt_loki_duration(const char *s, unsigned long long *ns);
 
 /*
  * An instant: RFC 3339 ("2025-01-11T10:00:00Z", with a fraction or an
  * offset) or Unix seconds ("1736589600", with a fraction): 0 and *ns, or
  * -1.
  */
-int lt_loki_time(const char *s, unsigned long long *ns);
+LT_API int lt_loki_time(const char *s, unsigned long long *ns);
 
 #endif

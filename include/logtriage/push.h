@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "status.h"
 
 #define LT_PUSH_LABELS_MAX 32
@@ -33,7 +34,7 @@ struct lt_push {
  * the HTTP status and the start of the gateway's answer, or curl's
  * error) and returns LT_ERR_NET.
  */
-enum lt_status lt_push_metrics(const struct lt_push *p, const char *body,
+LT_API enum lt_status lt_push_metrics(const struct lt_push *p, const char *body,
     size_t len, struct lt_error *err);
 
 #endif

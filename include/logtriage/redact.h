@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "rules.h"
 #include "status.h"
 
@@ -28,11 +29,11 @@
 struct lt_redactor;
 
 /* NULL when out of memory. */
-struct lt_redactor *lt_redactor_new(const struct lt_ruleset *rs);
-void lt_redactor_free(struct lt_redactor *r);
+LT_API struct lt_redactor *lt_redactor_new(const struct lt_ruleset *rs);
+LT_API void lt_redactor_free(struct lt_redactor *r);
 
 /* A new stream begins: forget any open private key block. */
-void lt_redactor_reset(struct lt_redactor *r);
+LT_API void lt_redactor_reset(struct lt_redactor *r);
 
 /*
  * Redact line p[0..n).  *out and *out_len receive the redacted text, owned
@@ -42,11 +43,11 @@ void lt_redactor_reset(struct lt_redactor *r);
  * to cover the whole "[REDACTED]".  Call before lt_redactor_follow() for
  * the same line.
  */
-enum lt_status lt_redactor_apply(struct lt_redactor *r, const char *p,
+LT_API enum lt_status lt_redactor_apply(struct lt_redactor *r, const char *p,
     size_t n, const char **out, size_t *out_len, size_t *offs,
     size_t n_offs);
 
 /* Follow every line of the stream, emitted or not (private key blocks). */
-void lt_redactor_follow(struct lt_redactor *r, const char *p, size_t n);
+LT_API void lt_redactor_follow(struct lt_redactor *r, const char *p, size_t n);
 
 #endif

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api.h"
 #include "status.h"
 
 enum lt_severity {
@@ -56,13 +57,14 @@ enum lt_confidence {
 #define LT_CLEARED_BY_MAX 16u		/* cleared_by patterns of one rule */
 
 /* "critical", "high", ... */
-const char *lt_severity_name(enum lt_severity s);
+LT_API const char *lt_severity_name(enum lt_severity s);
 /* 0 and *out set when s[0..n) names a severity, -1 otherwise. */
-int lt_severity_parse(const char *s, size_t n, enum lt_severity *out);
+LT_API int lt_severity_parse(const char *s, size_t n, enum lt_severity *out);
 /* "high", "medium", "low". */
-const char *lt_confidence_name(enum lt_confidence c);
+LT_API const char *lt_confidence_name(enum lt_confidence c);
 /* 0 and *out set when s[0..n) names a confidence, -1 otherwise. */
-int lt_confidence_parse(const char *s, size_t n, enum lt_confidence *out);
+LT_API int lt_confidence_parse(const char *s, size_t n,
+    enum lt_confidence *out);
 
 struct lt_rules;	/* builder: mutable, single-threaded */
 struct lt_ruleset;	/* compiled: immutable, shareable */
@@ -71,25 +73,25 @@ struct lt_ruleset;	/* compiled: immutable, shareable */
  * A new, empty builder.  Diagnostics (errors and warnings, with origin,
  * line and column) go to diag, which may be NULL.  NULL when out of memory.
  */
-struct lt_rules *lt_rules_new(lt_diag_fn *diag, void *diag_ctx);
-void lt_rules_free(struct lt_rules *b);
+LT_API struct lt_rules *lt_rules_new(lt_diag_fn *diag, void *diag_ctx);
+LT_API void lt_rules_free(struct lt_rules *b);
 
 /*
  * Add rule text.  origin names it in diagnostics.  Parsing goes on after
  * an error so that one run reports every problem; the return value is
  * LT_OK only when this text had no error.
  */
-enum lt_status lt_rules_add_buffer(struct lt_rules *b, const char *origin,
-    const char *text, size_t len);
+LT_API enum lt_status lt_rules_add_buffer(struct lt_rules *b,
+    const char *origin, const char *text, size_t len);
 
 /* Add a rule file, or every "*.rules" file of a directory in name order. */
-enum lt_status lt_rules_add_path(struct lt_rules *b, const char *path);
+LT_API enum lt_status lt_rules_add_path(struct lt_rules *b, const char *path);
 
 /* Add the rule files embedded at build time (rules/\*.rules). */
-enum lt_status lt_rules_add_defaults(struct lt_rules *b);
+LT_API enum lt_status lt_rules_add_defaults(struct lt_rules *b);
 
 /* Number of errors reported so far. */
-size_t lt_rules_error_count(const struct lt_rules *b);
+LT_API size_t lt_rules_error_count(const struct lt_rules *b);
 
 struct lt_compile_opts {
 	uint32_t match_limit;	/* PCRE2 match limit per (line, pattern) */
@@ -100,17 +102,17 @@ struct lt_compile_opts {
 };
 
 /* Defaults for the compile options. */
-void lt_compile_opts_init(struct lt_compile_opts *o);
+LT_API void lt_compile_opts_init(struct lt_compile_opts *o);
 
 /*
  * Resolve categories and defaults, check consistency, JIT-compile, and
  * freeze.  Fails (and *out stays NULL) when any error was reported, now
  * or by an earlier add.  The builder may be freed afterwards.
  */
-enum lt_status lt_rules_compile(struct lt_rules *b,
+LT_API enum lt_status lt_rules_compile(struct lt_rules *b,
     const struct lt_compile_opts *opts, struct lt_ruleset **out);
 
-void lt_ruleset_free(struct lt_ruleset *rs);
+LT_API void lt_ruleset_free(struct lt_ruleset *rs);
 
 /* Read-only view of one compiled rule. */
 struct lt_rule_info {
@@ -146,13 +148,13 @@ struct lt_rule_info {
 };
 
 /* Rules in rank order (see lt_ruleset_rule). */
-size_t lt_ruleset_count(const struct lt_ruleset *rs);
+LT_API size_t lt_ruleset_count(const struct lt_ruleset *rs);
 
 /*
  * Rule i, 0 <= i < count, in rank order: priority high to low, then
  * severity high to low, then order of definition.  NULL when out of range.
  */
-const struct lt_rule_info *lt_ruleset_rule(const struct lt_ruleset *rs,
+LT_API const struct lt_rule_info *lt_ruleset_rule(const struct lt_ruleset *rs,
     size_t i);
 
 /* Categories of the set, in order of definition. */
@@ -164,8 +166,8 @@ struct lt_category_info {
 	const char *remediation;
 	const char *runbook;
 };
-size_t lt_ruleset_category_count(const struct lt_ruleset *rs);
-const struct lt_category_info *lt_ruleset_category(const struct lt_ruleset *rs,
-    size_t i);
+LT_API size_t lt_ruleset_category_count(const struct lt_ruleset *rs);
+LT_API const struct lt_category_info *lt_ruleset_category(
+    const struct lt_ruleset *rs, size_t i);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "rules.h"
 
 #define LT_FIELDS_MAX 16
@@ -47,8 +48,8 @@ struct lt_scan_note {
 struct lt_scanner;
 
 /* NULL when out of memory.  The ruleset must outlive the scanner. */
-struct lt_scanner *lt_scanner_new(const struct lt_ruleset *rs);
-void lt_scanner_free(struct lt_scanner *sc);
+LT_API struct lt_scanner *lt_scanner_new(const struct lt_ruleset *rs);
+LT_API void lt_scanner_free(struct lt_scanner *sc);
 
 /*
  * Let the prefilter scan the window (see lt_scanner_window) ahead of the
@@ -57,7 +58,7 @@ void lt_scanner_free(struct lt_scanner *sc);
  * the number of threads now used, 1 when there is no prefilter or no
  * thread could be started.  Call it before the first window.
  */
-unsigned lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs);
+LT_API unsigned lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs);
 
 /*
  * Say that the lines about to be scanned come from buf[0..len) (the
@@ -66,7 +67,8 @@ unsigned lt_scanner_jobs(struct lt_scanner *sc, unsigned jobs);
  * their own.  buf must not change until the next call, and
  * lt_scanner_window(sc, NULL, 0) forgets it.  Only speed depends on it.
  */
-void lt_scanner_window(struct lt_scanner *sc, const char *buf, size_t len);
+LT_API void lt_scanner_window(struct lt_scanner *sc, const char *buf,
+    size_t len);
 
 /*
  * p[0..n) is the window from the start of a line on.  Returns how many
@@ -79,14 +81,14 @@ void lt_scanner_window(struct lt_scanner *sc, const char *buf, size_t len);
  * caller that removes ANSI escapes before matching must also stop a run
  * before a line with an ESC, as removing one can join a literal.
  */
-size_t lt_scanner_run(struct lt_scanner *sc, const char *p, size_t n);
+LT_API size_t lt_scanner_run(struct lt_scanner *sc, const char *p, size_t n);
 
 /*
  * Match one line.  Returns 1 and fills *hit when a rule matched, 0 when
  * none did.  *note is always filled.  A pattern that exceeds its match,
  * depth or heap limit counts as not matching and is counted in *note.
  */
-int lt_scanner_scan(struct lt_scanner *sc, const char *line, size_t len,
+LT_API int lt_scanner_scan(struct lt_scanner *sc, const char *line, size_t len,
     struct lt_hit *hit, struct lt_scan_note *note);
 
 /*
@@ -95,7 +97,7 @@ int lt_scanner_scan(struct lt_scanner *sc, const char *line, size_t len,
  * vetoed) and 0 otherwise; matched must hold lt_ruleset_count() bytes.
  * Returns how many rules matched.  For analysis (lint), not the hot path.
  */
-size_t lt_scanner_scan_all(struct lt_scanner *sc, const char *line,
+LT_API size_t lt_scanner_scan_all(struct lt_scanner *sc, const char *line,
     size_t len, unsigned char *matched, struct lt_scan_note *note);
 
 #endif

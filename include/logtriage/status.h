@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "api.h"
+
 enum lt_status {
 	LT_OK = 0,
 	LT_STOP,		/* a callback asked for a quiet early end */
@@ -52,9 +54,9 @@ struct lt_error {
 typedef void lt_diag_fn(void *ctx, const struct lt_error *e);
 
 /* A static English name for a status ("out of memory", ...). */
-const char *lt_status_str(enum lt_status st);
+LT_API const char *lt_status_str(enum lt_status st);
 
 /* Reset an error record to "no error". */
-void lt_error_clear(struct lt_error *e);
+LT_API void lt_error_clear(struct lt_error *e);
 
 #endif

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "api.h"
 #include "decode.h"
 #include "rules.h"
 #include "status.h"
@@ -81,18 +82,18 @@ struct lt_rule_stats {
 #define LT_OUT_GITHUB 0x4u	/* workflow-command annotations at the end */
 #define LT_OUT_PROMETHEUS 0x8u	/* metrics in the text format at the end */
 
-void lt_triage_opts_init(struct lt_triage_opts *o);
+LT_API void lt_triage_opts_init(struct lt_triage_opts *o);
 
 struct lt_triage;
 
 /* NULL when out of memory or opts are invalid. rs must outlive it. */
-struct lt_triage *lt_triage_new(const struct lt_ruleset *rs,
+LT_API struct lt_triage *lt_triage_new(const struct lt_ruleset *rs,
     const struct lt_triage_opts *opts);
-void lt_triage_free(struct lt_triage *t);
+LT_API void lt_triage_free(struct lt_triage *t);
 
 /* Start a source; name is copied ("-" for standard input). */
-enum lt_status lt_triage_begin(struct lt_triage *t, const char *name);
-enum lt_status lt_triage_feed(struct lt_triage *t, const void *buf,
+LT_API enum lt_status lt_triage_begin(struct lt_triage *t, const char *name);
+LT_API enum lt_status lt_triage_feed(struct lt_triage *t, const void *buf,
     size_t len);
 /*
  * End the current source (a last line without newline counts).  When the
@@ -101,7 +102,7 @@ enum lt_status lt_triage_feed(struct lt_triage *t, const void *buf,
  * fills err (origin: the source name); the run can go on with the next
  * source.  err may be NULL.
  */
-enum lt_status lt_triage_end(struct lt_triage *t, struct lt_error *err);
+LT_API enum lt_status lt_triage_end(struct lt_triage *t, struct lt_error *err);
 
 /*
  * Start the next document of the current source (a Loki source pages
@@ -109,10 +110,10 @@ enum lt_status lt_triage_end(struct lt_triage *t, struct lt_error *err);
  * document fed only in part, while the source's name, counts and
  * redaction state go on.
  */
-void lt_triage_next(struct lt_triage *t);
+LT_API void lt_triage_next(struct lt_triage *t);
 
 /* Set the decoder's Loki entry hook (decode.h); NULL removes it. */
-void lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn,
+LT_API void lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn,
     void *ctx);
 
 /*
@@ -120,25 +121,26 @@ void lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn,
  * current source's).  With per_source, it belongs to the open source's
  * summary, or to a summary of its own when it was never begun.
  */
-void lt_triage_input_failed(struct lt_triage *t, const char *name);
+LT_API void lt_triage_input_failed(struct lt_triage *t, const char *name);
 
 /* 1 when opts.interrupted is set: a source should stop reading. */
-int lt_triage_interrupted(const struct lt_triage *t);
+LT_API int lt_triage_interrupted(const struct lt_triage *t);
 
 /*
  * Read fd to its end into the current source.  On a read error fills err
  * (origin: the source name) and returns LT_ERR_IO.  Stops early, with the
  * status, when a feed does not return LT_OK.
  */
-enum lt_status lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err);
+LT_API enum lt_status lt_triage_fd(struct lt_triage *t, int fd,
+    struct lt_error *err);
 
 /* Write the summary (when enabled) and flush. */
-enum lt_status lt_triage_finish(struct lt_triage *t);
+LT_API enum lt_status lt_triage_finish(struct lt_triage *t);
 
-const struct lt_verdict *lt_triage_verdict(const struct lt_triage *t);
+LT_API const struct lt_verdict *lt_triage_verdict(const struct lt_triage *t);
 
 /* Stats of rule i (rank index); all zero unless opts.rule_stats. */
-void lt_triage_rule_stats(const struct lt_triage *t, size_t i,
+LT_API void lt_triage_rule_stats(const struct lt_triage *t, size_t i,
     struct lt_rule_stats *out);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "decode.h"
 #include "rules.h"
 #include "scan.h"
@@ -62,7 +63,7 @@ struct lt_match {
  * (text, source, time, labels, context) moved into the returned block,
  * which the caller frees with free().  NULL when out of memory.
  */
-void *lt_match_dup(const struct lt_match *src, struct lt_match *dst);
+LT_API void *lt_match_dup(const struct lt_match *src, struct lt_match *dst);
 
 struct lt_counts {
 	unsigned long long lines;
@@ -85,54 +86,58 @@ struct lt_category_count {
 
 struct lt_verdict;
 
-struct lt_verdict *lt_verdict_new(const struct lt_ruleset *rs,
+LT_API struct lt_verdict *lt_verdict_new(const struct lt_ruleset *rs,
     enum lt_severity fail_on);
-void lt_verdict_free(struct lt_verdict *v);
+LT_API void lt_verdict_free(struct lt_verdict *v);
 
 /* Count and rank a match; its strings and labels are copied when kept. */
-enum lt_status lt_verdict_add(struct lt_verdict *v, const struct lt_match *m);
+LT_API enum lt_status lt_verdict_add(struct lt_verdict *v,
+    const struct lt_match *m);
 
 /* Counters, for the caller to update as lines pass. */
-struct lt_counts *lt_verdict_counts(struct lt_verdict *v);
-const struct lt_counts *lt_verdict_counts_const(const struct lt_verdict *v);
+LT_API struct lt_counts *lt_verdict_counts(struct lt_verdict *v);
+LT_API const struct lt_counts *lt_verdict_counts_const(
+    const struct lt_verdict *v);
 
 /* Matches of rule i (rank index) so far. */
-unsigned long long lt_verdict_rule_count(const struct lt_verdict *v, size_t i);
+LT_API unsigned long long lt_verdict_rule_count(const struct lt_verdict *v,
+    size_t i);
 
 /* 1 when a cause was found (the run failed), 0 when clean. */
-int lt_verdict_failed(const struct lt_verdict *v);
+LT_API int lt_verdict_failed(const struct lt_verdict *v);
 
 /*
  * The summary's verdict: "failure" when a cause was found, else
  * "incomplete" when an input could not be read (nothing found in what
  * was read, but not everything was read), else "clean".
  */
-const char *lt_verdict_word(const struct lt_verdict *v);
+LT_API const char *lt_verdict_word(const struct lt_verdict *v);
 
 #define LT_VERDICT_UNREADABLE_MAX 16	/* names kept; all are counted */
 
 /* An input that could not be read: counted, and its name kept. */
-enum lt_status lt_verdict_unreadable(struct lt_verdict *v,
+LT_API enum lt_status lt_verdict_unreadable(struct lt_verdict *v,
     const char *source);
 
 /* The i-th unreadable input's name; NULL past the end. */
-const char *lt_verdict_unreadable_name(const struct lt_verdict *v,
+LT_API const char *lt_verdict_unreadable_name(const struct lt_verdict *v,
     size_t i);
 
 /* i-th best distinct-rule match: 0 is the cause.  NULL past the end. */
-const struct lt_match *lt_verdict_top(const struct lt_verdict *v, size_t i);
+LT_API const struct lt_match *lt_verdict_top(const struct lt_verdict *v,
+    size_t i);
 
 /* Per category counts (index as lt_ruleset_category); NULL if none. */
-const struct lt_category_count *lt_verdict_category(const struct lt_verdict *v,
-    size_t i);
+LT_API const struct lt_category_count *lt_verdict_category(
+    const struct lt_verdict *v, size_t i);
 
 /*
  * One sentence saying why the cause won (which step of the policy
  * decided), written into buf (always NUL-terminated).
  */
-void lt_verdict_why(const struct lt_verdict *v, char *buf, size_t size);
+LT_API void lt_verdict_why(const struct lt_verdict *v, char *buf, size_t size);
 
-const struct lt_ruleset *lt_verdict_ruleset(const struct lt_verdict *v);
-enum lt_severity lt_verdict_fail_on(const struct lt_verdict *v);
+LT_API const struct lt_ruleset *lt_verdict_ruleset(const struct lt_verdict *v);
+LT_API enum lt_severity lt_verdict_fail_on(const struct lt_verdict *v);
 
 #endif
