@@ -176,6 +176,62 @@ try:
                             rfc3339(t0), "--to", rfc3339(t0 + 10**9)])
     check("--from inclusive, --to exclusive, to the ns",
           got_set(objs) == want_set(edge, t0, t0 + 10**9), str(got_set(objs)))
+
+    # ---- 3. pushdown with the default rules --------------------------
+    # Loki's cap: a query of 5120 bytes or more is refused
+    for n, ok in ((5119, True), (5120, False)):
+        sel = '{job="cap"} != "' + "x" * (n - 17) + '"'
+        assert len(sel) == n
+        rc, objs, err, _ = run(["--loki", URL, "-q", sel, "--org-id", "paging",
+                                "--no-pushdown", "--since", "1m"])
+        check(f"Loki's cap: a query of {n} bytes is "
+              f"{'accepted' if ok else 'refused'}", (rc == 0) == ok and
+              (ok or "input size too long" in err), f"{rc} {err}")
+    corpus = os.path.join(root, "..", "shared", "bench", "gen-corpus.py")
+    text = subprocess.run([sys.executable, corpus, "--mib", "1", "--seed",
+                           "7"], capture_output=True, check=True).stdout
+    lines = text.decode("utf-8", "replace").splitlines()
+    t0 = (BASE + 2 * 86400) * 10**9
+    cstreams = {}
+    for i, line in enumerate(lines):
+        cstreams.setdefault(i % 3, []).append((t0 + i * 10**6, line))
+    # a few lines that only PCRE2's view of them matches: ANSI inside
+    extra = [(t0 + len(lines) * 10**6 + k, x) for k, x in enumerate([
+        "write /data: no \x1b[1mspace\x1b[0m left on device",
+        "dial tcp 10.1.2.3:5432: connect: conn\x1b[0mection refused"])]
+    cstreams[0] += extra
+    push(URL, "corpus", [({"job": "corpus", "host": f"h{k}"}, v)
+                         for k, v in cstreams.items()])
+    span = ["--from", str(t0 // 10**9), "--to", str(t0 // 10**9 + 86400)]
+    res = {}
+    for mode, flag, sel in (("off", ["--no-pushdown"], '{job="corpus"}'),
+                            ("on", [], '{job="corpus"}'),
+                            ("coarse", [], '{job="corpus"} != "' + "q" *
+                             3000 + '"')):
+        rc, objs, err, dt = run(["--loki", URL, "-q", sel, "--org-id",
+                                 "corpus", "--fail-on", "info"] + flag + span)
+        res[mode] = (rc, got_set(objs), summary(objs), err, dt)
+    off, on, coarse = res["off"], res["on"], res["coarse"]
+    check("pushdown off: every line read", off[0] == 1 and
+          off[2]["lines"] == len(lines) + 2, f"{off[0]} {off[2]} {off[3]}")
+    check("pushdown on: the query is accepted, the same matches",
+          on[0] == 1 and on[1] == off[1] and len(on[1]) > 20 and
+          "note:" not in on[3], f"{on[0]} {len(on[1])} {len(off[1])} "
+          f"{on[3][:400]}")
+    check("pushdown on: Loki ships fewer lines", on[2]["lines"] <
+          off[2]["lines"] // 4, f"{on[2]['lines']} of {off[2]['lines']}")
+    ansi = [m for m in on[1] if m[0] >= rfc3339(t0 + len(lines) * 10**6)]
+    check("ANSI inside the words: found with pushdown", len(ansi) == 2,
+          str(ansi))
+    check("long user query: a coarser filter, accepted, same matches",
+          coarse[0] == 1 and coarse[1] == off[1] and
+          "coarser than the rules" in coarse[3] and
+          coarse[2]["lines"] < off[2]["lines"], f"{coarse[0]} "
+          f"{coarse[2]['lines']} {coarse[3][:400]}")
+    print(f"pushdown: lines shipped {on[2]['lines']} of {off[2]['lines']} "
+          f"({100 * on[2]['lines'] / off[2]['lines']:.1f} %), coarse "
+          f"{coarse[2]['lines']}; end-to-end {on[4]:.2f} s with, "
+          f"{off[4]:.2f} s without, {coarse[4]:.2f} s coarse")
 finally:
     subprocess.run([os.path.join(shared, "run-loki"), "stop",
                     os.path.join(tmp, "loki")], timeout=60)
