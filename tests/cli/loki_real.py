@@ -25,6 +25,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,101 @@ def want_set(streams, lo=None, hi=None):
     return sorted((rfc3339(ns), json.dumps(lab, sort_keys=True), line)
                   for lab, vals in streams for ns, line in vals
                   if (lo is None or ns >= lo) and (hi is None or ns < hi))
+
+
+def free_ports(n):
+    socks = [socket.socket() for _ in range(n)]
+    for so in socks:
+        so.bind(("127.0.0.1", 0))
+    ports = [so.getsockname()[1] for so in socks]
+    for so in socks:
+        so.close()
+    return ports
+
+
+def tls_cases(stunnel, openssl, tspan):
+    """stunnel4 on two ports in front of Loki: TLS, and mutual TLS."""
+    pki = os.path.join(tmp, "pki")
+    os.mkdir(pki)
+
+    def ossl(*a):
+        subprocess.run([openssl] + list(a), cwd=pki, check=True,
+                       capture_output=True)
+
+    def f(name):
+        return os.path.join(pki, name)
+
+    for ca in ("ca", "wrongca"):
+        ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", f"/CN=logtriage test {ca}", "-keyout", f"{ca}.key",
+             "-out", f"{ca}.pem")
+    for name, ext in (("server", "subjectAltName=IP:127.0.0.1\n"
+                       "extendedKeyUsage=serverAuth"),
+                      ("client", "extendedKeyUsage=clientAuth")):
+        ossl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}",
+             "-keyout", f"{name}.key", "-out", f"{name}.csr")
+        with open(f(f"{name}.ext"), "w") as fh:
+            fh.write(ext + "\n")
+        ossl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey",
+             "ca.key", "-CAcreateserial", "-days", "2", "-extfile",
+             f"{name}.ext", "-out", f"{name}.pem")
+    ports = free_ports(2)
+    lport = URL.rsplit(":", 1)[1]
+    with open(f("stunnel.conf"), "w") as fh:
+        fh.write(f"foreground = yes\npid =\ndebug = 3\n"
+                 f"[tls]\naccept = 127.0.0.1:{ports[0]}\n"
+                 f"connect = 127.0.0.1:{lport}\n"
+                 f"cert = {f('server.pem')}\nkey = {f('server.key')}\n"
+                 f"[mtls]\naccept = 127.0.0.1:{ports[1]}\n"
+                 f"connect = 127.0.0.1:{lport}\n"
+                 f"cert = {f('server.pem')}\nkey = {f('server.key')}\n"
+                 f"CAfile = {f('ca.pem')}\nverifyChain = yes\n"
+                 f"requireCert = yes\n")
+    st = subprocess.Popen([stunnel, f("stunnel.conf")],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", ports[1]), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        tls, mtls = (f"https://127.0.0.1:{p}" for p in ports)
+        base = tspan + ["--org-id", "team-a", "--retries", "0"]
+        rc, objs, err, _ = run(["--loki", tls, "--ca-cert", f("ca.pem")] +
+                               base)
+        check("TLS: --ca-cert", rc == 1 and summary(objs)["matches"] == 5,
+              f"{rc} {err}")
+        rc, objs, err, _ = run(["--loki", tls] + base,
+                               {"LOKI_CA_CERT_PATH": f("ca.pem")})
+        check("TLS: LOKI_CA_CERT_PATH", rc == 1, f"{rc} {err}")
+        rc, objs, err, _ = run(["--loki", tls] + base)
+        check("TLS: the system CAs do not know the test CA: exit 3",
+              rc == 3 and "loki:" in err and "certificate" in err,
+              f"{rc} {err}")
+        rc, objs, err, _ = run(["--loki", tls.replace(
+            "https://", "https://ann:s3cr3t-pw@"), "--ca-cert",
+            f("wrongca.pem")] + base)
+        check("TLS: a wrong CA: a clear error, exit 3, no password",
+              rc == 3 and "certificate" in err and "s3cr3t" not in err and
+              "ann:" not in err and err.count("\n") == 1, f"{rc} {err}")
+        rc, objs, err, _ = run(["--loki", mtls, "--ca-cert", f("ca.pem"),
+                                "--cert", f("client.pem"), "--key",
+                                f("client.key")] + base)
+        check("mutual TLS: --cert and --key", rc == 1 and
+              summary(objs)["matches"] == 5, f"{rc} {err}")
+        rc, objs, err, _ = run(["--loki", mtls, "--ca-cert", f("ca.pem")] +
+                               base)
+        check("mutual TLS without a client certificate: exit 3",
+              rc == 3 and "loki:" in err, f"{rc} {err}")
+        rc, objs, err, _ = run(["--loki", mtls, "--ca-cert", f("ca.pem"),
+                                "--cert", f("server.pem"), "--key",
+                                f("client.key")] + base)
+        check("mutual TLS, a key that is not the certificate's: exit 3",
+              rc == 3 and "loki:" in err, f"{rc} {err}")
+    finally:
+        st.terminate()
+        st.wait(10)
 
 
 tmp = tempfile.mkdtemp(prefix="lt-loki-real-")
@@ -232,6 +328,41 @@ try:
           f"({100 * on[2]['lines'] / off[2]['lines']:.1f} %), coarse "
           f"{coarse[2]['lines']}; end-to-end {on[4]:.2f} s with, "
           f"{off[4]:.2f} s without, {coarse[4]:.2f} s coarse")
+
+    # ---- 4. tenants -------------------------------------------------
+    t0 = (BASE + 3 * 86400) * 10**9
+    for org in ("team-a", "team-b"):
+        push(URL, org, [({"job": "tenant"}, [
+            (t0 + k, f"connection refused for {org} #{k}") for k in range(5)])])
+    tspan = ["-q", '{job="tenant"}', "--from", str(t0 // 10**9), "--to",
+             str(t0 // 10**9 + 60)]
+    for how, args, env, want in (
+            ("--org-id", ["--org-id", "team-a"], None, "team-a"),
+            ("LOKI_ORG_ID", [], {"LOKI_ORG_ID": "team-b"}, "team-b"),
+            ("--org-id over LOKI_ORG_ID", ["--org-id", "team-b"],
+             {"LOKI_ORG_ID": "team-a"}, "team-b")):
+        rc, objs, err, _ = run(["--loki", URL] + tspan + args, env)
+        texts = [m["text"] for m in objs if m["type"] == "match"]
+        check(f"tenant by {how}: its 5 lines only", rc == 1 and
+              len(texts) == 5 and all(want in t for t in texts),
+              f"{rc} {texts} {err}")
+    rc, objs, err, _ = run(["--loki", URL] + tspan)
+    check("no tenant: Loki's error, exit 3", rc == 3 and
+          err.strip() == "logtriage: loki: 401: no org id" and
+          summary(objs)["unreadable_inputs"] == 1, f"{rc} {err}")
+    rc, objs, err, _ = run(["--loki", URL.replace(
+        "http://", "http://ann:s3cr3t-pw@")] + tspan)
+    check("user:password in the URL: never printed", rc == 3 and
+          "s3cr3t" not in err and "ann" not in err, err)
+
+    # ---- 5. TLS through stunnel4, with a CA made here ----------------
+    stunnel = shutil.which("stunnel4") or shutil.which("stunnel")
+    openssl = shutil.which("openssl")
+    if stunnel is None or openssl is None:
+        check("TLS: stunnel4 and openssl are installed (CI installs them)",
+              False, "missing")
+    else:
+        tls_cases(stunnel, openssl, tspan)
 finally:
     subprocess.run([os.path.join(shared, "run-loki"), "stop",
                     os.path.join(tmp, "loki")], timeout=60)
