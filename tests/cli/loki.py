@@ -371,5 +371,40 @@ check("not pushable: the query goes whole, the rule still fires",
       "note: no rule pushdown" in err, err)
 srv.stop()
 
+# 10. a big saved query_range document: memory a small multiple of it
+# (issue 15, item 5: cJSON's tree of a whole response took 10 to 38
+# times the document)
+big = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"lt-big-{os.getpid()}.json")
+n = 0
+with open(big, "w") as f:
+    f.write('{"status":"success","data":{"resultType":"streams","result":[')
+    for k in range(170):
+        vals = ",".join(f'["{(BASE + k) * 10**9 + i}","step {i} ok"]'
+                        for i in range(10000))
+        f.write(("," if k else "") + '{"stream":{"job":"ci","s":"%d"},'
+                '"values":[%s]}' % (k, vals))
+        n += 10000
+    f.write('],"stats":{}}}')
+size = os.path.getsize(big)
+probe = subprocess.run([sys.executable, "-c", """
+import resource, subprocess, sys
+p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE)
+print(p.returncode)
+print(p.stdout.decode().splitlines()[-1])
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+""", binary, big], capture_output=True, text=True, env=env_for())
+os.unlink(big)
+rc_line, last, rss = probe.stdout.splitlines()
+peak = int(rss) * 1024
+check(f"{size >> 20} MiB document, {n} entries: all read", rc_line == "0" and
+      json.loads(last)["lines"] == n, probe.stdout[:300] + probe.stderr)
+with open(binary, "rb") as f:
+    sanitized = any(x in f.read() for x in (b"__asan_init", b"libasan"))
+if sanitized:  # its shadow memory and quarantine are not the decoder's
+    print(f"skip peak RSS ({peak >> 20} MiB): an AddressSanitizer build")
+else:
+    check(f"{size >> 20} MiB document: peak RSS {peak >> 20} MiB, under "
+          f"3.5 times the document", peak < 3.5 * size, f"{peak >> 20} MiB")
+
 print("failed" if failed else "all passed", failed)
 sys.exit(1 if failed else 0)
