@@ -75,8 +75,10 @@ LT_API void lt_loki_opts_init(struct lt_loki_opts *o);
  * LT_ERR_NET for a failed request, the message "CODE: BODY" for an HTTP
  * error ("400: parse error at line 1, ..."); LT_ERR_SYNTAX for a response
  * that is not a Loki streams document; LT_ERR_LIMIT for a response over
- * LT_LOKI_DOC_MAX, or when more than opts.batch entries share one
- * timestamp (paging past them could lose lines); LT_ERR_ARG for bad
+ * LT_LOKI_DOC_MAX, or when LT_LOKI_BATCH_MAX or more entries share one
+ * timestamp (paging past them could lose lines); LT_ERR_SYNTAX also for
+ * an entry outside the range asked for (a server that ignores start
+ * and end would otherwise be paged forever); LT_ERR_ARG for bad
  * options; LT_ERR_NOMEM; or the status of a failed write of output.
  */
 LT_API enum lt_status lt_loki_run(const struct lt_loki_opts *o,

@@ -156,25 +156,34 @@ settle(const struct cli *c, struct lt_loki_opts *o, char *token, size_t cap)
 	return 0;
 }
 
-/* The pushdown note, as "FILE:LINE: note: no rule pushdown: ...". */
+/*
+ * The pushdown note: "FILE:LINE: note: no rule pushdown (...): WHY" when
+ * nothing could be pushed, else "note: pushdown: WHAT".
+ */
 static void
-report_note(struct lt_error *note)
+report_note(struct lt_error *note, int pushed)
 {
 	char msg[LT_MESSAGE_MAX];
 
 	if (note->message[0] == '\0')
 		return;
-	snprintf(msg, sizeof msg, "no rule pushdown (the query goes "
-	    "without a line filter): %.400s", note->message);
-	snprintf(note->message, sizeof note->message, "%s", msg);
+	if (!pushed) {
+		snprintf(msg, sizeof msg, "no rule pushdown (the query goes "
+		    "without a line filter): %.400s", note->message);
+		snprintf(note->message, sizeof note->message, "%s", msg);
+	}
 	note->level = LT_LEVEL_NOTE;
 	cli_error_report(note);
 }
 
-/* The query to send, into q; 0, or -1 (reported). */
+/*
+ * The query to send, into q; 0, or -1 (reported).  The pushdown note is
+ * printed when nothing was pushed or only a coarser filter was (or
+ * always, with always set: logtriage logql).
+ */
 static int
 build_query(const char *selector, const struct lt_ruleset *rs,
-    int no_pushdown, struct lt_buf *q)
+    int no_pushdown, int always, struct lt_buf *q)
 {
 	struct lt_error note;
 	enum lt_status st;
@@ -189,8 +198,8 @@ build_query(const char *selector, const struct lt_ruleset *rs,
 		    lt_status_str(st));
 		return -1;
 	}
-	if (!pushed && !no_pushdown)
-		report_note(&note);
+	if (!no_pushdown && (always || pushed != 1))
+		report_note(&note, pushed);
 	return lt_buf_addc(q, '\0') == LT_OK ? 0 : -1;
 }
 
@@ -208,7 +217,7 @@ cli_loki_run(const struct cli *c, const struct lt_ruleset *rs,
 	memset(token, 0, sizeof token);
 	lt_buf_init(&q, LT_LOGQL_QUERY_MAX + 1);
 	if (settle(c, &lo, token, sizeof token) != 0 ||
-	    build_query(lo.query, rs, c->no_pushdown, &q) != 0) {
+	    build_query(lo.query, rs, c->no_pushdown, 0, &q) != 0) {
 		*stop = 1;
 		rc = -3;
 		goto out;
@@ -249,7 +258,7 @@ cli_cmd_logql(const struct cli *c, const struct lt_ruleset *rs)
 		return EXIT_USAGE;
 	}
 	lt_buf_init(&q, LT_LOGQL_QUERY_MAX + 1);
-	if (build_query(c->files[0], rs, c->no_pushdown, &q) != 0)
+	if (build_query(c->files[0], rs, c->no_pushdown, 1, &q) != 0)
 		rc = EXIT_USAGE;
 	else if (printf("%s\n", q.p) < 0 || fflush(stdout) != 0)
 		rc = EXIT_INPUT;

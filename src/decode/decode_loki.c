@@ -30,8 +30,14 @@
  * Loki's varying label order does not matter), and may drop the entry or
  * renumber it before it is classified.
  *
- * Memory: the document, cJSON's tree of it, and 24 bytes per entry (and
- * with a hook, the streams' labels once more).
+ * Memory: the document, 32 bytes per entry, and the streams' labels
+ * once more (with a hook).  cJSON's tree of a whole response took some
+ * 38 times the document (2.5 GB for 64 MiB of short lines), so the
+ * document is not parsed whole: one pass over it (walk below) checks it
+ * is valid JSON, as strictly as cJSON reads it, and notes where each
+ * stream's labels and each entry are; only then, so that nothing of a
+ * bad document is classified, each entry and its stream's labels are
+ * parsed alone, with cJSON, when the entry is passed on.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +48,409 @@ struct entry {
 	unsigned long long ns;
 	uint32_t stream;
 	uint32_t pos;
-	const cJSON *v;		/* ["ns", "line", {metadata}] */
+	size_t off;		/* ["ns", "line", {metadata}] in the document */
+	size_t len;
 };
+
+/* ---- one pass over the document ---- */
+
+/* Where things are in the document: extents [off, off + len). */
+struct span {
+	size_t off, len;	/* len 0: absent */
+};
+
+struct walk {
+	const char *p;
+	size_t n, i;
+	int cut;		/* the document ended inside a value */
+	int bad;		/* not JSON; i is where */
+	struct span status, error, type, result;
+	struct span *streams;	/* each result element's "stream" */
+	size_t n_streams, cap_streams;
+	struct entry *e;
+	size_t n_e, cap_e;
+	int nomem;
+};
+
+static void
+ws(struct walk *w)
+{
+	while (w->i < w->n && (w->p[w->i] == ' ' || w->p[w->i] == '\t' ||
+	    w->p[w->i] == '\r' || w->p[w->i] == '\n'))
+		w->i++;
+}
+
+/* Fail at w->i: cut short when at the end, else not JSON. */
+static int
+fail(struct walk *w)
+{
+	if (w->i >= w->n)
+		w->cut = 1;
+	else
+		w->bad = 1;
+	return -1;
+}
+
+static int
+hex4(const char *p)
+{
+	int k;
+
+	for (k = 0; k < 4; k++)
+		if (!((p[k] >= '0' && p[k] <= '9') || ((p[k] | 0x20) >= 'a' &&
+		    (p[k] | 0x20) <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* At '"': past the string; its contents into *sp when not NULL. */
+static int
+string(struct walk *w, struct span *sp)
+{
+	size_t start = ++w->i;
+
+	while (w->i < w->n) {
+		if (w->p[w->i] == '"') {
+			if (sp != NULL) {
+				sp->off = start;
+				sp->len = w->i - start;
+			}
+			w->i++;
+			return 0;
+		}
+		if (w->p[w->i] == '\\') {
+			if (w->i + 1 >= w->n) {
+				w->i = w->n;
+				return fail(w);
+			}
+			if (w->p[w->i + 1] == 'u') {
+				if (w->i + 6 > w->n) {
+					w->i = w->n;
+					return fail(w);
+				}
+				if (!hex4(w->p + w->i + 2)) {
+					w->i += 2;
+					return fail(w);
+				}
+				w->i += 6;
+				continue;
+			}
+			if (strchr("\"\\/bfnrt", w->p[w->i + 1]) == NULL ||
+			    w->p[w->i + 1] == '\0') {
+				w->i++;
+				return fail(w);
+			}
+			w->i += 2;
+			continue;
+		}
+		w->i++;
+	}
+	return fail(w);
+}
+
+static int
+number(struct walk *w)
+{
+	size_t d;
+
+	if (w->i < w->n && w->p[w->i] == '-')
+		w->i++;
+	for (d = 0; w->i < w->n && w->p[w->i] >= '0' && w->p[w->i] <= '9';
+	    d++)
+		w->i++;
+	if (d == 0)
+		return fail(w);
+	if (w->i < w->n && w->p[w->i] == '.') {
+		w->i++;
+		for (d = 0; w->i < w->n && w->p[w->i] >= '0' &&
+		    w->p[w->i] <= '9'; d++)
+			w->i++;
+		if (d == 0)
+			return fail(w);
+	}
+	if (w->i < w->n && (w->p[w->i] | 0x20) == 'e') {
+		w->i++;
+		if (w->i < w->n && (w->p[w->i] == '+' || w->p[w->i] == '-'))
+			w->i++;
+		for (d = 0; w->i < w->n && w->p[w->i] >= '0' &&
+		    w->p[w->i] <= '9'; d++)
+			w->i++;
+		if (d == 0)
+			return fail(w);
+	}
+	return 0;
+}
+
+static int
+word(struct walk *w, const char *lit)
+{
+	size_t k, n = strlen(lit);
+
+	for (k = 0; k < n; k++, w->i++)
+		if (w->i >= w->n || w->p[w->i] != lit[k])
+			return fail(w);
+	return 0;
+}
+
+static int value(struct walk *w, unsigned depth);
+
+/* At '{' or '[': the members, each checked by value(). */
+static int
+container(struct walk *w, unsigned depth)
+{
+	char close = w->p[w->i] == '{' ? '}' : ']';
+
+	if (depth >= CJSON_NESTING_LIMIT)
+		return fail(w);
+	w->i++;
+	ws(w);
+	if (w->i < w->n && w->p[w->i] == close) {
+		w->i++;
+		return 0;
+	}
+	for (;;) {
+		ws(w);
+		if (close == '}') {
+			if (w->i >= w->n || w->p[w->i] != '"')
+				return fail(w);
+			if (string(w, NULL) != 0)
+				return -1;
+			ws(w);
+			if (w->i >= w->n || w->p[w->i] != ':')
+				return fail(w);
+			w->i++;
+			ws(w);
+		}
+		if (value(w, depth + 1) != 0)
+			return -1;
+		ws(w);
+		if (w->i >= w->n)
+			return fail(w);
+		if (w->p[w->i] == close) {
+			w->i++;
+			return 0;
+		}
+		if (w->p[w->i] != ',')
+			return fail(w);
+		w->i++;
+	}
+}
+
+/* Any JSON value at w->i (after white space): checked and skipped. */
+static int
+value(struct walk *w, unsigned depth)
+{
+	ws(w);
+	if (w->i >= w->n)
+		return fail(w);
+	switch (w->p[w->i]) {
+	case '{': case '[': return container(w, depth);
+	case '"': return string(w, NULL);
+	case 't': return word(w, "true");
+	case 'f': return word(w, "false");
+	case 'n': return word(w, "null");
+	default: return number(w);
+	}
+}
+
+/* The key at w->i (a string), then the ':'; *key its contents. */
+static int
+key(struct walk *w, struct span *k)
+{
+	ws(w);
+	if (w->i >= w->n || w->p[w->i] != '"')
+		return fail(w);
+	if (string(w, k) != 0)
+		return -1;
+	ws(w);
+	if (w->i >= w->n || w->p[w->i] != ':')
+		return fail(w);
+	w->i++;
+	ws(w);
+	return 0;
+}
+
+static int
+is_key(const struct walk *w, const struct span *k, const char *name)
+{
+	return k->len == strlen(name) && memcmp(w->p + k->off, name,
+	    k->len) == 0;
+}
+
+/*
+ * At '{' or '[' (or anything): each member through fn (objects: with
+ * its key), which must consume it.  Anything else: value().
+ */
+static int
+members(struct walk *w, unsigned depth,
+    int (*fn)(struct walk *, const struct span *, unsigned, size_t),
+    size_t ctx)
+{
+	struct span k = { 0, 0 };
+	char close;
+
+	ws(w);
+	if (w->i >= w->n)
+		return fail(w);
+	if (w->p[w->i] != '{' && w->p[w->i] != '[')
+		return value(w, depth);
+	close = w->p[w->i] == '{' ? '}' : ']';
+	if (depth >= CJSON_NESTING_LIMIT)
+		return fail(w);
+	w->i++;
+	ws(w);
+	if (w->i < w->n && w->p[w->i] == close) {
+		w->i++;
+		return 0;
+	}
+	for (;;) {
+		if (close == '}' && key(w, &k) != 0)
+			return -1;
+		ws(w);
+		if (fn(w, close == '}' ? &k : NULL, depth + 1, ctx) != 0)
+			return -1;
+		ws(w);
+		if (w->i >= w->n)
+			return fail(w);
+		if (w->p[w->i] == close) {
+			w->i++;
+			return 0;
+		}
+		if (w->p[w->i] != ',')
+			return fail(w);
+		w->i++;
+		ws(w);
+	}
+}
+
+/* A string value: its contents; else the value is skipped. */
+static int
+string_or_skip(struct walk *w, struct span *sp, unsigned depth)
+{
+	if (w->i < w->n && w->p[w->i] == '"')
+		return string(w, sp);
+	return value(w, depth);
+}
+
+/* One element of "values": its extent, and its timestamp if it has one. */
+static int
+on_value(struct walk *w, const struct span *k, unsigned depth, size_t st)
+{
+	struct entry *e, *ne;
+	struct span ts = { 0, 0 };
+	size_t start = w->i, save, nc;
+
+	(void)k;
+	if (w->n_e == w->cap_e) {
+		nc = w->cap_e ? w->cap_e * 2 : 1024;
+		if (nc > UINT32_MAX || (ne = realloc(w->e, nc *
+		    sizeof *ne)) == NULL) {
+			w->nomem = 1;
+			return -1;
+		}
+		w->e = ne;
+		w->cap_e = nc;
+	}
+	e = &w->e[w->n_e];
+	e->ns = 0;
+	if (w->p[w->i] == '[') {	/* a peek at the first element */
+		save = w->i++;
+		ws(w);
+		if (w->i < w->n && w->p[w->i] == '"' && string(w, &ts) == 0 &&
+		    (ts.len == 0 || memchr(w->p + ts.off, '\\', ts.len) ||
+		    lt_time_decimal(w->p + ts.off, ts.len, &e->ns) != 0))
+			e->ns = 0;
+		w->cut = w->bad = 0;
+		w->i = save;
+	}
+	if (value(w, depth) != 0)
+		return -1;
+	e->stream = (uint32_t)st;
+	e->pos = 0;
+	e->off = start;
+	e->len = w->i - start;
+	w->n_e++;
+	return 0;
+}
+
+/* One member of a result element: "stream" and "values" are noted. */
+static int
+on_stream_member(struct walk *w, const struct span *k, unsigned depth,
+    size_t st)
+{
+	size_t start = w->i, first = w->n_e, j;
+
+	if (is_key(w, k, "stream")) {
+		if (value(w, depth) != 0)
+			return -1;
+		w->streams[st].off = start;
+		w->streams[st].len = w->i - start;
+		return 0;
+	}
+	if (is_key(w, k, "values") && w->p[w->i] == '[') {
+		if (members(w, depth, on_value, st) != 0)
+			return -1;
+		for (j = first; j < w->n_e; j++)
+			w->e[j].pos = (uint32_t)(j - first);
+		return 0;
+	}
+	return value(w, depth);
+}
+
+/* One element of "result". */
+static int
+on_result(struct walk *w, const struct span *k, unsigned depth, size_t ctx)
+{
+	struct span *ns;
+	size_t nc;
+
+	(void)k;
+	(void)ctx;
+	if (w->n_streams == w->cap_streams) {
+		nc = w->cap_streams ? w->cap_streams * 2 : 64;
+		if (nc > UINT32_MAX || (ns = realloc(w->streams, nc *
+		    sizeof *ns)) == NULL) {
+			w->nomem = 1;
+			return -1;
+		}
+		w->streams = ns;
+		w->cap_streams = nc;
+	}
+	w->streams[w->n_streams].off = w->streams[w->n_streams].len = 0;
+	w->n_streams++;
+	if (w->p[w->i] != '{')
+		return value(w, depth);
+	return members(w, depth, on_stream_member, w->n_streams - 1);
+}
+
+/* One member of "data". */
+static int
+on_data(struct walk *w, const struct span *k, unsigned depth, size_t ctx)
+{
+	(void)ctx;
+	if (is_key(w, k, "resultType"))
+		return string_or_skip(w, &w->type, depth);
+	if (is_key(w, k, "result") && w->p[w->i] == '[' &&
+	    w->result.len == 0) {
+		w->result.len = 1;
+		return members(w, depth, on_result, 0);
+	}
+	return value(w, depth);
+}
+
+/* One member of the document. */
+static int
+on_top(struct walk *w, const struct span *k, unsigned depth, size_t ctx)
+{
+	(void)ctx;
+	if (is_key(w, k, "status"))
+		return string_or_skip(w, &w->status, depth);
+	if (is_key(w, k, "error"))
+		return string_or_skip(w, &w->error, depth);
+	if (is_key(w, k, "data") && w->p[w->i] == '{')
+		return members(w, depth, on_data, 0);
+	return value(w, depth);
+}
 
 static int
 cmp(const void *a, const void *b)
@@ -57,33 +464,31 @@ cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* The timestamp of entry v; -1 when it is not a decimal string. */
-static int
-entry_ns(const cJSON *v, unsigned long long *ns)
+/* Parse doc[sp]: a cJSON value, or NULL. */
+static cJSON *
+parse_span(const char *doc, const struct span *sp)
 {
-	const cJSON *t = cJSON_IsArray(v) ? v->child : NULL;
-
-	if (!cJSON_IsString(t) ||
-	    lt_time_decimal(t->valuestring, strlen(t->valuestring), ns) != 0)
-		return -1;
-	return 0;
+	return sp->len > 0 ? cJSON_ParseWithLength(doc + sp->off, sp->len) :
+	    NULL;
 }
 
 static enum lt_status
-pass_entry(struct lt_decoder *d, const struct entry *e,
-    const cJSON *stream_labels, unsigned long long no)
+pass_entry(struct lt_decoder *d, const cJSON *v, const cJSON *stream_labels,
+    unsigned long long no)
 {
-	const cJSON *line = NULL, *meta = NULL;
+	const cJSON *t = NULL, *line = NULL, *meta = NULL;
 	struct lt_recb b;
 	struct lt_line l;
-	unsigned long long ns;
+	unsigned long long ns = 0;
 	int ok;
 
-	if (cJSON_IsArray(e->v) && e->v->child != NULL) {
-		line = e->v->child->next;
+	if (cJSON_IsArray(v) && v->child != NULL) {
+		t = v->child;
+		line = t->next;
 		meta = line != NULL ? line->next : NULL;
 	}
-	ok = cJSON_IsString(line) && entry_ns(e->v, &ns) == 0;
+	ok = cJSON_IsString(line) && cJSON_IsString(t) &&
+	    lt_time_decimal(t->valuestring, strlen(t->valuestring), &ns) == 0;
 	l.p = cJSON_IsString(line) ? line->valuestring : "";
 	l.len = strlen(l.p);
 	l.no = no;
@@ -101,38 +506,6 @@ pass_entry(struct lt_decoder *d, const struct entry *e,
 		lt_json_labels(&b, meta);
 	}
 	return lt_decoder_pass(d, &b);
-}
-
-/*
- * 1 when p[0..n) ends inside a string or an unclosed object or array: a
- * document cut short, rather than one that is wrong.
- */
-static int
-cut_short(const char *p, size_t n)
-{
-	char open[CJSON_NESTING_LIMIT];
-	size_t i, depth = 0;
-	int in_str = 0;
-
-	for (i = 0; i < n; i++) {
-		if (in_str) {
-			if (p[i] == '\\')
-				i++;
-			else if (p[i] == '"')
-				in_str = 0;
-		} else if (p[i] == '"') {
-			in_str = 1;
-		} else if (p[i] == '{' || p[i] == '[') {
-			if (depth == sizeof open)
-				return 0;	/* too deep: wrong, not cut */
-			open[depth++] = p[i] == '{' ? '}' : ']';
-		} else if (p[i] == '}' || p[i] == ']') {
-			if (depth == 0 || open[depth - 1] != p[i])
-				return 0;	/* mismatched: wrong, not cut */
-			depth--;
-		}
-	}
-	return in_str || depth > 0;
 }
 
 struct label {
@@ -154,23 +527,27 @@ cmp_label(const void *a, const void *b)
  * keys->p + off[k] up to off[k + 1].
  */
 static enum lt_status
-canonical(const cJSON *const *streams, size_t n, struct lt_buf *keys,
-    size_t *off)
+canonical(const char *doc, const struct span *streams, size_t n,
+    struct lt_buf *keys, size_t *off)
 {
 	struct label lab[LT_LABELS_MAX * 4];
 	const cJSON *o;
+	cJSON *s;
 	enum lt_status st = LT_OK;
 	size_t k, m, j;
 
 	for (k = 0; k < n && st == LT_OK; k++) {
 		off[k] = keys->len;
 		m = 0;
-		o = cJSON_IsObject(streams[k]) ? streams[k]->child : NULL;
+		s = parse_span(doc, &streams[k]);
+		o = cJSON_IsObject(s) ? s->child : NULL;
 		for (; o != NULL; o = o->next) {
 			if (!cJSON_IsString(o) || o->string == NULL)
 				continue;
-			if (m == LT_ARRAY_LEN(lab))
+			if (m == LT_ARRAY_LEN(lab)) {
+				cJSON_Delete(s);
 				return LT_ERR_LIMIT;
+			}
 			lab[m].k = o->string;
 			lab[m++].v = o->valuestring;
 		}
@@ -180,21 +557,22 @@ canonical(const cJSON *const *streams, size_t n, struct lt_buf *keys,
 			    strlen(lab[j].k) + 1)) == LT_OK)
 				st = lt_buf_add(keys, lab[j].v,
 				    strlen(lab[j].v) + 1);
+		cJSON_Delete(s);
 	}
 	off[n] = keys->len;
 	return st;
 }
 
-/* Ask the hook about entry e; *keep and *no are its answer. */
+/* Ask the hook about entry e (parsed: v); *keep and *no its answer. */
 static enum lt_status
-ask_hook(struct lt_decoder *d, const struct entry *e, const char *keys,
-    const size_t *off, int *keep, unsigned long long *no)
+ask_hook(struct lt_decoder *d, const struct entry *e, const cJSON *v,
+    const char *keys, const size_t *off, int *keep, unsigned long long *no)
 {
 	const cJSON *line = NULL;
 	struct lt_loki_entry le;
 
-	if (cJSON_IsArray(e->v) && e->v->child != NULL)
-		line = e->v->child->next;
+	if (cJSON_IsArray(v) && v->child != NULL)
+		line = v->child->next;
 	le.ns = e->ns;
 	le.stream = keys + off[e->stream];
 	le.stream_len = off[e->stream + 1] - off[e->stream];
@@ -204,145 +582,138 @@ ask_hook(struct lt_decoder *d, const struct entry *e, const char *keys,
 	return d->loki_fn(d->loki_ctx, &le, keep, no);
 }
 
-/* Check the envelope; the result array, or NULL after lt_decoder_fail. */
-static const cJSON *
-result_of(struct lt_decoder *d, const cJSON *doc)
+/* Check the envelope; 0, or -1 after lt_decoder_fail. */
+static int
+envelope(struct lt_decoder *d, const struct walk *w)
 {
-	const cJSON *status, *data, *type, *msg, *result;
+	struct span q;
+	cJSON *msg;
 
-	status = lt_json_get(doc, "status");
-	data = lt_json_get(doc, "data");
-	if (!cJSON_IsString(status)) {
+	if (w->status.len == 0 && !(w->status.off > 0 &&
+	    w->p[w->status.off - 1] == '"')) {
 		lt_decoder_fail(d, LT_ERR_SYNTAX, "not a Loki response: no "
 		    "\"status\" string");
-		return NULL;
+		return -1;
 	}
-	if (strcmp(status->valuestring, "success") != 0) {
-		msg = lt_json_get(doc, "error");
+	if (!is_key(w, &w->status, "success")) {
+		q.off = w->error.off - 1;	/* with its quotes */
+		q.len = w->error.len + 2;
+		msg = w->error.off > 0 ? parse_span(w->p, &q) : NULL;
 		lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response has status "
-		    "\"%.32s\": %.300s", status->valuestring,
+		    "\"%.*s\": %.300s", (int)(w->status.len < 32 ?
+		    w->status.len : 32), w->p + w->status.off,
 		    cJSON_IsString(msg) ? msg->valuestring : "(no error text)");
-		return NULL;
+		cJSON_Delete(msg);
+		return -1;
 	}
-	type = lt_json_get(data, "resultType");
-	if (!cJSON_IsString(type)) {
+	if (w->type.off == 0) {
 		lt_decoder_fail(d, LT_ERR_SYNTAX, "not a Loki response: no "
 		    "\"data.resultType\" string");
-		return NULL;
+		return -1;
 	}
-	if (strcmp(type->valuestring, "streams") != 0) {
+	if (!is_key(w, &w->type, "streams")) {
 		lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response has "
-		    "resultType \"%.32s\"; only \"streams\" carries log lines "
-		    "(a metric query was sent?)", type->valuestring);
-		return NULL;
+		    "resultType \"%.*s\"; only \"streams\" carries log lines "
+		    "(a metric query was sent?)", (int)(w->type.len < 32 ?
+		    w->type.len : 32), w->p + w->type.off);
+		return -1;
 	}
-	result = lt_json_get(data, "result");
-	if (!cJSON_IsArray(result)) {
+	if (w->result.len == 0) {
 		lt_decoder_fail(d, LT_ERR_SYNTAX, "not a Loki response: no "
 		    "\"data.result\" array");
-		return NULL;
+		return -1;
 	}
-	return result;
+	return 0;
 }
 
 enum lt_status
 lt_loki_end(struct lt_decoder *d)
 {
-	const char *p = d->doc.p ? d->doc.p : "", *end = NULL;
-	size_t len = d->doc.len, off, n = 0, i, k;
-	const cJSON *result, *s, *v, **streams = NULL;
-	struct entry *e = NULL;
+	struct walk w;
 	enum lt_status st = LT_OK;
 	struct lt_buf keys;
-	size_t *koff = NULL;
+	size_t *koff = NULL, i, last = SIZE_MAX;
 	unsigned long long no;
-	cJSON *doc;
-	int ok, keep;
+	cJSON *v = NULL, *labels = NULL;
+	int keep;
 
+	memset(&w, 0, sizeof w);
+	w.p = d->doc.p ? d->doc.p : "";
+	w.n = d->doc.len;
 	lt_buf_init(&keys, LT_LOKI_DOC_MAX);
-	doc = cJSON_ParseWithLengthOpts(p, len, &end, 0);
-	if (doc == NULL) {
-		off = end != NULL && end >= p ? (size_t)(end - p) : 0;
-		if (len == 0)
-			return lt_decoder_fail(d, LT_ERR_SYNTAX, "empty input "
-			    "is not a Loki response");
-		if (cut_short(p, len))
-			return lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response "
-			    "ends before its JSON document does (cut short?)");
-		return lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response is "
-		    "not valid JSON (at byte %zu)", off + 1);
-	}
-	for (off = end != NULL ? (size_t)(end - p) : len; off < len; off++)
-		if (p[off] != ' ' && p[off] != '\t' && p[off] != '\r' &&
-		    p[off] != '\n') {
+	if (w.n == 0)
+		return lt_decoder_fail(d, LT_ERR_SYNTAX, "empty input is not a "
+		    "Loki response");
+	ws(&w);
+	if ((w.i < w.n && w.p[w.i] == '{' ? members(&w, 0, on_top, 0) :
+	    value(&w, 0)) != 0) {
+		if (w.nomem)
+			st = LT_ERR_NOMEM;
+		else if (w.cut)
 			st = lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response "
-			    "has more after its JSON document (at byte %zu)",
-			    off + 1);
-			goto out;
-		}
-	if ((result = result_of(d, doc)) == NULL) {
+			    "ends before its JSON document does (cut short?)");
+		else
+			st = lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response is "
+			    "not valid JSON (at byte %zu)", w.i + 1);
+		goto out;
+	}
+	ws(&w);
+	if (w.i < w.n) {
+		st = lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response has more "
+		    "after its JSON document (at byte %zu)", w.i + 1);
+		goto out;
+	}
+	if (envelope(d, &w) != 0) {
 		st = d->err.status;
 		goto out;
 	}
-	k = (size_t)cJSON_GetArraySize(result);
-	for (s = result->child; s != NULL; s = s->next)
-		n += (size_t)cJSON_GetArraySize(lt_json_get(s, "values"));
-	if (k > UINT32_MAX || n > UINT32_MAX) {
-		st = lt_decoder_fail(d, LT_ERR_LIMIT, "Loki response has "
-		    "more than %lu entries", (unsigned long)UINT32_MAX);
-		goto out;
-	}
-	if ((streams = calloc(k ? k : 1, sizeof *streams)) == NULL ||
-	    (e = calloc(n ? n : 1, sizeof *e)) == NULL) {
-		st = LT_ERR_NOMEM;
-		goto out;
-	}
-	for (n = 0, k = 0, s = result->child; s != NULL; s = s->next, k++) {
-		streams[k] = lt_json_get(s, "stream");
-		v = lt_json_get(s, "values");
-		for (i = 0, v = cJSON_IsArray(v) ? v->child : NULL; v != NULL;
-		    v = v->next, i++, n++) {
-			ok = entry_ns(v, &e[n].ns) == 0;
-			if (!ok)
-				e[n].ns = 0;
-			e[n].stream = (uint32_t)k;
-			e[n].pos = (uint32_t)i;
-			e[n].v = v;
-		}
-	}
-	qsort(e, n, sizeof *e, cmp);
+	if (w.n_e > 1)
+		qsort(w.e, w.n_e, sizeof *w.e, cmp);
 	if (d->loki_fn != NULL) {
-		if ((koff = calloc(k + 1, sizeof *koff)) == NULL) {
+		if ((koff = calloc(w.n_streams + 1, sizeof *koff)) == NULL) {
 			st = LT_ERR_NOMEM;
 			goto out;
 		}
-		if ((st = canonical(streams, k, &keys, koff)) != LT_OK) {
-			if (st == LT_ERR_LIMIT)
-				st = lt_decoder_fail(d, st, "Loki response has "
-				    "a stream with more than %u labels",
-				    LT_LABELS_MAX * 4);
+		st = canonical(w.p, w.streams, w.n_streams, &keys, koff);
+		if (st == LT_ERR_LIMIT)
+			st = lt_decoder_fail(d, st, "Loki response has a stream "
+			    "with more than %u labels", LT_LABELS_MAX * 4);
+		if (st != LT_OK)
 			goto out;
-		}
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < w.n_e; i++) {
+		struct span es = { w.e[i].off, w.e[i].len };
+
 		no = i + 1;
+		v = parse_span(w.p, &es);	/* NULL: a lone surrogate */
 		if (d->loki_fn != NULL) {
-			st = ask_hook(d, &e[i], keys.p ? keys.p : "", koff,
+			st = ask_hook(d, &w.e[i], v, keys.p ? keys.p : "", koff,
 			    &keep, &no);
 			if (st != LT_OK)
-				break;
-			if (!keep)
+				goto out;
+			if (!keep) {
+				cJSON_Delete(v);
+				v = NULL;
 				continue;
+			}
 		}
-		if ((st = pass_entry(d, &e[i], streams[e[i].stream],
-		    no)) != LT_OK)
-			break;
+		if (w.e[i].stream != last) {
+			cJSON_Delete(labels);
+			labels = parse_span(w.p, &w.streams[w.e[i].stream]);
+			last = w.e[i].stream;
+		}
+		st = pass_entry(d, v, labels, no);
+		cJSON_Delete(v);
+		v = NULL;
+		if (st != LT_OK)
+			goto out;
 	}
 out:
+	cJSON_Delete(v);
+	cJSON_Delete(labels);
 	lt_buf_free(&keys);
 	free(koff);
-	free(e);
-	free(streams);
-	cJSON_Delete(doc);
+	free(w.e);
+	free(w.streams);
 	return st;
 }

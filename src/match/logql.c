@@ -43,19 +43,32 @@
  *   (?i) is in force: Go and PCRE2 fold non-ASCII case from different
  *   Unicode tables and rules, and "if in doubt, refuse" is the contract.
  *
- * The rules' filter is the alternation of every match pattern, plus
- * \x1b: the scanner matches a line after removing ANSI escapes, which
- * could join text that a raw-line filter sees apart, so any line holding
- * an ESC byte passes.  Lines are also matched cut at --max-line; every
- * end-of-text assertion being dropped, a match in a prefix of a line is a
- * match of the whole line too.  unless patterns are not pushed: they only
- * take matches away.
+ * The rules' filter is not those translations joined, which for the
+ * default rules is longer than the 5,120 bytes Loki accepts in a whole
+ * query.  It is the literals one of which every match of a pattern
+ * holds (atoms.c, shared with the prefilter): a line without any of a
+ * pattern's literals cannot match it.  Literals that another implies
+ * are dropped and those sharing a long prefix become it; a pattern
+ * without literals goes in translated.  When that does not fit the room
+ * the query leaves, a coarser superset is tried: every literal
+ * caseless, then cut shorter and shorter (a part of a required literal
+ * is required too), and nothing when even 3 bytes each do not fit.
+ * The filter starts with \x1b.?: the scanner matches a line after
+ * removing ANSI escapes, which could join text that a raw-line filter
+ * sees apart, so any line holding an ESC byte passes; and the .? keeps
+ * Loki from rewriting the filter into its own substring tests, which
+ * lose lines when case is ignored (see write_filter).  Lines are also
+ * matched cut at --max-line; every end-of-text assertion being dropped,
+ * a match in a prefix of a line is a match of the whole line too.
+ * unless patterns are not pushed: they only take matches away.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/logql.h"
+#include "match/match_int.h"
 #include "match/ruleset.h"
 #include "util/util.h"
 
@@ -1041,53 +1054,394 @@ lt_logql_translate(const char *pat, size_t n, struct lt_buf *out,
 	return t.st;
 }
 
-/* ---- the rules' filter and the query ---- */
+/* ---- the rules' filter ---- */
 
-enum lt_status
-lt_logql_filter(const struct lt_ruleset *rs, struct lt_buf *out,
-    struct lt_error *why)
+/* One literal of the filter: every match of some pattern contains it. */
+struct lit {
+	unsigned char len;
+	unsigned char ci;	/* ASCII case does not matter */
+	char s[LT_ATOM_MAX];
+};
+
+struct plan {
+	struct lit *l;		/* the patterns' literals, as extracted */
+	size_t n, cap;
+	struct lt_buf rx;	/* translated whole patterns, |-joined */
+	size_t n_rx;		/* patterns there */
+	size_t n_pat;		/* match patterns of the rules */
+};
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* 1 when b[0..bn) holds a[0..an), ASCII case ignored when ci. */
+static int
+contains(const char *b, size_t bn, const char *a, size_t an, int ci)
+{
+	size_t i, k;
+
+	for (i = 0; i + an <= bn; i++) {
+		for (k = 0; k < an; k++)
+			if (ci ? lower((unsigned char)b[i + k]) !=
+			    lower((unsigned char)a[k]) : b[i + k] != a[k])
+				break;
+		if (k == an)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+has_letter(const struct lit *a)
+{
+	size_t k;
+
+	for (k = 0; k < a->len; k++)
+		if (lower((unsigned char)a->s[k]) >= 'a' &&
+		    lower((unsigned char)a->s[k]) <= 'z')
+			return 1;
+	return 0;
+}
+
+/* 1 when every string holding b holds a: b is then not needed. */
+static int
+subsumes(const struct lit *a, const struct lit *b)
+{
+	if (a->ci || !has_letter(a))
+		return contains(b->s, b->len, a->s, a->len, 1);
+	return !b->ci && contains(b->s, b->len, a->s, a->len, 0);
+}
+
+static int
+cmp_lit(const void *x, const void *y)
+{
+	const struct lit *a = x, *b = y;
+
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	if (a->ci != b->ci)
+		return a->ci > b->ci ? -1 : 1;	/* caseless first */
+	return memcmp(a->s, b->s, a->len);
+}
+
+/* The longest prefix of s[0..n), at most max bytes, of whole UTF-8. */
+static size_t
+utf8_prefix(const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len;
+
+	if (n > max)
+		n = max;
+	while (i < n) {
+		len = p[i] < 0x80 ? 1 : p[i] >= 0xc2 && p[i] <= 0xdf ? 2 :
+		    p[i] >= 0xe0 && p[i] <= 0xef ? 3 :
+		    p[i] >= 0xf0 && p[i] <= 0xf4 ? 4 : 0;
+		if (len == 0 || i + len > n)
+			break;
+		i += len;
+	}
+	return i;
+}
+
+static int
+cmp_text(const void *x, const void *y)
+{
+	const struct lit *a = x, *b = y;
+	size_t k, n = a->len < b->len ? a->len : b->len;
+	int c;
+
+	if (a->ci != b->ci)
+		return a->ci < b->ci ? -1 : 1;
+	for (k = 0; k < n; k++) {
+		c = a->ci ? lower((unsigned char)a->s[k]) -
+		    lower((unsigned char)b->s[k]) :
+		    (unsigned char)a->s[k] - (unsigned char)b->s[k];
+		if (c != 0)
+			return c;
+	}
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/*
+ * Literals that share a long prefix ("could not resolve host " and
+ * "could not resolve host: ") become that prefix: a part of a required
+ * literal is required too, and one literal is shorter than two.
+ */
+static void
+merge_prefixes(struct lit *l, size_t n)
+{
+	size_t i, k, min;
+
+	qsort(l, n, sizeof *l, cmp_text);
+	for (i = 0; i + 1 < n; i++) {
+		if (l[i].ci != l[i + 1].ci)
+			continue;
+		min = l[i].len < l[i + 1].len ? l[i].len : l[i + 1].len;
+		for (k = 0; k < min && (l[i].ci ? lower((unsigned char)
+		    l[i].s[k]) == lower((unsigned char)l[i + 1].s[k]) :
+		    l[i].s[k] == l[i + 1].s[k]); k++)
+			;
+		k = utf8_prefix(l[i].s, k, k);
+		if (k >= 6 && k * 3 >= min * 2 && k < min)
+			l[i].len = l[i + 1].len = (unsigned char)k;
+	}
+}
+
+/*
+ * The literals of pl, coarsened: all caseless when all_ci, each cut to
+ * at most max bytes, those sharing a long prefix cut to it, then sorted
+ * and with every literal that another one subsumes dropped.  Into out
+ * (room for pl->n); returns how many.
+ */
+static size_t
+coarsen(const struct plan *pl, int all_ci, size_t max, struct lit *out)
+{
+	size_t i, j, n = 0, m = 0;
+
+	for (i = 0; i < pl->n; i++) {
+		out[n] = pl->l[i];
+		out[n].len = (unsigned char)utf8_prefix(pl->l[i].s,
+		    pl->l[i].len, max);
+		if (all_ci)
+			out[n].ci = 1;
+		if (out[n].len > 0)
+			n++;
+	}
+	merge_prefixes(out, n);
+	qsort(out, n, sizeof *out, cmp_lit);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m; j++)
+			if (subsumes(&out[j], &out[i]))
+				break;
+		if (j == m)
+			out[m++] = out[i];
+	}
+	return m;
+}
+
+/* A literal byte in a Go regexp inside a LogQL raw string (`...`). */
+static enum lt_status
+put_byte(struct lt_buf *o, unsigned char c)
+{
+	char b[8];
+
+	if (c < 0x20 || c == 0x7f || c == '`') {
+		snprintf(b, sizeof b, "\\x%02x", c);
+		return lt_buf_adds(o, b);
+	}
+	if (strchr("\\.+*?()|[]{}^$", c) != NULL && lt_buf_addc(o, '\\') !=
+	    LT_OK)
+		return LT_ERR_LIMIT;
+	return lt_buf_addc(o, (char)c);
+}
+
+/*
+ * The filter for literals l[0..n) and pl's whole patterns, into o:
+ * \x1b.? first, then the case-sensitive literals, the caseless ones in
+ * one (?i:...), the whole patterns.
+ *
+ * Why \x1b.? and not \x1b: Loki 2.7 rewrites a regexp made of literals
+ * into substring tests (pkg/logql/log/filter.go, simplify), and that
+ * rewrite loses lines when case is ignored: its caseless search does
+ * not back up after a partial match ((?i)ab misses "aab", (?i)oom
+ * misses "zoooom"), and the common prefix Go factors out of caseless
+ * alternatives ((?i:no route|no runner) is "no r" then (oute|unner))
+ * is joined to them as case-sensitive.  Both were seen against the
+ * real Loki 2.7.3.  A branch the rewrite cannot handle (a quantifier
+ * after a literal) makes Loki keep the whole expression as a regexp,
+ * run by Go's regexp package with the meaning the contract is about;
+ * \x1b.? matches what \x1b does.
+ */
+static enum lt_status
+write_filter(const struct plan *pl, const struct lit *l, size_t n,
+    struct lt_buf *o)
+{
+	enum lt_status st = lt_buf_adds(o, "\\x1b.?");
+	size_t i, k;
+	int pass, open;
+
+	for (pass = 0; pass < 2 && st == LT_OK; pass++) {
+		open = 0;
+		for (i = 0; i < n && st == LT_OK; i++) {
+			if (l[i].ci != pass)
+				continue;
+			if (pass == 0 || open)
+				st = lt_buf_addc(o, '|');
+			else
+				st = lt_buf_adds(o, "|(?i:");
+			open = 1;
+			for (k = 0; k < l[i].len && st == LT_OK; k++)
+				st = put_byte(o, (unsigned char)l[i].s[k]);
+		}
+		if (pass == 1 && open && st == LT_OK)
+			st = lt_buf_addc(o, ')');
+	}
+	if (pl->rx.len > 0 && st == LT_OK) {
+		if ((st = lt_buf_addc(o, '|')) == LT_OK)
+			st = lt_buf_add(o, pl->rx.p, pl->rx.len);
+	}
+	return st;
+}
+
+/*
+ * Gather each match pattern's literals (atoms.c), or the pattern
+ * translated whole when it has none.  LT_ERR_REGEX (why set) when a
+ * pattern has neither.
+ */
+static enum lt_status
+gather(const struct lt_ruleset *rs, struct plan *pl, struct lt_error *why)
 {
 	const struct lt_rule_info *r;
+	struct lt_atoms at;
 	struct lt_error e;
+	const char *aw;
+	struct lit *nl;
+	size_t i, j, k;
+	enum lt_status st;
+
+	for (i = 0; i < lt_ruleset_count(rs); i++) {
+		r = lt_ruleset_rule(rs, i);
+		for (j = 0; j < r->n_match; j++, pl->n_pat++) {
+			if (lt_atoms_extract(r->match[j], strlen(r->match[j]),
+			    &at, &aw) == 0) {
+				if (pl->n + at.n > pl->cap) {
+					k = pl->cap ? pl->cap * 2 : 256;
+					if (k < pl->n + at.n)
+						k = pl->n + at.n;
+					if ((nl = realloc(pl->l, k *
+					    sizeof *nl)) == NULL)
+						return LT_ERR_NOMEM;
+					pl->l = nl;
+					pl->cap = k;
+				}
+				for (k = 0; k < at.n; k++) {
+					nl = &pl->l[pl->n];
+					nl->ci = at.a[k].caseless;
+					memcpy(nl->s, at.a[k].s, at.a[k].len);
+					nl->len = (unsigned char)utf8_prefix(
+					    at.a[k].s, at.a[k].len,
+					    LT_ATOM_MAX);
+					if (nl->len > 0)
+						pl->n++;
+				}
+				continue;
+			}
+			/* no literal: the whole pattern, translated */
+			lt_error_clear(&e);
+			st = pl->rx.len > 0 ? lt_buf_addc(&pl->rx, '|') : LT_OK;
+			if (st == LT_OK)
+				st = lt_buf_adds(&pl->rx, "(?:");
+			if (st == LT_OK)
+				st = lt_logql_translate(r->match[j],
+				    strlen(r->match[j]), &pl->rx, &e);
+			if (st == LT_OK)
+				st = lt_buf_addc(&pl->rx, ')');
+			if (st == LT_ERR_REGEX) {
+				lt_error_set(why, st, LT_LEVEL_NOTE, r->origin,
+				    r->line, 0, "rule '%.100s': /%.150s/ has "
+				    "no literal every match holds (%s), and %s",
+				    r->id, r->match[j], aw, e.message);
+				return st;
+			}
+			if (st == LT_ERR_LIMIT) {
+				lt_error_set(why, st, LT_LEVEL_NOTE, r->origin,
+				    r->line, 0, "the patterns without literals "
+				    "(rule '%.100s' and before) take more than "
+				    "%u KiB", r->id, LT_LOGQL_FILTER_MAX >> 10);
+				return st;
+			}
+			if (st != LT_OK)
+				return st;
+			pl->n_rx++;
+		}
+	}
+	return LT_OK;
+}
+
+/* Coarsening steps: all caseless?, longest literal. */
+static const struct {
+	int all_ci;
+	unsigned char max;
+} steps[] = {
+	{ 0, LT_ATOM_MAX }, { 1, LT_ATOM_MAX }, { 1, 16 }, { 1, 12 },
+	{ 1, 10 }, { 1, 8 }, { 1, 7 }, { 1, 6 }, { 1, 5 }, { 1, 4 }, { 1, 3 },
+};
+
+enum lt_status
+lt_logql_filter(const struct lt_ruleset *rs, size_t budget,
+    struct lt_buf *out, int *coarse, struct lt_error *why)
+{
+	struct plan pl;
+	struct lit *l = NULL;
 	struct lt_buf f;
 	enum lt_status st = LT_OK;
-	size_t i, j;
+	size_t n = 0, s, full = 0, n_ci, i;
 
+	*coarse = 0;
+	memset(&pl, 0, sizeof pl);
+	lt_buf_init(&pl.rx, LT_LOGQL_FILTER_MAX);
 	lt_buf_init(&f, LT_LOGQL_FILTER_MAX);
+	if (budget > LT_LOGQL_FILTER_MAX)
+		budget = LT_LOGQL_FILTER_MAX;
 	if (lt_ruleset_count(rs) == 0) {
 		lt_error_set(why, LT_ERR_ARG, LT_LEVEL_NOTE, "", 0, 0,
 		    "no rules to push down");
 		st = LT_ERR_ARG;
 		goto out;
 	}
-	for (i = 0; i < lt_ruleset_count(rs); i++) {
-		r = lt_ruleset_rule(rs, i);
-		for (j = 0; j < r->n_match; j++) {
-			lt_error_clear(&e);
-			if (f.len > 0 && (st = lt_buf_addc(&f, '|')) != LT_OK)
-				goto full;
-			st = lt_logql_translate(r->match[j],
-			    strlen(r->match[j]), &f, &e);
-			if (st == LT_ERR_REGEX) {
-				lt_error_set(why, st, LT_LEVEL_NOTE, r->origin,
-				    r->line, 0, "rule '%.100s': /%.150s/: %s",
-				    r->id, r->match[j], e.message);
-				goto out;
-			}
-			if (st != LT_OK)
-				goto full;
-		}
+	if ((st = gather(rs, &pl, why)) != LT_OK)
+		goto out;
+	if ((l = malloc((pl.n ? pl.n : 1) * sizeof *l)) == NULL) {
+		st = LT_ERR_NOMEM;
+		goto out;
 	}
-	if ((st = lt_buf_adds(&f, "|\\x1b")) != LT_OK)
-		goto full;
+	for (s = 0; s < LT_ARRAY_LEN(steps); s++) {
+		n = coarsen(&pl, steps[s].all_ci, steps[s].max, l);
+		lt_buf_reset(&f);
+		st = write_filter(&pl, l, n, &f);
+		if (st == LT_ERR_NOMEM)
+			goto out;
+		if (s == 0)
+			full = st == LT_OK ? f.len : LT_LOGQL_FILTER_MAX;
+		if (st == LT_OK && f.len <= budget)
+			break;
+	}
+	if (s == LT_ARRAY_LEN(steps)) {
+		lt_error_set(why, LT_ERR_LIMIT, LT_LEVEL_NOTE, "", 0, 0,
+		    "the rules' literals make a filter of %zu bytes, and "
+		    "even cut to %u bytes each and caseless, %zu; the query "
+		    "has room for %zu (Loki refuses a query of %u bytes or "
+		    "more)", full, steps[s - 1].max, f.len, budget,
+		    LT_LOGQL_LOKI_MAX);
+		st = LT_ERR_LIMIT;
+		goto out;
+	}
+	for (i = 0, n_ci = 0; i < n; i++)
+		n_ci += l[i].ci;
+	*coarse = s > 0;
+	lt_error_set(why, LT_OK, LT_LEVEL_NOTE, "", 0, 0,
+	    "pushdown: %zu literals (%zu caseless) that the %zu match "
+	    "patterns need, %zu patterns whole, a filter of %zu bytes", n,
+	    n_ci, pl.n_pat, pl.n_rx, f.len);
+	if (s > 0) {
+		size_t len = strlen(why->message);
+
+		snprintf(why->message + len, sizeof why->message - len,
+		    "; coarser than the rules: their own literals make %zu "
+		    "bytes, over the %zu the query has room for (Loki refuses "
+		    "%u bytes or more), so every literal is caseless and cut "
+		    "to at most %u bytes: more lines pass, none is lost",
+		    full, budget, LT_LOGQL_LOKI_MAX, steps[s].max);
+	}
 	st = lt_buf_add(out, f.p, f.len);
-	goto out;
-full:
-	if (st == LT_ERR_LIMIT)
-		lt_error_set(why, st, LT_LEVEL_NOTE, "", 0, 0, "the rules' "
-		    "filter would be longer than %u KiB",
-		    LT_LOGQL_FILTER_MAX >> 10);
 out:
+	free(l);
+	free(pl.l);
+	lt_buf_free(&pl.rx);
 	lt_buf_free(&f);
 	return st;
 }
@@ -1113,9 +1467,11 @@ lt_logql_query(const char *selector, const struct lt_ruleset *rs,
 {
 	struct lt_buf q, f;
 	enum lt_status st;
-	size_t n = strlen(selector), base;
+	size_t n = strlen(selector), room;
+	int coarse = 0;
 
 	*pushed = 0;
+	lt_error_clear(note);
 	lt_buf_init(&q, LT_LOGQL_QUERY_MAX);
 	lt_buf_init(&f, LT_LOGQL_FILTER_MAX);
 	while (n > 0 && strchr(" \t\r\n", selector[n - 1]) != NULL)
@@ -1126,24 +1482,25 @@ lt_logql_query(const char *selector, const struct lt_ruleset *rs,
 	}
 	if ((st = lt_buf_add(&q, selector, n)) != LT_OK)
 		goto out;
-	base = q.len;
-	if (rs != NULL) {
-		st = lt_logql_filter(rs, &f, note);
+	/* selector |~ `RE`, shorter than Loki's cap */
+	room = n + 7 < LT_LOGQL_LOKI_MAX ? LT_LOGQL_LOKI_MAX - 1 - n - 6 : 0;
+	if (rs != NULL && room == 0) {
+		lt_error_set(note, LT_ERR_LIMIT, LT_LEVEL_NOTE, "", 0, 0,
+		    "the query alone takes %zu bytes: no room for a filter "
+		    "under Loki's cap of %u", n, LT_LOGQL_LOKI_MAX);
+	} else if (rs != NULL) {
+		st = lt_logql_filter(rs, room, &f, &coarse, note);
 		if (st == LT_OK) {
-			if ((st = lt_buf_adds(&q, " |~ ")) == LT_OK)
-				st = lt_logql_quote(&q, f.p, f.len);
-			if (st == LT_ERR_LIMIT)
-				lt_error_set(note, st, LT_LEVEL_NOTE, "", 0, 0,
-				    "the query with the rules' filter would be "
-				    "longer than %u KiB",
-				    LT_LOGQL_QUERY_MAX >> 10);
+			if ((st = lt_buf_adds(&q, " |~ `")) == LT_OK &&
+			    (st = lt_buf_add(&q, f.p, f.len)) == LT_OK)
+				st = lt_buf_addc(&q, '`');
+			if (st == LT_OK)
+				*pushed = coarse ? 2 : 1;
 		}
-		if (st == LT_OK) {
-			*pushed = 1;
-		} else if (st == LT_ERR_NOMEM) {
+		if (st == LT_ERR_NOMEM)
 			goto out;
-		} else {
-			q.len = base;	/* the selector alone */
+		if (st != LT_OK) {
+			q.len = n;	/* the selector alone */
 			st = LT_OK;
 		}
 	}

@@ -15,8 +15,11 @@
  * keys at the newest timestamp of the last page need remembering, so
  * memory stays bounded by the batch size (and LT_LOKI_SEEN_MAX bytes).
  * A full page whose entries all share one timestamp cannot be paged
- * past without guessing which of them Loki will return next, so that is
- * an error naming --batch, not an endless loop or a silent loss.
+ * past without guessing which of them Loki will return next, so that
+ * instant alone is asked for with the largest limit, and only when even
+ * that is full is it an error, not an endless loop or a silent loss.
+ * An entry outside the range asked for is an error too: it means the
+ * server ignores the range, and paging on could never end.
  *
  * libcurl is called through the table curl_dl.c fills when a query
  * starts, so that runs without --loki do not load it.
@@ -64,7 +67,8 @@ struct slot {
 	size_t off;
 	size_t stream_len;
 	size_t len;		/* stream and line */
-	unsigned count;		/* how many such entries; 0: slot unused */
+	unsigned count;		/* how many such entries not yet met again */
+	unsigned used;		/* 0: the slot is free */
 };
 
 /* The keys of the entries at one timestamp. */
@@ -90,6 +94,8 @@ struct loki {
 	enum lt_status feed_st;	/* why a body feed stopped */
 
 	unsigned long long cursor;	/* start of the next request */
+	unsigned long long req_end;	/* end of the request being read */
+	int tie;		/* the next request is [cursor, cursor + 1) */
 	unsigned long long numbered;	/* entries classified so far */
 	int limit_hit;
 	size_t page_n;		/* entries of the current page */
@@ -232,7 +238,7 @@ seen_slot(struct seen *s, const struct lt_loki_entry *e, uint64_t h)
 
 	for (;; i = (i + 1) & (s->cap - 1)) {
 		x = &s->tab[i];
-		if (x->count == 0)
+		if (!x->used)
 			return x;
 		if (x->h == h && x->stream_len == e->stream_len &&
 		    x->len == e->stream_len + e->len &&
@@ -243,7 +249,11 @@ seen_slot(struct seen *s, const struct lt_loki_entry *e, uint64_t h)
 	}
 }
 
-/* How many times e was added; 0 when never. */
+/*
+ * e's slot when it was added and not yet met as often as it was added.
+ * A slot whose count fell to 0 stays used: freeing it would cut the
+ * probe chain of the keys placed after it.
+ */
 static struct slot *
 seen_find(struct seen *s, const struct lt_loki_entry *e)
 {
@@ -268,10 +278,10 @@ seen_grow(struct seen *s)
 		return LT_ERR_NOMEM;
 	}
 	for (i = 0; i < oldcap; i++) {
-		if (old[i].count == 0)
+		if (!old[i].used)
 			continue;
 		for (j = (size_t)old[i].h & (s->cap - 1);
-		    s->tab[j].count != 0; j = (j + 1) & (s->cap - 1))
+		    s->tab[j].used; j = (j + 1) & (s->cap - 1))
 			;
 		x = &s->tab[j];
 		*x = old[i];
@@ -291,7 +301,7 @@ seen_add(struct seen *s, const struct lt_loki_entry *e)
 	if ((s->n + 1) * 2 > s->cap && (st = seen_grow(s)) != LT_OK)
 		return st;
 	x = seen_slot(s, e, h);
-	if (x->count > 0) {
+	if (x->used) {
 		x->count++;
 		return LT_OK;
 	}
@@ -306,6 +316,7 @@ seen_add(struct seen *s, const struct lt_loki_entry *e)
 	x->stream_len = e->stream_len;
 	x->len = e->stream_len + e->len;
 	x->count = 1;
+	x->used = 1;
 	s->n++;
 	return LT_OK;
 }
@@ -321,6 +332,15 @@ seen_swap(struct seen *a, struct seen *b)
 
 /* ---- the entry hook ---- */
 
+/* ns as RFC 3339 with nine fraction digits (or the number). */
+static void
+fmt_ns(char t[LT_TIME_MAX], unsigned long long ns)
+{
+	if (lt_time_format(t, (long long)(ns / 1000000000u),
+	    (unsigned long)(ns % 1000000000u), 9) != 0)
+		snprintf(t, LT_TIME_MAX, "%llu", ns);
+}
+
 static enum lt_status
 on_entry(void *ctx, const struct lt_loki_entry *e, int *keep,
     unsigned long long *no)
@@ -329,6 +349,17 @@ on_entry(void *ctx, const struct lt_loki_entry *e, int *keep,
 	struct slot *x;
 	enum lt_status st;
 
+	if (e->ns < l->cursor || e->ns >= l->req_end) {
+		char t[LT_TIME_MAX];
+
+		fmt_ns(t, e->ns);
+		lt_error_set(&l->hook_err, LT_ERR_SYNTAX, LT_LEVEL_ERROR,
+		    LT_LOKI_SOURCE, 0, 0, "Loki returned an entry at %s, "
+		    "outside the range asked for; stopping rather than "
+		    "paging on (a server or proxy that ignores start and "
+		    "end?)", t);
+		return l->hook_st = LT_ERR_SYNTAX;
+	}
 	if (l->page_n++ == 0)
 		l->first_ns = e->ns;
 	l->last_ns = e->ns;
@@ -518,7 +549,8 @@ out:
 }
 
 static enum lt_status
-set_url(struct loki *l, unsigned long long start, unsigned long long end)
+set_url(struct loki *l, unsigned long long start, unsigned long long end,
+    unsigned limit)
 {
 	const char *a = l->o->addr;
 	size_t n = strlen(a);
@@ -533,7 +565,7 @@ set_url(struct loki *l, unsigned long long start, unsigned long long end)
 	if ((st = lt_buf_add(&l->url, a, n)) == LT_OK)
 		st = lt_buf_addf(&l->url, "/loki/api/v1/query_range?query=%s"
 		    "&start=%llu&end=%llu&limit=%u&direction=forward", q, start,
-		    end, l->o->batch);
+		    end, limit);
 	l->cu.free(q);
 	if (st == LT_OK)
 		l->cu.easy_setopt(l->curl, CURLOPT_URL, l->url.p);
@@ -586,7 +618,7 @@ error_text(struct loki *l, char *out, size_t cap)
  */
 static enum lt_status
 fetch(struct loki *l, unsigned long long start, unsigned long long end,
-    struct lt_error *err)
+    unsigned limit, struct lt_error *err)
 {
 	const struct lt_loki_opts *o = l->o;
 	char text[LT_LOKI_ERROR_TEXT_MAX + 1], what[LT_MESSAGE_MAX];
@@ -595,7 +627,7 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 	enum lt_status st;
 	CURLcode rc;
 
-	if ((st = set_url(l, start, end)) != LT_OK)
+	if ((st = set_url(l, start, end, limit)) != LT_OK)
 		return st;
 	for (attempt = 0;; attempt++) {
 		lt_triage_next(l->t);	/* drop what a failed try fed */
@@ -666,17 +698,32 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 /*
  * Read [cursor, end) page by page.  LT_OK when the range is done (or
  * the limit reached), LT_STOP, or an error.
+ *
+ * A full page ends at the timestamp T of its newest entry, and the next
+ * one starts at T again.  When the whole page is at T, starting at T
+ * again would return it once more: instead the instant [T, T + 1) alone
+ * is asked for, with the largest limit Loki allows by default
+ * (LT_LOKI_BATCH_MAX), and the next page starts at T + 1.  Only when
+ * even that page is full is there no way on without losing lines.
+ * Every page either moves the cursor or is that one request for an
+ * instant, so paging ends; entries outside the range asked for are an
+ * error (in on_entry), so a server that ignores start cannot make it
+ * loop.
  */
 static enum lt_status
 pages(struct loki *l, unsigned long long end, struct lt_error *err)
 {
 	enum lt_status st;
+	unsigned limit;
 	int full;
 
 	while (!l->limit_hit) {
 		if (l->cursor >= end)
 			return LT_OK;
-		if ((st = fetch(l, l->cursor, end, err)) != LT_OK)
+		limit = l->tie ? LT_LOKI_BATCH_MAX : l->o->batch;
+		l->req_end = l->tie ? l->cursor + 1 : end;
+		if ((st = fetch(l, l->cursor, l->req_end, limit, err)) !=
+		    LT_OK)
 			return st;
 		l->page_n = 0;
 		l->hook_st = LT_OK;
@@ -689,28 +736,32 @@ pages(struct loki *l, unsigned long long end, struct lt_error *err)
 		}
 		if (st != LT_OK)
 			return st;
-		full = l->page_n >= l->o->batch;
-		if (full && l->first_ns == l->last_ns) {
+		full = l->page_n >= limit;
+		if (full && l->first_ns == l->last_ns &&
+		    (l->tie || limit >= LT_LOKI_BATCH_MAX)) {
 			char t[LT_TIME_MAX];
 
-			if (lt_time_format(t, (long long)(l->last_ns /
-			    1000000000u), (unsigned long)(l->last_ns %
-			    1000000000u), 9) != 0)
-				snprintf(t, sizeof t, "%llu", l->last_ns);
+			fmt_ns(t, l->last_ns);
 			lt_error_set(err, LT_ERR_LIMIT, LT_LEVEL_ERROR,
 			    LT_LOKI_SOURCE, 0, 0, "%u or more entries share "
-			    "the timestamp %s, a whole page: paging past them "
-			    "could lose lines; %s", l->o->batch, t,
-			    l->o->batch < LT_LOKI_BATCH_MAX ? "raise --batch "
-			    "(at most 5000)" : "--batch is at its maximum; "
-			    "narrow the query");
+			    "the timestamp %s: no page can hold them, and "
+			    "paging past them could lose lines; narrow the "
+			    "query", limit, t);
 			return LT_ERR_LIMIT;
+		}
+		if (l->tie) {	/* every entry at the cursor was read */
+			l->tie = 0;
+			seen_reset(&l->prev, ~0ull);
+			l->cursor++;
+			continue;
 		}
 		if (l->page_n > 0) {
 			seen_swap(&l->prev, &l->cur);
 			l->cursor = l->last_ns;
 		}
-		if (!full)
+		if (full && l->first_ns == l->last_ns)
+			l->tie = 1;
+		else if (!full)
 			return LT_OK;
 	}
 	return LT_OK;

@@ -16,9 +16,16 @@ What it reproduces:
   regexp is run with Python's re, a stand-in for Go's), start inclusive,
   end exclusive, in ns, limit (default 100, max max_entries), direction
   (default backward);
-- entries grouped per stream, streams in a random order, labels in a
-  random order, entries sharing a timestamp across streams picked in a
-  random order when limit cuts among them, timestamps as strings;
+- entries grouped per stream, timestamps as strings; entries sharing a
+  timestamp ordered as Loki 2.7.3 orders them (seen against the real
+  one): streams in a fixed order that is not their labels' order (here
+  a hash of the labels), within a stream in the order pushed, the
+  reverse for direction=backward; the result's streams sorted by their
+  labels, labels sorted by name.  With chaos=True instead: streams,
+  labels and ties across streams in a random order, a harder test of
+  de-duplication than the real server;
+- stuck=True: every request gets the reply to the first one (a server
+  or proxy that ignores start and end: paging must stop, not loop);
 - errors as plain text bodies with a JSON content type, as Loki does:
   400 "parse error ...", 400 "max entries limit per query exceeded ...",
   401 "no org id" (with require_org), 401 for bad basic or bearer auth;
@@ -35,6 +42,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -146,7 +154,7 @@ def keep(line, filters):
 
 
 class FakeLoki:
-    def __init__(self, max_entries=5000, seed=1):
+    def __init__(self, max_entries=5000, seed=1, chaos=False, stuck=False):
         self.streams = {}  # frozenset(labels.items()) -> [(ns, line)]
         self.lock = threading.Lock()
         self.faults = []
@@ -156,6 +164,9 @@ class FakeLoki:
         self.bearer = None
         self.max_entries = max_entries
         self.rand = random.Random(seed)
+        self.chaos = chaos
+        self.stuck = stuck
+        self.first_params = None
         self.httpd = None
 
     # -- data --
@@ -185,6 +196,10 @@ class FakeLoki:
                 return 401, b"Unauthorized\n"
         if self.bearer is not None and auth != "Bearer " + self.bearer:
             return 401, b"Unauthorized\n"
+        if self.stuck:
+            if self.first_params is None:
+                self.first_params = params
+            params = self.first_params
         q = params.get("query")
         if q is None:
             return 400, b"parse error : syntax error: unexpected $end\n"
@@ -207,24 +222,26 @@ class FakeLoki:
                 labels = dict(key)
                 if any(labels.get(k) != v for k, v in matchers.items()):
                     continue
-                for ns, line in ents:
+                order = zlib.crc32(repr(sorted(key)).encode())
+                for pos, (ns, line) in enumerate(ents):
                     if start <= ns < end and keep(line, filters):
-                        # a random tie-break: Loki's order among equal
-                        # timestamps is not to be relied on
-                        cand.append((ns, self.rand.random(), key, line))
-        cand.sort(reverse=not forward)
-        picked = cand[:limit]
+                        cand.append((ns, self.rand.random() if self.chaos
+                                     else order, pos, key, line))
+        cand.sort(key=lambda c: c[:3], reverse=not forward)
+        picked = [(ns, None, key, line) for ns, _, _, key, line
+                  in cand[:limit]]
         groups = {}
         for ns, _, key, line in picked:
             groups.setdefault(key, []).append((ns, line))
         result = []
-        keys = list(groups)
-        self.rand.shuffle(keys)
+        keys = sorted(groups, key=lambda k: sorted(k))
+        if self.chaos:
+            self.rand.shuffle(keys)
         for key in keys:
-            items = list(key)
-            self.rand.shuffle(items)
-            vals = sorted(groups[key], key=lambda e: e[0],
-                          reverse=not forward)
+            items = sorted(key)
+            if self.chaos:
+                self.rand.shuffle(items)
+            vals = groups[key]  # in the order picked: time, then pushed
             result.append({"stream": dict(items),
                            "values": [[str(ns), line] for ns, line in vals]})
         doc = {"status": "success",

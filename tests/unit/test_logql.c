@@ -176,25 +176,46 @@ test_filter(void)
 	struct lt_ruleset *rs;
 	struct lt_buf b;
 	struct lt_error e;
-	int pushed = -1;
+	int pushed = -1, coarse = -1;
 
 	lt_buf_init(&b, LT_LOGQL_QUERY_MAX);
-	/* the default rules all translate */
+	/* the default rules: literals, under Loki's cap */
 	rs = rules(NULL, 1);
 	CHECK(rs != NULL);
 	lt_error_clear(&e);
-	CHECK(lt_logql_filter(rs, &b, &e) == LT_OK);
-	if (e.message[0])
-		fprintf(stderr, "default rules: %s\n", e.message);
-	CHECK(b.len > 1000 && b.len < LT_LOGQL_FILTER_MAX);
-	CHECK(b.len > 5 && memcmp(b.p + b.len - 5, "|\\x1b", 5) == 0);
+	CHECK(lt_logql_filter(rs, LT_LOGQL_FILTER_MAX, &b, &coarse, &e) ==
+	    LT_OK);
+	CHECK(coarse == 0 && strstr(e.message, "pushdown: ") != NULL);
+	CHECK(b.len > 1000 && b.len < LT_LOGQL_LOKI_MAX - 100);
+	CHECK(b.len > 7 && memcmp(b.p, "\\x1b.?|", 7) == 0);
 	lt_buf_reset(&b);
 	CHECK(lt_logql_query("{job=\"ci\"}", rs, &b, &pushed, &e) == LT_OK);
 	CHECK(pushed == 1);
-	CHECK(b.len > 16 && memcmp(b.p, "{job=\"ci\"} |~ \"", 15) == 0);
+	CHECK(b.len > 16 && b.len < LT_LOGQL_LOKI_MAX &&
+	    memcmp(b.p, "{job=\"ci\"} |~ `", 15) == 0 && b.p[b.len - 1] == '`');
+	/* a long selector leaves less room: coarser, still under the cap */
+	{
+		char sel[4200];
+
+		memset(sel, 'a', sizeof sel);
+		memcpy(sel, "{job=\"", 6);
+		memcpy(sel + sizeof sel - 3, "\"}", 3);
+		lt_buf_reset(&b);
+		lt_error_clear(&e);
+		CHECK(lt_logql_query(sel, rs, &b, &pushed, &e) == LT_OK);
+		CHECK(pushed == 2 && b.len < LT_LOGQL_LOKI_MAX);
+		CHECK(strstr(e.message, "coarser than the rules") != NULL);
+		/* no room at all: the selector alone, and why */
+		lt_buf_reset(&b);
+		lt_error_clear(&e);
+		lt_buf_reset(&b);
+		CHECK(lt_logql_filter(rs, 40, &b, &coarse, &e) ==
+		    LT_ERR_LIMIT);
+		CHECK(strstr(e.message, "room for 40") != NULL);
+	}
 	lt_ruleset_free(rs);
 
-	/* one pattern out of reach: no filter, and the note names it */
+	/* no literal and not translatable: no filter, the note names it */
 	rs = rules("[category c]\nseverity = high\n[rule r.back]\n"
 	    "category = c\nmatch = (a)\\1\n[rule r.ok]\ncategory = c\n"
 	    "match = fine\n", 0);
@@ -209,16 +230,23 @@ test_filter(void)
 	CHECK(strcmp(e.origin, "t.rules") == 0 && e.line == 3);
 	lt_ruleset_free(rs);
 
-	/* two rules: alternation, in rank order, then \x1b */
+	/*
+	 * literals: case-sensitive, then caseless; one that another
+	 * implies is dropped ("Fatal error" by caseless "fatal"); rule d's
+	 * best literals are " ac+" and " bc+"; a pattern without literals
+	 * goes whole; metacharacters and the backtick escaped
+	 */
 	rs = rules("[category c]\nseverity = high\n[rule a]\ncategory = c\n"
-	    "priority = 60\nmatch = (?i)x\"y\n[rule b]\ncategory = c\n"
-	    "match = z\\d\n", 0);
+	    "priority = 60\nmatch = (?i)x`y\n[rule b]\ncategory = c\n"
+	    "match = z\\d\n[rule d]\ncategory = c\nmatch = xyz. (a|b)c\\+\n"
+	    "[rule e]\ncategory = c\nmatch = (?i)fatal|Fatal error\n", 0);
 	CHECK(rs != NULL);
 	lt_buf_reset(&b);
 	CHECK(lt_logql_query("{a=\"b\"}", rs, &b, &pushed, &e) == LT_OK);
 	CHECK(pushed == 1);
 	lt_buf_addc(&b, '\0');
-	CHECK_STR(b.p, "{a=\"b\"} |~ \"(?i:x\\\"y)|z\\\\d|\\\\x1b\"");
+	CHECK_STR(b.p, "{a=\"b\"} |~ `\\x1b.?| ac\\+| bc\\+|(?i:x\\x60y|fatal)|"
+	    "(?:z\\d)`");
 	lt_ruleset_free(rs);
 	lt_buf_free(&b);
 }
