@@ -890,6 +890,7 @@ lt_triage_finish(struct lt_triage *t)
 {
 	unsigned f = t->o.formats;
 	enum lt_status st;
+	int closing = 0;
 
 	if ((st = context_flush(t)) != LT_OK ||
 	    (st = lt_evidence_end(t->ev, on_evidence, t)) != LT_OK ||
@@ -911,7 +912,7 @@ lt_triage_finish(struct lt_triage *t)
 		if (t->fenced && (st = lt_buf_addf(&t->out, "::%s::\n",
 		    t->o.gh_stop_token)) != LT_OK)
 			return st;
-		t->fenced = 0;
+		closing = t->fenced;
 		if ((st = lt_emit_github(&t->out, t->v,
 		    t->o.runbook_base)) != LT_OK)
 			return st;
@@ -919,7 +920,15 @@ lt_triage_finish(struct lt_triage *t)
 	if ((f & LT_OUT_PROMETHEUS) &&
 	    (st = lt_emit_prometheus(&t->out, t->v, t->o.now)) != LT_OK)
 		return st;
-	return flush(t);
+	if ((st = flush(t)) == LT_OK && closing)
+		t->fenced = 0;	/* the closing line went out */
+	return st;
+}
+
+int
+lt_triage_fence_open(const struct lt_triage *t)
+{
+	return t->fenced;
 }
 
 const struct lt_verdict *
