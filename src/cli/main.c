@@ -93,6 +93,8 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 	}
 	if (!c->no_defaults)
 		(void)lt_rules_add_defaults(b);
+	else if (!c->no_redact)	/* redaction stays on: only --no-redact */
+		(void)lt_rules_add_default_redactions(b);
 	for (i = 0; i < c->n_rule_paths; i++)
 		(void)lt_rules_add_path(b, c->rule_paths[i]);
 	lt_compile_opts_init(&co);
