@@ -25,6 +25,8 @@
 
 #define LT_REDACTED "[REDACTED]"
 #define LT_REDACT_REGIONS_MAX 256	/* past this, the whole line goes */
+#define LT_KEY_LINES_MAX 256	/* a key block without END ends here */
+#define LT_REDACT_CUT 1u	/* flag: the line was cut; hide its last word */
 
 struct lt_redactor;
 
@@ -46,6 +48,20 @@ LT_API void lt_redactor_reset(struct lt_redactor *r);
 LT_API enum lt_status lt_redactor_apply(struct lt_redactor *r, const char *p,
     size_t n, const char **out, size_t *out_len, size_t *offs,
     size_t n_offs);
+
+/* The same, with LT_REDACT_* flags. */
+enum lt_status lt_redactor_apply_flags(struct lt_redactor *r, const char *p,
+    size_t n, unsigned flags, const char **out, size_t *out_len,
+    size_t *offs, size_t n_offs);
+
+/*
+ * Redact a label's value: the whole value when the key names a secret
+ * (password, token, secret, api_key, auth, ... anywhere in the key,
+ * case-insensitively), else as lt_redactor_apply() does.
+ */
+enum lt_status lt_redactor_label(struct lt_redactor *r, const char *key,
+    size_t key_len, const char *p, size_t n, const char **out,
+    size_t *out_len);
 
 /* Follow every line of the stream, emitted or not (private key blocks). */
 LT_API void lt_redactor_follow(struct lt_redactor *r, const char *p, size_t n);

@@ -89,6 +89,11 @@ LT_API enum lt_status lt_rules_add_path(struct lt_rules *b, const char *path);
 
 /* Add the rule files embedded at build time (rules/\*.rules). */
 LT_API enum lt_status lt_rules_add_defaults(struct lt_rules *b);
+/*
+ * Only the default [redact] stanzas (rules/redact.rules): for
+ * --no-defaults, which must not turn redaction off.
+ */
+LT_API enum lt_status lt_rules_add_default_redactions(struct lt_rules *b);
 
 /* Number of errors reported so far. */
 LT_API size_t lt_rules_error_count(const struct lt_rules *b);

@@ -139,6 +139,14 @@ LT_API enum lt_status lt_triage_finish(struct lt_triage *t);
 
 LT_API const struct lt_verdict *lt_triage_verdict(const struct lt_triage *t);
 
+/*
+ * 1 while the ::stop-commands:: fence (opts.gh_stop_token) has been
+ * opened and its closing line has not been written successfully: the
+ * caller must then write "::TOKEN::" itself where the runner still reads
+ * it (standard error, when standard output has gone away).
+ */
+int lt_triage_fence_open(const struct lt_triage *t);
+
 /* Stats of rule i (rank index); all zero unless opts.rule_stats. */
 LT_API void lt_triage_rule_stats(const struct lt_triage *t, size_t i,
     struct lt_rule_stats *out);

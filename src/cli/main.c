@@ -22,6 +22,7 @@
 #include "logtriage/triage.h"
 
 static volatile sig_atomic_t got_signal;
+static int stdout_failed;	/* a write to standard output failed */
 
 static void
 on_signal(int sig)
@@ -29,11 +30,17 @@ on_signal(int sig)
 	got_signal = sig;
 }
 
-/* SIGINT and SIGTERM end the read; the summary of what was read follows. */
+/*
+ * SIGINT and SIGTERM end the read; the summary of what was read follows.
+ * SIGPIPE is ignored: a reader that left (| head) shows as EPIPE, and the
+ * run still ends its own way (fence closed, step summary, push).
+ */
 static void
 catch_signals(void)
 {
 	struct sigaction sa;
+
+	signal(SIGPIPE, SIG_IGN);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -53,9 +60,12 @@ write_stdout(void *ctx, const char *p, size_t n)
 		w = write(STDOUT_FILENO, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && errno == EPIPE)
+		if (w < 0 && errno == EPIPE) {
+			stdout_failed = 1;
 			return LT_STOP;	/* the reader left: end quietly */
+		}
 		if (w < 0) {
+			stdout_failed = 1;
 			cli_warn("error: write to standard output: %s",
 			    strerror(errno));
 			return LT_ERR_IO;
@@ -84,6 +94,8 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 	}
 	if (!c->no_defaults)
 		(void)lt_rules_add_defaults(b);
+	else if (!c->no_redact)	/* redaction stays on: only --no-redact */
+		(void)lt_rules_add_default_redactions(b);
 	for (i = 0; i < c->n_rule_paths; i++)
 		(void)lt_rules_add_path(b, c->rule_paths[i]);
 	lt_compile_opts_init(&co);
@@ -256,6 +268,29 @@ stop_token(char *buf, size_t size)
 		snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
 }
 
+/*
+ * The ::stop-commands:: fence is still open (the run ended early, or
+ * standard output went away): close it where the runner still reads,
+ * standard output if it works, else standard error, or every later
+ * workflow command of the step (::add-mask:: too) would be ignored.
+ */
+static void
+close_fence(struct lt_triage *t, const char *token)
+{
+	char line[64];
+	int n;
+
+	if (!lt_triage_fence_open(t))
+		return;
+	n = snprintf(line, sizeof line, "::%s::\n", token);
+	if (n <= 0 || (size_t)n >= sizeof line)
+		return;
+	if (!stdout_failed && write_stdout(NULL, line, (size_t)n) == LT_OK)
+		return;
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;	/* nowhere left to say it */
+}
+
 /* Append the Markdown report (at most 1 MiB) to file. */
 static void
 write_step_summary(struct lt_triage *t, const char *file, const char *base)
@@ -406,16 +441,12 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 		else if (rc == -2)
 			fatal = 1;
 	}
-	if (got_signal) {
-		/* interrupted: still say what was found in what was read */
-		(void)lt_triage_finish(t);
-		lt_triage_free(t);
-		cli_walk_free(walked, n_walked);
-		return 128 + got_signal;
-	}
-	if (!stop && lt_triage_finish(t) != LT_OK)
+	/* interrupted: still say what was found in what was read */
+	if ((got_signal || !stop) && lt_triage_finish(t) != LT_OK &&
+	    !got_signal)
 		fatal = 1;
-	/* reports beside the output: they never change the verdict */
+	close_fence(t, token);
+	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')
 		write_step_summary(t, summary_file, c->runbook_base);
 	if (c->push_url != NULL)
@@ -424,6 +455,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	    EXIT_CLEAN;
 	if (unreadable || fatal)
 		rc = EXIT_INPUT;
+	if (got_signal)
+		rc = 128 + got_signal;
 	lt_triage_free(t);
 	cli_walk_free(walked, n_walked);
 	return rc;

@@ -35,6 +35,12 @@ sev_color(enum lt_severity s)
 	return "";
 }
 
+/*
+ * Text for a terminal and for the Actions runner: controls as \xNN,
+ * invisible code points (bidi overrides, zero-width characters) as
+ * \u{XXXX}, bad UTF-8 as U+FFFD, and the '[' of a "##[" (the runner's
+ * legacy command prefix, recognised anywhere in a line) as \x5b.
+ */
 enum lt_status
 lt_emit_text_safe(struct lt_buf *b, const char *s, size_t n)
 {
@@ -42,16 +48,27 @@ lt_emit_text_safe(struct lt_buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	enum lt_status st;
 	size_t i = 0, k;
+	uint32_t cp;
 	char esc[4] = { '\\', 'x', 0, 0 };
 
 	while (i < n) {
-		if (p[i] >= 0x20 && p[i] < 0x7f) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '[') {
 			size_t j = i;
 
-			while (j < n && p[j] >= 0x20 && p[j] < 0x7f)
+			while (j < n && p[j] >= 0x20 && p[j] < 0x7f &&
+			    p[j] != '[')
 				j++;
 			TRY(lt_buf_add(b, p + i, j - i));
 			i = j;
+			continue;
+		}
+		if (p[i] == '[') {
+			if (b->len >= 2 && b->p[b->len - 1] == '#' &&
+			    b->p[b->len - 2] == '#')
+				TRY(lt_buf_add(b, "\\x5b", 4));
+			else
+				TRY(lt_buf_addc(b, '['));
+			i++;
 			continue;
 		}
 		if (p[i] == '\t') {
@@ -75,6 +92,10 @@ lt_emit_text_safe(struct lt_buf *b, const char *s, size_t n)
 			esc[3] = hex[p[i + 1] & 0xf];
 			TRY(lt_buf_add(b, esc, 4));
 			i += 2;
+		} else if (k >= 2 && lt_utf8_invisible(cp =
+		    lt_utf8_decode((const char *)p + i, k))) {
+			TRY(lt_buf_addf(b, "\\u{%04lx}", (unsigned long)cp));
+			i += k;
 		} else {
 			TRY(lt_buf_add(b, p + i, k));
 			i += k;
@@ -83,12 +104,40 @@ lt_emit_text_safe(struct lt_buf *b, const char *s, size_t n)
 	return LT_OK;
 }
 
+/*
+ * The text that starts a line (a source name): the runner trims white
+ * space and then reads "::" as a command, so a leading space or colon
+ * is written as \xNN (U+00A0 and the other Unicode spaces as \u{XXXX}).
+ */
+static enum lt_status
+line_head(struct lt_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	enum lt_status st;
+	size_t k;
+	uint32_t cp;
+
+	if (n > 0 && (p[0] == ' ' || p[0] == '\t' || p[0] == ':')) {
+		TRY(lt_buf_addf(b, "\\x%02x", p[0]));
+		s++;
+		n--;
+	} else if (n > 0 && p[0] >= 0x80 && (k = lt_utf8_seq(s, n)) >= 2 &&
+	    ((cp = lt_utf8_decode(s, k)) == 0xa0 || cp == 0x1680 ||
+	    (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f ||
+	    cp == 0x205f || cp == 0x3000)) {
+		TRY(lt_buf_addf(b, "\\u{%04lx}", (unsigned long)cp));
+		s += k;
+		n -= k;
+	}
+	return lt_emit_text_safe(b, s, n);
+}
+
 static enum lt_status
 location(struct lt_buf *b, const struct lt_match *m)
 {
 	enum lt_status st;
 
-	TRY(lt_emit_text_safe(b, m->source, strlen(m->source)));
+	TRY(line_head(b, m->source, strlen(m->source)));
 	return lt_buf_addf(b, ":%llu", m->line);
 }
 
@@ -118,7 +167,7 @@ context_lines(struct lt_buf *b, const struct lt_match *m,
 	for (i = 0; i < n; i++) {
 		if (color)
 			TRY(lt_buf_adds(b, C_DIM));
-		TRY(lt_emit_text_safe(b, m->source, strlen(m->source)));
+		TRY(line_head(b, m->source, strlen(m->source)));
 		TRY(lt_buf_addf(b, "-%llu- ", c[i].line));
 		TRY(lt_emit_text_safe(b, c[i].text, c[i].len));
 		if (color)

@@ -9,7 +9,16 @@
  * becomes U+FFFD on its own (utf8.c states the rule, and
  * lt_utf8_clean_len() maps offsets through it).  Runs of plain ASCII are
  * copied in one piece: most log text is nothing else.
+ *
+ * Besides what JSON requires, three things are written as \u escapes,
+ * which any JSON reader decodes to the same string: C1 controls, the
+ * invisible code points (lt_utf8_invisible()), and a '[' that follows
+ * "##".  The bytes of a line of output then never hold "##[", the
+ * Actions runner's legacy command prefix, which it looks for anywhere in
+ * a line (a JSON line starts with '{', so "::" cannot start one).
  */
+#include <stdint.h>
+
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
 #include "util/utf8.h"
@@ -21,19 +30,28 @@ lt_emit_json_string(struct lt_buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run, k;
 	enum lt_status st;
-	char esc[6];
+	uint32_t cp;
+	char esc[12];
 
 	if ((st = lt_buf_addc(b, '"')) != LT_OK)
 		return st;
 	while (i < n) {
 		/* Copy a run of bytes that need nothing. */
 		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x7f &&
-		    p[run] != '"' && p[run] != '\\'; run++)
+		    p[run] != '"' && p[run] != '\\' && p[run] != '['; run++)
 			;
 		if (run > i) {
 			if ((st = lt_buf_add(b, p + i, run - i)) != LT_OK)
 				return st;
 			i = run;
+			continue;
+		}
+		if (p[i] == '[') {
+			st = i >= 2 && p[i - 1] == '#' && p[i - 2] == '#' ?
+			    lt_buf_add(b, "\\u005b", 6) : lt_buf_addc(b, '[');
+			if (st != LT_OK)
+				return st;
+			i++;
 			continue;
 		}
 		if (p[i] < 0x80) {
@@ -68,6 +86,26 @@ lt_emit_json_string(struct lt_buf *b, const char *s, size_t n)
 		if (k == 0) {
 			st = lt_buf_add(b, "\xef\xbf\xbd", 3);
 			i++;
+		} else if ((cp = lt_utf8_decode(s + i, k)) < 0xa0 ||
+		    lt_utf8_invisible(cp)) {
+			uint32_t u[2] = { cp, 0 };
+			size_t m = 1, j;
+
+			if (cp > 0xffff) {	/* a surrogate pair */
+				u[0] = 0xd800 + ((cp - 0x10000) >> 10);
+				u[1] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+				m = 2;
+			}
+			for (j = 0; j < m; j++) {
+				esc[6 * j] = '\\';
+				esc[6 * j + 1] = 'u';
+				esc[6 * j + 2] = hex[u[j] >> 12 & 0xf];
+				esc[6 * j + 3] = hex[u[j] >> 8 & 0xf];
+				esc[6 * j + 4] = hex[u[j] >> 4 & 0xf];
+				esc[6 * j + 5] = hex[u[j] & 0xf];
+			}
+			st = lt_buf_add(b, esc, 6 * m);
+			i += k;
 		} else {
 			st = lt_buf_add(b, p + i, k);
 			i += k;
@@ -77,3 +115,4 @@ lt_emit_json_string(struct lt_buf *b, const char *s, size_t n)
 	}
 	return lt_buf_addc(b, '"');
 }
+

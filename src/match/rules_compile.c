@@ -115,6 +115,7 @@ lt_ruleset_free(struct lt_ruleset *rs)
 			pcre2_code_free(rs->redacts[i].codes[j]);
 		free(rs->redacts[i].codes);
 		free(rs->redacts[i].secret);
+		free(rs->redacts[i].gates);
 	}
 	free(rs->redacts);
 	lt_prefilter_free(rs->pf);
@@ -317,6 +318,28 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 }
 
 /* Move the enabled redact stanzas' programs into the ruleset. */
+static void
+gate_of(const char *src, struct lt_gate *g)
+{
+	struct lt_atoms a;
+	const char *why;
+	size_t k;
+
+	g->n = 0;
+	if (lt_atoms_extract(src, strlen(src), &a, &why) != 0 ||
+	    a.n > LT_GATE_ATOMS)
+		return;
+	for (k = 0; k < a.n; k++) {
+		if (a.a[k].len > LT_GATE_LEN) {
+			g->n = 0;
+			return;
+		}
+		g->len[k] = a.a[k].len;
+		memcpy(g->s[k], a.a[k].s, a.a[k].len);
+	}
+	g->n = a.n;
+}
+
 static int
 fill_redacts(struct lt_ruleset *rs, size_t *scap, struct lt_rules *b, int jit)
 {
@@ -336,10 +359,13 @@ fill_redacts(struct lt_ruleset *rs, size_t *scap, struct lt_rules *b, int jit)
 		c = &rs->redacts[rs->n_redacts++];
 		c->codes = calloc(r->n_pats, sizeof *c->codes);
 		c->secret = calloc(r->n_pats, sizeof *c->secret);
+		c->gates = calloc(r->n_pats, sizeof *c->gates);
 		if ((c->name = keep(rs, scap, r->id)) == NULL ||
-		    c->codes == NULL || c->secret == NULL)
+		    c->codes == NULL || c->secret == NULL || c->gates == NULL)
 			return -1;
 		for (j = 0; j < r->n_pats; j++) {
+			/* the redactor skips a pattern whose literals are absent */
+			gate_of(r->pats[j].src, &c->gates[c->n]);
 			if (jit)
 				(void)pcre2_jit_compile(r->pats[j].code,
 				    PCRE2_JIT_COMPLETE);

@@ -1011,3 +1011,16 @@ lt_rules_add_defaults(struct lt_rules *b)
 	}
 	return st;
 }
+
+enum lt_status
+lt_rules_add_default_redactions(struct lt_rules *b)
+{
+	size_t i;
+
+	for (i = 0; i < lt_embedded_rules_count; i++)
+		if (strcmp(lt_embedded_rules[i].name, "rules/redact.rules") == 0)
+			return lt_rules_add_buffer(b, lt_embedded_rules[i].name,
+			    (const char *)lt_embedded_rules[i].data,
+			    lt_embedded_rules[i].len);
+	return LT_OK;
+}

@@ -27,11 +27,25 @@ struct lt_crule {
 	size_t def_order;	/* position of first definition */
 };
 
+/*
+ * The literals (atoms.c) one of which every match of a redact pattern
+ * holds; the redactor does not run a pattern whose literals a line lacks.
+ * n == 0: no such literals, the pattern runs on every line.
+ */
+#define LT_GATE_ATOMS 16
+#define LT_GATE_LEN 32
+struct lt_gate {
+	size_t n;
+	unsigned char len[LT_GATE_ATOMS];
+	char s[LT_GATE_ATOMS][LT_GATE_LEN];
+};
+
 /* One compiled [redact NAME] stanza. */
 struct lt_credact {
 	const char *name;
 	pcre2_code **codes;
 	int *secret;		/* group number of (?<secret>...), or 0 */
+	struct lt_gate *gates;	/* per pattern */
 	size_t n;
 };
 

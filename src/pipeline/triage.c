@@ -307,8 +307,9 @@ redact_labels(struct lt_triage *t, const struct lt_record *r,
 
 	for (i = 0; i < r->n_labels; i++) {
 		lab[i] = r->labels[i];
-		if ((st = lt_redactor_apply(t->red, lab[i].value,
-		    lab[i].value_len, &out, &len, NULL, 0)) != LT_OK)
+		if ((st = lt_redactor_label(t->red, lab[i].key,
+		    lab[i].key_len, lab[i].value, lab[i].value_len, &out,
+		    &len)) != LT_OK)
 			return st;
 		if (len > LT_LABEL_VALUE_MAX)
 			len = LT_LABEL_VALUE_MAX;
@@ -510,6 +511,13 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 	return LT_OK;
 }
 
+/* A line cut at max_line may end inside a secret: its last word goes. */
+static unsigned
+cut_flag(const struct lt_record *r)
+{
+	return (r->flags & LT_LINE_TRUNCATED) ? LT_REDACT_CUT : 0;
+}
+
 /* A line matched: redact, rank and write it. */
 static enum lt_status
 matched(struct lt_triage *t, const struct lt_record *r, const char *p,
@@ -545,8 +553,8 @@ matched(struct lt_triage *t, const struct lt_record *r, const char *p,
 			offs[k++] = m.fields[i].start;
 			offs[k++] = m.fields[i].end;
 		}
-		if ((st = lt_redactor_apply(t->red, p, n, &m.text, &m.text_len,
-		    offs, k)) != LT_OK)
+		if ((st = lt_redactor_apply_flags(t->red, p, n, cut_flag(r),
+		    &m.text, &m.text_len, offs, k)) != LT_OK)
 			return st;
 		m.start = offs[0];
 		m.end = offs[1];
@@ -586,8 +594,8 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 	if (t->red != NULL) {
 		const char *out;
 
-		if ((st = lt_redactor_apply(t->red, p, n, &out, &cn, NULL, 0)) !=
-		    LT_OK)
+		if ((st = lt_redactor_apply_flags(t->red, p, n, cut_flag(r),
+		    &out, &cn, NULL, 0)) != LT_OK)
 			return st;
 		if (cn > LT_CONTEXT_LINE_MAX)
 			cn = LT_CONTEXT_LINE_MAX;
@@ -901,6 +909,7 @@ lt_triage_finish(struct lt_triage *t)
 {
 	unsigned f = t->o.formats;
 	enum lt_status st;
+	int closing = 0;
 
 	if ((st = context_flush(t)) != LT_OK ||
 	    (st = lt_evidence_end(t->ev, on_evidence, t)) != LT_OK ||
@@ -922,7 +931,7 @@ lt_triage_finish(struct lt_triage *t)
 		if (t->fenced && (st = lt_buf_addf(&t->out, "::%s::\n",
 		    t->o.gh_stop_token)) != LT_OK)
 			return st;
-		t->fenced = 0;
+		closing = t->fenced;
 		if ((st = lt_emit_github(&t->out, t->v,
 		    t->o.runbook_base)) != LT_OK)
 			return st;
@@ -930,7 +939,15 @@ lt_triage_finish(struct lt_triage *t)
 	if ((f & LT_OUT_PROMETHEUS) &&
 	    (st = lt_emit_prometheus(&t->out, t->v, t->o.now)) != LT_OK)
 		return st;
-	return flush(t);
+	if ((st = flush(t)) == LT_OK && closing)
+		t->fenced = 0;	/* the closing line went out */
+	return st;
+}
+
+int
+lt_triage_fence_open(const struct lt_triage *t)
+{
+	return t->fenced;
 }
 
 const struct lt_verdict *

@@ -84,6 +84,45 @@ lt_utf8_clean_len(const char *s, size_t n)
 	return out;
 }
 
+uint32_t
+lt_utf8_decode(const char *s, size_t k)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	switch (k) {
+	case 1: return p[0];
+	case 2: return (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+	case 3: return (uint32_t)(p[0] & 0x0f) << 12 |
+	    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+	case 4: return (uint32_t)(p[0] & 0x07) << 18 |
+	    (uint32_t)(p[1] & 0x3f) << 12 | (uint32_t)(p[2] & 0x3f) << 6 |
+	    (p[3] & 0x3f);
+	}
+	return 0xfffd;
+}
+
+int
+lt_utf8_invisible(uint32_t c)
+{
+	/* DerivedCoreProperties.txt, Default_Ignorable_Code_Point */
+	static const uint32_t r[][2] = {
+		{ 0x00ad, 0x00ad }, { 0x034f, 0x034f }, { 0x061c, 0x061c },
+		{ 0x115f, 0x1160 }, { 0x17b4, 0x17b5 }, { 0x180b, 0x180f },
+		{ 0x200b, 0x200f }, { 0x2028, 0x202e }, { 0x2060, 0x206f },
+		{ 0x3164, 0x3164 }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+		{ 0xffa0, 0xffa0 }, { 0xfff0, 0xfffb }, { 0x1bca0, 0x1bca3 },
+		{ 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+	};
+	size_t i;
+
+	if (c < 0xad)
+		return 0;
+	for (i = 0; i < sizeof r / sizeof r[0]; i++)
+		if (c >= r[i][0] && c <= r[i][1])
+			return 1;
+	return 0;
+}
+
 size_t
 lt_ansi_strip(char *dst, const char *src, size_t n)
 {
