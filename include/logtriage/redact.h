@@ -50,7 +50,7 @@ LT_API enum lt_status lt_redactor_apply(struct lt_redactor *r, const char *p,
     size_t n_offs);
 
 /* The same, with LT_REDACT_* flags. */
-enum lt_status lt_redactor_apply_flags(struct lt_redactor *r, const char *p,
+LT_API enum lt_status lt_redactor_apply_flags(struct lt_redactor *r, const char *p,
     size_t n, unsigned flags, const char **out, size_t *out_len,
     size_t *offs, size_t n_offs);
 
@@ -59,7 +59,7 @@ enum lt_status lt_redactor_apply_flags(struct lt_redactor *r, const char *p,
  * (password, token, secret, api_key, auth, ... anywhere in the key,
  * case-insensitively), else as lt_redactor_apply() does.
  */
-enum lt_status lt_redactor_label(struct lt_redactor *r, const char *key,
+LT_API enum lt_status lt_redactor_label(struct lt_redactor *r, const char *key,
     size_t key_len, const char *p, size_t n, const char **out,
     size_t *out_len);
 

@@ -145,7 +145,7 @@ LT_API const struct lt_verdict *lt_triage_verdict(const struct lt_triage *t);
  * caller must then write "::TOKEN::" itself where the runner still reads
  * it (standard error, when standard output has gone away).
  */
-int lt_triage_fence_open(const struct lt_triage *t);
+LT_API int lt_triage_fence_open(const struct lt_triage *t);
 
 /* Stats of rule i (rank index); all zero unless opts.rule_stats. */
 LT_API void lt_triage_rule_stats(const struct lt_triage *t, size_t i,
