@@ -213,8 +213,10 @@ scrape_configs:
     check(got == {("runner_offline", "r1"): "1", ("disk_space", "r2"): "3",
                   ("disk_space", "r4"): "1"}, f"causes over time: {got}")
     got = {r["metric"]["rule"]: r["value"][1] for r in panel("Top rules")}
-    check(got.get("disk.no-space") == "4" and len(got) == 2,
-          f"top rules: {got}")
+    # the two causes; other rules that matched lines of the same logs
+    # (the generic tier, failure markers) may be listed too
+    check(got.get("disk.no-space") == "4" and
+          got.get("runner.lost-communication") == "1", f"top rules: {got}")
     got = panel("Failure rate")
     check(len(got) == 1 and abs(float(got[0]["value"][1]) - 5 / 8) < 1e-9,
           f"failure rate: {got}, want 5/8")
