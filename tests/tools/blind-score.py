@@ -2,7 +2,7 @@
 """Score a batch of labelled real cases: how often the rules name the
 category the case's thread established.
 
-Usage: blind-score.py BINARY DIR [--rules-commit ID] [--list]
+Usage: blind-score.py BINARY DIR [--fixtures FIXTURES] [--list]
 
 DIR holds NAME.log and NAME.source pairs; .source has `expect-category:`
 (a category, `unknown` for a real failure of no known kind, or `none` for
@@ -10,7 +10,9 @@ a benign log).  A case is right when a benign log is `clean`, or when a
 failure's verdict is `failure` with the expected category (`job_failed`,
 the old name of `unknown`, counts as `unknown`).  Prints a Markdown table
 per expected category, the misses by what was said instead, and with
---list every wrong case.  Nothing here looks at the rules: it is the
+--list every wrong case.  With --fixtures, a case whose thread (its
+`source:` URL) a fixture there uses is left out, and named: a rule author
+has seen it, so it is not blind.  Nothing here looks at the rules: it is the
 measure the rules are judged by (docs/accuracy.md).
 """
 import collections
@@ -40,8 +42,25 @@ def said(binary, log):
     return "unknown" if c == "job_failed" else c
 
 
+def fixture_urls(root):
+    urls = set()
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            if f.endswith(".source"):
+                u = source_fields(os.path.join(dirpath, f)).get("source")
+                if u:
+                    urls.add(u)
+    return urls
+
+
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    argv = sys.argv[1:]
+    seen = set()
+    if "--fixtures" in argv:
+        i = argv.index("--fixtures")
+        seen = fixture_urls(argv[i + 1])
+        del argv[i:i + 2]
+    args = [a for a in argv if not a.startswith("--")]
     if len(args) != 2:
         sys.exit(__doc__)
     binary, d = args
@@ -53,6 +72,9 @@ def main():
         if not f.endswith(".log"):
             continue
         src = source_fields(os.path.join(d, f[:-4] + ".source"))
+        if src.get("source") in seen:
+            print(f"left out (a fixture uses its thread): {f}")
+            continue
         want = src.get("expect-category", "").strip()
         if want == "job_failed":
             want = "unknown"
