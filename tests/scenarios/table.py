@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Print the scenario table (Markdown) from the NAME.result.json files run.py
+--out wrote: table.py DIR [ENABLED]; scenarios not in ENABLED (the file
+tests/scenarios/enabled) are marked as waiting for a rule."""
+import glob
+import json
+import os
+import sys
+
+d = sys.argv[1]
+enabled = None
+if len(sys.argv) > 2:
+    with open(sys.argv[2]) as f:
+        enabled = {l.strip() for l in f if l[:1].isalpha()}
+
+
+def ms(v):
+    return "-" if v is None else f"{v * 1000:.1f} ms"
+
+
+print("| scenario | job (wrapper, command) | exit | want | found: job log | "
+      "found: journal | time to verdict: job log / journal |")
+print("|---|---|---:|---|---|---|---|")
+for p in sorted(glob.glob(os.path.join(d, "*.result.json"))):
+    r = json.load(open(p))
+    if "gha" not in r:
+        continue
+    name = r["scenario"]
+    if enabled is not None and name not in enabled:
+        name += " (waiting for a rule)"
+    cmd = (r.get("limit", "") + "; " if r.get("limit") else "") + \
+        r["command"]
+    cmd = cmd.replace("|", "\\|")
+
+    def found(shape):
+        c = r[shape]["category"]
+        return c if c == r["want"] else f"**{c}**"
+    print(f"| {name} | `{cmd}` | {r['exit']} | {r['want']} | {found('gha')} "
+          f"| {found('journal')} | {ms(r.get('gha_latency'))} / "
+          f"{ms(r.get('journal_latency'))} |")
