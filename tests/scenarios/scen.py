@@ -319,7 +319,7 @@ def journal_json(ctx, lines, kernel=()):
     boot = "5c3d0c7a9e8b4f61a2d3e4f5a6b7c8d9"
     t_first = min([t for t, _ in lines] + [t for t, _ in kernel] +
                   [time.time()])
-    entries = [(t, "runsvc.sh", UNIT, "3", l) for t, l in lines]
+    entries = [(t, "runsvc.sh", UNIT, "6", l) for t, l in lines]
     entries += [(t, "kernel", None, "4", l) for t, l in kernel]
     entries.sort(key=lambda e: e[0])
     data = b""
@@ -439,6 +439,8 @@ def check_shape(label, rc, objs, stderr, exp, failures):
     cause = s.get("cause") or {}
     found = cause.get("category", "clean")
     problems = []
+    if stderr.strip():
+        problems.append(f"stderr: {stderr.strip()[:500]!r}")
     if rc != 1 or s["verdict"] != "failure":
         problems.append(f"verdict {s['verdict']}, exit {rc}")
     if found != exp.category:
@@ -463,7 +465,8 @@ def main(registry):
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("name")
-    ap.add_argument("--out", help="write NAME.result.json and the two logs here")
+    ap.add_argument("--out",
+                    help="write NAME.result.json and the two logs here")
     ap.add_argument("--show", action="store_true",
                     help="print the captured job log")
     a = ap.parse_args()
@@ -502,6 +505,10 @@ def main(registry):
         with open(os.path.join(a.out, f"{a.name}.journal.jsonl"), "wb") as f:
             f.write(jrn)
     result["exit"] = rc
+    if rc == 0:
+        failures.append("the job succeeded: the fault did not happen")
+    elif rc == 99:
+        failures.append("the wrapper could not make the fault (exit 99)")
     cmd = [l for l in job.script.strip().split("\n")
            if not l.startswith("ulimit")]
     result["command"] = " ".join(job.wrap[:1] + cmd[:1]).replace(tmp, "$T")

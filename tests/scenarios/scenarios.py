@@ -28,36 +28,42 @@ def scenario(name, category, evidence, remedy):
 
 # -- helpers ------------------------------------------------------------
 
+def unshare_base():
+    """unshare as root; as another user, in a user namespace of its own
+    (-r), where the kernel allows that."""
+    need_tool("unshare")
+    return ["unshare"] if os.geteuid() == 0 else ["unshare", "-r"]
+
+
 def tmpfs_wrap(ctx, size="2m"):
     """Run the job in a mount namespace of its own with a small tmpfs at
     ctx.path('mnt'): the mount goes away with the job, whatever happens.
     The trap is for tidiness inside the namespace."""
-    need_root()
-    need_tool("unshare", "mount")
+    need_tool("mount")
+    base = unshare_base() + ["-m", "--propagation", "private"]
     mnt = ctx.path("mnt")
     os.makedirs(mnt)
-    probe = subprocess.run(["unshare", "-m", "--propagation", "private",
-                            "mount", "-t", "tmpfs", "-o", f"size={size}",
-                            "tmpfs", mnt], capture_output=True)
+    probe = subprocess.run(base + ["mount", "-t", "tmpfs", "-o",
+                                   f"size={size}", "tmpfs", mnt],
+                           capture_output=True)
     need(probe.returncode == 0,
          f"cannot mount a tmpfs in a mount namespace: {probe.stderr!r}")
-    return mnt, ["unshare", "-m", "--propagation", "private", "sh", "-c",
-                 'mount -t tmpfs -o size="$1" tmpfs "$0" || exit 99; '
-                 'trap \'umount -l "$0"\' EXIT; shift; "$@"', mnt, size]
+    return mnt, base + [
+        "sh", "-c", 'mount -t tmpfs -o size="$1" tmpfs "$0" || exit 99; '
+        'trap \'umount -l "$0"\' EXIT; shift; "$@"', mnt, size]
 
 
 def netns_wrap(lo_up=False):
     """A network namespace with no interfaces up (or only lo)."""
-    need_root()
-    need_tool("unshare")
-    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    base = unshare_base() + ["-n"]
+    probe = subprocess.run(base + ["true"], capture_output=True)
     need(probe.returncode == 0,
          f"cannot make a network namespace: {probe.stderr!r}")
     if lo_up:
         need_tool("ip")
-        return ["unshare", "-n", "sh", "-c",
-                'ip link set lo up || exit 99; "$@"', "netns"]
-    return ["unshare", "-n"]
+        return base + ["sh", "-c", 'ip link set lo up || exit 99; "$@"',
+                       "netns"]
+    return base
 
 
 def closed_port():
@@ -210,8 +216,8 @@ def tls_server(ctx, key, crt):
     return port
 
 
-PY_FETCH = ('python3 -c "import urllib.request; '
-            'print(urllib.request.urlopen(\'https://127.0.0.1:{port}/\').read())"')
+PY_FETCH = ('python3 -c "import urllib.request; print(urllib.request.'
+            'urlopen(\'https://127.0.0.1:{port}/\').read())"')
 
 
 def sshd(ctx):
@@ -300,7 +306,8 @@ def _(ctx):
 def _(ctx):
     need_tool("curl")
     return Job("download the toolchain",
-               "curl -fsSL -o tool.tgz https://downloads.example.com/tool.tgz\n",
+               "curl -fsSL -o tool.tgz "
+               "https://downloads.example.com/tool.tgz\n",
                wrap=netns_wrap())
 
 
@@ -329,7 +336,8 @@ def _(ctx):
 @scenario("dns.apt", "network_connectivity", r"Temporary failure resolving",
           r"DNS")
 def _(ctx):
-    need_tool("apt-get")
+    need_root()     # apt drops to _apt for its downloads: a user namespace
+    need_tool("apt-get")    # cannot do that (setgroups fails)
     d = ctx.path("apt")
     for sub in ("lists/partial", "cache/archives/partial"):
         os.makedirs(os.path.join(d, sub))
@@ -379,8 +387,8 @@ def _(ctx):
           r"Failed to connect to 127\.0\.0\.1", r"listening")
 def _(ctx):
     need_tool("git")
-    return Job("checkout",
-               f"git clone http://127.0.0.1:{closed_port()}/octo-org/app.git\n")
+    return Job("checkout", f"git clone "
+               f"http://127.0.0.1:{closed_port()}/octo-org/app.git\n")
 
 
 @scenario("refused.ssh", "network_connectivity", r"Connection refused",
