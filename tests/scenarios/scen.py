@@ -430,6 +430,23 @@ class Expect:
         self.remedy = remedy         # regex: what the remediation must say
 
 
+def check_clean(label, rc, objs, stderr, failures):
+    """A fault the job recovered from: the verdict must be clean."""
+    summ = [o for o in objs if o.get("type") == "summary"]
+    if stderr.strip():
+        failures.append(f"{label}: stderr: {stderr.strip()[:500]!r}")
+    if not summ:
+        failures.append(f"{label}: no summary (rc {rc})")
+        return None
+    s = summ[-1]
+    if rc != 0 or s["verdict"] != "clean":
+        c = s.get("cause") or {}
+        failures.append(f"{label}: verdict {s['verdict']} (exit {rc}), "
+                        f"cause {c.get('rule')} on {c.get('text')!r}; the "
+                        "job recovered and succeeded")
+    return s
+
+
 def check_shape(label, rc, objs, stderr, exp, failures):
     summ = [o for o in objs if o.get("type") == "summary"]
     if not summ:
@@ -505,7 +522,10 @@ def main(registry):
         with open(os.path.join(a.out, f"{a.name}.journal.jsonl"), "wb") as f:
             f.write(jrn)
     result["exit"] = rc
-    if rc == 0:
+    clean = exp.category == "clean"
+    if clean and rc != 0:
+        failures.append(f"the job did not recover (exit {rc})")
+    elif not clean and rc == 0:
         failures.append("the job succeeded: the fault did not happen")
     elif rc == 99:
         failures.append("the wrapper could not make the fault (exit 99)")
@@ -519,13 +539,20 @@ def main(registry):
     jargs = ["--exit-code", str(rc)] if job.journal_exit_code else []
     for label, data, args in (("gha", gha, []), ("journal", jrn, jargs)):
         rc2, objs, err = classify(a.binary, data, args)
-        s = check_shape(label, rc2, objs, err, exp, failures)
+        if clean and not any(re.search(exp.evidence, l.decode(errors="replace"))
+                             for _, l in lines):
+            failures.append(f"no /{exp.evidence}/ in the output: the "
+                            "fault did not happen")
+        if clean:
+            s = check_clean(label, rc2, objs, err, failures)
+        else:
+            s = check_shape(label, rc2, objs, err, exp, failures)
         if s is not None:
             c = s.get("cause") or {}
             result[label] = {"category": c.get("category", "clean"),
                              "rule": c.get("rule"), "text": c.get("text")}
-        if not data.strip():
-            # nothing was written (the journal of a step that printed
+        if clean or not data.strip():
+            # a clean log has no failure line to time; nothing was written (the journal of a step that printed
             # nothing): the verdict can only come at the end of input
             result[label + "_latency"] = None
             continue
@@ -551,8 +578,8 @@ def main(registry):
     print(f"ok {a.name}: {exp.category} in both shapes")
     for label in ("gha", "journal"):
         lat = result[label + "_latency"]
-        lat = "at the end (no lines)" if lat is None else \
+        lat = "(no failure line to time)" if lat is None else \
             f"in {lat * 1000:.1f} ms"
-        print(f"  {label}: {result[label]['rule']} {lat}, cause "
+        print(f"  {label}: {result[label]['rule'] or 'clean'} {lat}, cause "
               f"{result[label]['text']!r}")
     return 0

@@ -20,6 +20,9 @@ REGISTRY = {}
 
 
 def scenario(name, category, evidence, remedy):
+    """category "clean": the job recovers from its fault and succeeds,
+    and the verdict must be clean; evidence is then what must be in the
+    job's output to show the fault happened (remedy is None)."""
     def deco(fn):
         REGISTRY[name] = (fn, Expect(category, evidence, remedy))
         return fn
@@ -389,6 +392,16 @@ def _(ctx):
     need_tool("git")
     return Job("checkout", f"git clone "
                f"http://127.0.0.1:{closed_port()}/octo-org/app.git\n")
+
+
+@scenario("refused.curl-retry", "network_connectivity",
+          r"Failed to connect to 127\.0\.0\.1", r"listening")
+def _(ctx):
+    # the counterpart of recover.curl-retry: the service never comes up
+    need_tool("curl")
+    return Job("fetch the artifact",
+               "curl -fS --retry 2 --retry-connrefused --retry-delay 1 "
+               f"-o app.zip http://127.0.0.1:{closed_port()}/app.zip\n")
 
 
 @scenario("refused.ssh", "network_connectivity", r"Connection refused",
@@ -769,3 +782,82 @@ def _(ctx):
     os.makedirs(d)
     os.chmod(d, 0o755)
     return Job("prepare the workspace", f"mkdir {d}/build\n", wrap=wrap)
+
+
+# -- recovered: the fault goes away and the job succeeds -----------------
+
+def late_http_server(ctx, root, delay):
+    """Debian's python3 -m http.server on a loopback port, started only
+    after `delay` seconds (the service the job needs is still coming up)."""
+    port = free_port()
+    ctx.popen(["sh", "-c", f'sleep {delay}; exec python3 -m http.server '
+               f'--bind 127.0.0.1 --directory "$0" {port}', root])
+    return port
+
+
+def flaky_http_server(ctx, root, failures):
+    """A loopback file server that closes its first `failures`
+    connections without an answer (a proxy or a backend restarting)."""
+    left = [failures]
+    lock = threading.Lock()
+
+    class H(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=root, **kw)
+
+        def do_GET(self):
+            with lock:
+                fail = left[0] > 0
+                left[0] -= 1
+            if fail:
+                self.close_connection = True
+            else:
+                super().do_GET()
+
+        def log_message(self, *a):
+            pass
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
+    srv.daemon_threads = True
+    return ctx.thread_server(srv)
+
+
+@scenario("recover.curl-retry", "clean", r"Will retry", None)
+def _(ctx):
+    need_tool("curl")
+    www = ctx.path("www")
+    os.makedirs(www)
+    with open(os.path.join(www, "app.zip"), "wb") as f:
+        f.write(os.urandom(4096))
+    port = late_http_server(ctx, www, 1.5)
+    return Job("fetch the artifact",
+               f"curl -fS --retry 5 --retry-connrefused --retry-delay 1 "
+               f"-o app.zip http://127.0.0.1:{port}/app.zip\n")
+
+
+@scenario("recover.pip-retry", "clean", r"WARNING: Retrying", None)
+def _(ctx):
+    import zipfile
+    r = subprocess.run(["python3", "-m", "pip", "--version"],
+                       capture_output=True)
+    need(r.returncode == 0, "python3 -m pip is not installed "
+         "(apt-get install python3-pip)")
+    www = ctx.path("index")
+    os.makedirs(os.path.join(www, "simple", "demo"))
+    os.makedirs(os.path.join(www, "files"))
+    whl = "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(www, "files", whl), "w") as z:
+        z.writestr("demo/__init__.py", "")
+        z.writestr("demo-1.0.dist-info/METADATA",
+                   "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n")
+        z.writestr("demo-1.0.dist-info/WHEEL",
+                   "Wheel-Version: 1.0\nGenerator: scen\n"
+                   "Root-Is-Purelib: true\nTag: py3-none-any\n")
+        z.writestr("demo-1.0.dist-info/RECORD", "")
+    with open(os.path.join(www, "simple", "demo", "index.html"), "w") as f:
+        f.write(f'<html><body><a href="../../files/{whl}">{whl}</a>'
+                '</body></html>\n')
+    port = flaky_http_server(ctx, www, 2)
+    return Job("install dependencies",
+               "python3 -m pip --isolated download --no-cache-dir "
+               f"--retries 5 --index-url http://127.0.0.1:{port}/simple "
+               "-d wheels demo\n")
