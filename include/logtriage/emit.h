@@ -23,6 +23,13 @@ LT_API enum lt_status lt_emit_json_match(struct lt_buf *out,
     const struct lt_ruleset *rs, const struct lt_match *m);
 
 /*
+ * A "pending" object and a newline: match m of a rule with cleared_by,
+ * kept longer than the hold and not decided yet (it may still clear).
+ */
+LT_API enum lt_status lt_emit_json_pending(struct lt_buf *out,
+    const struct lt_ruleset *rs, const struct lt_match *m);
+
+/*
  * A "resolved" object and a newline: match m (of a rule with cleared_by)
  * and the matches of its stream after it that a later line cleared
  * (matches counts them all), with that line.

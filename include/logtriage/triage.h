@@ -67,6 +67,12 @@ struct lt_triage_opts {
 	 * the overall one.
 	 */
 	int per_source;
+	/*
+	 * ms a match of a rule with cleared_by may wait undecided before it
+	 * is written as "pending" (a live pipe must not wait for ever);
+	 * default 5000, 0: never.
+	 */
+	unsigned long hold_ms;
 };
 
 /* Per rule, with rule_stats: how its sample lines went. */

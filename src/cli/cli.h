@@ -66,6 +66,7 @@ struct cli {
 	const char *push_labels[CLI_PUSH_LABELS_MAX];	/* "k=v" */
 	size_t n_push_labels;
 	int exit_code;		/* -1: not given */
+	unsigned long hold_ms;	/* --hold */
 	int no_jit;
 	int bless;		/* test: write expect files */
 	int coverage;		/* test: every rule needs a sample */

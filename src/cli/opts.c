@@ -48,6 +48,7 @@ enum opt_key {
 	OPT_PUSH_LABEL,
 	OPT_EXIT_CODE,
 	OPT_PER_FILE,
+	OPT_HOLD,
 	OPT_BLESS,
 	OPT_NO_COVERAGE,
 	OPT_INPUT,
@@ -96,6 +97,8 @@ static const struct opt options[] = {
 	  "a summary for each input file too, before the overall one" },
 	{ "recursive", OPT_RECURSIVE, NULL, CMD_RUN,
 	  "read every file under directory operands, in name order" },
+	{ "hold", OPT_HOLD, "DURATION", CMD_RUN,
+	  "write an undecided cleared_by match as pending after this (5s)" },
 	{ "quiet", OPT_QUIET, NULL, CMD_RUN,
 	  "print nothing; report through the exit status" },
 	{ "max-line", OPT_MAX_LINE, "BYTES", CMD_RUN,
@@ -570,6 +573,37 @@ apply(struct cli *c, int key, const char *arg)
 		c->exit_code = (int)n;
 		return 0;
 	}
+	case OPT_HOLD: {
+		size_t n, len = strlen(arg), mul = 1000;
+
+		if (len > 2 && strcmp(arg + len - 2, "ms") == 0) {
+			mul = 1;
+			len -= 2;
+		} else if (len > 1 && (arg[len - 1] == 's' ||
+		    arg[len - 1] == 'm')) {
+			mul = arg[len - 1] == 'm' ? 60000 : 1000;
+			len--;
+		}
+		{
+			char num[16];
+
+			if (len == 0 || len >= sizeof num)
+				n = (size_t)-1;
+			else {
+				memcpy(num, arg, len);
+				num[len] = '\0';
+				if (parse_count(num, 86400000, &n) != 0)
+					n = (size_t)-1;
+			}
+		}
+		if (n == (size_t)-1 || n * mul > 86400000u) {
+			cli_warn("error: --hold: '%s' is not a duration such as "
+			    "500ms, 5s or 2m (at most a day)", arg);
+			return -1;
+		}
+		c->hold_ms = (unsigned long)(n * mul);
+		return 0;
+	}
 	case OPT_NO_JIT:
 		c->no_jit = 1;
 		return 0;
@@ -629,6 +663,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->max_line = 1u << 20;
 	c->coverage = 1;
 	c->exit_code = -1;
+	c->hold_ms = 5000;
 	c->color = "auto";
 	c->push_job = "logtriage";
 	c->input = LT_INPUT_AUTO;

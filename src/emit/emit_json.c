@@ -138,6 +138,16 @@ match_object(struct lt_buf *b, const struct lt_ruleset *rs,
 }
 
 enum lt_status
+lt_emit_json_pending(struct lt_buf *b, const struct lt_ruleset *rs,
+    const struct lt_match *m)
+{
+	enum lt_status st;
+
+	TRY(match_members(b, rs, m, "pending"));
+	return lt_buf_add(b, "}\n", 2);
+}
+
+enum lt_status
 lt_emit_json_resolved(struct lt_buf *b, const struct lt_ruleset *rs,
     const struct lt_match *m, unsigned long long matches,
     unsigned long long clear_line, const char *clear_text, size_t clear_len)

@@ -13,9 +13,11 @@
  * the line arrives while a large file is written in large blocks.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "decode/line_start.h"
@@ -94,6 +96,7 @@ lt_triage_opts_init(struct lt_triage_opts *o)
 	o->formats = LT_OUT_JSON;
 	o->exit_code = -1;
 	o->jobs = 1;
+	o->hold_ms = 5000;
 }
 
 /* Storage for the context ring and the waiting matches; 0 on success. */
@@ -483,6 +486,13 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 
 	c.ev_count = note->count;
 	c.ev_first_line = note->first_line;
+	if (kind == LT_EV_PENDING) {
+		if (!t->o.emit_matches || !(t->o.formats & LT_OUT_JSON))
+			return LT_OK;
+		if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
+			return st;
+		return lt_emit_json_pending(&t->out, t->rs, &c);
+	}
 	if (kind == LT_EV_RESOLVED) {
 		lt_verdict_counts(t->v)->resolved += note->matches;
 		if (!t->o.emit_matches || !(t->o.formats & LT_OUT_JSON))
@@ -780,14 +790,52 @@ lt_triage_begin(struct lt_triage *t, const char *name)
 	return LT_OK;
 }
 
+/* A monotonic clock in ms, for the hold of pending matches. */
+static unsigned long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (unsigned long long)ts.tv_sec * 1000u +
+	    (unsigned long long)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * Write the pending matches whose hold is over; *due_ms: ms until the
+ * next one is due, 0 for none.
+ */
+static enum lt_status
+hold_tick(struct lt_triage *t, unsigned long long *due_ms)
+{
+	unsigned long long now = mono_ms(), next = 0;
+	enum lt_status st;
+
+	*due_ms = 0;
+	lt_evidence_clock(t->ev, now);
+	if (!lt_evidence_pending(t->ev))
+		return LT_OK;
+	if ((st = lt_evidence_tick(t->ev, t->o.hold_ms, on_evidence, t,
+	    &next)) != LT_OK)
+		return st;
+	if (next > now)
+		*due_ms = next - now;
+	return LT_OK;
+}
+
 enum lt_status
 lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
 {
+	unsigned long long due;
 	enum lt_status st;
 
+	lt_evidence_clock(t->ev, mono_ms());
 	lt_scanner_window(t->sc, buf, len);
 	st = lt_decoder_feed(t->dec, buf, len);
 	lt_scanner_window(t->sc, NULL, 0);
+	if (st == LT_OK)
+		st = hold_tick(t, &due);
 
 	if (flush(t) != LT_OK)
 		return t->werr;
@@ -839,14 +887,30 @@ lt_triage_input_failed(struct lt_triage *t, const char *name)
 enum lt_status
 lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
 {
+	unsigned long long due;
+	struct pollfd pfd;
 	enum lt_status st;
 	ssize_t got;
+	int r;
 
 	if (t->readbuf == NULL && (t->readbuf = malloc(READ_SIZE)) == NULL)
 		return LT_ERR_NOMEM;
 	for (;;) {
 		if (t->o.interrupted != NULL && *t->o.interrupted)
 			return LT_STOP;
+		/* a pending match waits no longer than the hold */
+		if ((st = hold_tick(t, &due)) != LT_OK)
+			return st;
+		if (flush(t) != LT_OK)
+			return t->werr;
+		if (due > 0) {
+			pfd.fd = fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			r = poll(&pfd, 1, due > 60000 ? 60000 : (int)due);
+			if (r == 0 || (r < 0 && errno == EINTR))
+				continue;
+		}
 		got = read(fd, t->readbuf, READ_SIZE);
 		if (got < 0 && errno == EINTR)
 			continue;	/* the loop head checks for a stop */

@@ -29,6 +29,13 @@
  * holds at most count entries (count <= LT_COUNT_MAX), and a pending
  * group keeps LT_EV_KEEP whole matches and counts the rest.
  *
+ * In a live pipe a pending match could wait for ever (a runner that
+ * never comes back writes no clearing line, and `journalctl -f` never
+ * ends).  So the pipeline tells the time (lt_evidence_clock, a monotonic
+ * clock in ms) and asks now and then (lt_evidence_tick): a match kept
+ * longer than the hold is written once as pending (not counted: it may
+ * still clear), and decided later as usual.
+ *
  * Clearing lines are seen because the pipeline shows every line here
  * while anything is pending (and turns off its skipping of lines the
  * prefilter clears); the cleared_by patterns run only on the streams that
@@ -55,6 +62,8 @@ struct ev_kept {
 		unsigned count;
 		unsigned long long first_line;
 	} note;
+	unsigned long long since_ms;	/* the clock when it was kept */
+	int announced;		/* written as pending already */
 };
 
 struct ev_slot {
@@ -82,6 +91,7 @@ struct lt_evidence {
 	size_t *of_rule;	/* rank index -> rules index, SIZE_MAX: none */
 	size_t n_pending;	/* slots with n_pending > 0 */
 	unsigned long long seq;
+	unsigned long long now_ms;	/* lt_evidence_clock */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 };
@@ -329,7 +339,55 @@ lt_evidence_offer(struct lt_evidence *ev, const struct lt_record *r,
 		return LT_ERR_NOMEM;
 	k->note.count = note.count;
 	k->note.first_line = note.first_line;
+	k->since_ms = ev->now_ms;
+	k->announced = 0;
 	s->n_kept++;
+	return LT_OK;
+}
+
+void
+lt_evidence_clock(struct lt_evidence *ev, unsigned long long now_ms)
+{
+	if (ev != NULL)
+		ev->now_ms = now_ms;
+}
+
+enum lt_status
+lt_evidence_tick(struct lt_evidence *ev, unsigned long long hold_ms,
+    lt_ev_fn *fn, void *ctx, unsigned long long *next_ms)
+{
+	struct lt_ev_note note;
+	enum lt_status st;
+	size_t i, j, k;
+
+	*next_ms = 0;
+	if (ev == NULL || ev->n_pending == 0 || hold_ms == 0)
+		return LT_OK;
+	for (i = 0; i < ev->n_rules; i++)
+		for (j = 0; j < LT_EV_STREAMS_MAX; j++) {
+			struct ev_slot *s = &ev->rules[i].slots[j];
+
+			for (k = 0; k < s->n_kept; k++) {
+				struct ev_kept *kp = &s->kept[k];
+				unsigned long long due = kp->since_ms + hold_ms;
+
+				if (kp->announced)
+					continue;
+				if (due > ev->now_ms) {
+					if (*next_ms == 0 || due < *next_ms)
+						*next_ms = due;
+					continue;
+				}
+				memset(&note, 0, sizeof note);
+				note.count = kp->note.count;
+				note.first_line = kp->note.first_line;
+				note.matches = 1;
+				kp->announced = 1;
+				if ((st = fn(ctx, LT_EV_PENDING, &kp->m,
+				    &note)) != LT_OK)
+					return st;
+			}
+		}
 	return LT_OK;
 }
 

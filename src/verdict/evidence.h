@@ -27,7 +27,8 @@
 
 enum lt_ev_kind {
 	LT_EV_EVIDENCE,	/* write it as a match and count it */
-	LT_EV_RESOLVED	/* cleared by a later line: write, never the cause */
+	LT_EV_RESOLVED,	/* cleared by a later line: write, never the cause */
+	LT_EV_PENDING	/* kept past the hold: write as pending, not counted */
 };
 
 /* What the callback is told about a decided match. */
@@ -74,6 +75,18 @@ enum lt_status lt_evidence_offer(struct lt_evidence *ev,
 enum lt_status lt_evidence_line(struct lt_evidence *ev, const char *source,
     const struct lt_record *r, const char *p, size_t n, lt_ev_fn *fn,
     void *ctx);
+
+/* The time, in ms of a monotonic clock, for matches kept from now on. */
+void lt_evidence_clock(struct lt_evidence *ev, unsigned long long now_ms);
+
+/*
+ * Write (LT_EV_PENDING) each kept match that has waited hold_ms or more
+ * and was not written so yet; *next_ms: the clock when the next one is
+ * due, 0 for none.  hold_ms 0: never.
+ */
+enum lt_status lt_evidence_tick(struct lt_evidence *ev,
+    unsigned long long hold_ms, lt_ev_fn *fn, void *ctx,
+    unsigned long long *next_ms);
 
 /* End of input: every pending match is decided as evidence. */
 enum lt_status lt_evidence_end(struct lt_evidence *ev, lt_ev_fn *fn,
