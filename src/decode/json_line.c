@@ -394,7 +394,7 @@ lt_jl_bytes(const struct lt_jl_val *v, char *dst, size_t cap, size_t *n)
 		for (x = 0, i = 0; s < end && *s >= '0' && *s <= '9' && i < 4;
 		    s++, i++)
 			x = x * 10 + (unsigned)(*s - '0');
-		if (i == 0 || i == 4 || x > 255 || (i > 1 && s[-i] == '0') ||
+		if (i == 0 || i == 4 || x > 255 || (i > 1 && *(s - i) == '0') ||
 		    (s < end && *s != ',' && *s != ' ' && *s != '\t' &&
 		    *s != '\n' && *s != '\r'))
 			return -1;	/* not an integer 0..255 */
