@@ -718,8 +718,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 			    argv[optind - 1]);
 			goto usage;
 		}
-		if (loki && key == OPT_QUIET)
-			key = OPT_QUERY;
+		if (loki && key == OPT_QUIET && lidx < 0)
+			key = OPT_QUERY;	/* -q only: --quiet stays quiet */
 		o = find(key);
 		if (o != NULL && !(o->cmds & c->cmd)) {
 			cli_warn("error: option '--%s' does not apply to this "
