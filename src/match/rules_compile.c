@@ -156,15 +156,24 @@ keep(struct lt_ruleset *rs, size_t *cap, const char *s)
 	return c;
 }
 
+int
+lt_rule_rank_cmp(const struct lt_rule_info *a, const struct lt_rule_info *b)
+{
+	if (a->priority != b->priority)
+		return a->priority > b->priority ? -1 : 1;
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	return 0;
+}
+
 static int
 rank_cmp(const void *a, const void *b)
 {
 	const struct lt_crule *x = a, *y = b;
+	int c = lt_rule_rank_cmp(&x->info, &y->info);
 
-	if (x->info.priority != y->info.priority)
-		return x->info.priority > y->info.priority ? -1 : 1;
-	if (x->info.severity != y->info.severity)
-		return x->info.severity > y->info.severity ? -1 : 1;
+	if (c != 0)
+		return c;
 	return x->def_order < y->def_order ? -1 : x->def_order > y->def_order;
 }
 

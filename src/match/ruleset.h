@@ -68,4 +68,15 @@ struct lt_ruleset {
 	size_t n_strings;
 };
 
+/*
+ * The root-cause order's first two steps, written once: priority, then
+ * severity, both high to low.  <0 when rule a outranks rule b, >0 when b
+ * outranks a, 0 when they share both.  The compiler sorts the rules by it
+ * (ties: order of first definition), which is the scanner's order and
+ * the rank index; the verdict orders matches by it (ties: the earlier
+ * match).
+ */
+int lt_rule_rank_cmp(const struct lt_rule_info *a,
+    const struct lt_rule_info *b);
+
 #endif

@@ -1,13 +1,15 @@
 /*
  * verdict.c - pick the root cause of a run.
  *
- * The policy is written once, in verdict.h: priority, then severity, then
- * the earliest match.  A rule's priority and severity are fixed, so its
- * first match is its best, and the run's best LT_VERDICT_TOP distinct
+ * The policy is stated in verdict.h: priority, then severity, then the
+ * earliest match.  Its first two steps are coded once, in
+ * lt_rule_rank_cmp() (match/ruleset.h), which also sorts the rules into
+ * the scanner's rank order.  A rule's priority and severity are fixed, so
+ * its first match is its best, and the run's best LT_VERDICT_TOP distinct
  * rules can be kept exactly with a small sorted array and a "has fired"
  * bit per rule: a later match of a rule that fired is never better than
- * the first.  The kept matches own copies of their text, source name,
- * time and labels (the labels in one block: the array, then the bytes);
+ * the first.  The kept matches own copies of their text, source name, time
+ * and labels (the labels in one block: the array, then the bytes);
  * nothing else of a match outlives lt_verdict_add().
  */
 #include <stdio.h>
@@ -126,18 +128,16 @@ dup_bytes(const char *p, size_t n)
 }
 
 
-/* <0 when a ranks before b. */
+/* <0 when a ranks before b: its rule's rank, then the earlier match. */
 static int
 cmp(const struct lt_ruleset *rs, const struct lt_match *a,
     const struct lt_match *b)
 {
-	const struct lt_rule_info *x = &rs->rules[a->rule].info;
-	const struct lt_rule_info *y = &rs->rules[b->rule].info;
+	int c = lt_rule_rank_cmp(&rs->rules[a->rule].info,
+	    &rs->rules[b->rule].info);
 
-	if (x->priority != y->priority)
-		return x->priority > y->priority ? -1 : 1;
-	if (x->severity != y->severity)
-		return x->severity > y->severity ? -1 : 1;
+	if (c != 0)
+		return c;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 

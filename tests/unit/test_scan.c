@@ -382,6 +382,102 @@ test_verdict(void)
 	lt_ruleset_free(rs);
 }
 
+/*
+ * The root-cause order against a brute-force reading of verdict.h's
+ * policy, on random rule sets: the ruleset's rank order is priority, then
+ * severity, both high to low, then order of definition; the verdict's top
+ * list is the rules that matched, by priority, severity, then the earlier
+ * match.
+ */
+static void
+test_rank_random(void)
+{
+	static const int prio[] = { 10, 20, 30 };
+	unsigned long long st = 0x9e3779b97f4a7c15ull;
+	char text[2048], id[16];
+
+	for (unsigned round = 0; round < 300; round++) {
+		unsigned k = 2 + t_rnd(&st, 7), i, j;
+		int p[8];
+		enum lt_severity sv[8];
+		unsigned long long seq[8];
+		size_t order[8], len = 0, n_top, def[8];
+		struct lt_ruleset *rs;
+		struct lt_verdict *v;
+
+		len += (size_t)snprintf(text + len, sizeof text - len,
+		    "[category c]\nseverity = high\n");
+		for (i = 0; i < k; i++) {
+			p[i] = prio[t_rnd(&st, 3)];
+			sv[i] = (enum lt_severity)(LT_SEV_LOW + t_rnd(&st, 4));
+			len += (size_t)snprintf(text + len, sizeof text - len,
+			    "[rule r%u]\ncategory = c\nmatch = x\n"
+			    "priority = %d\nseverity = %s\n", i, p[i],
+			    lt_severity_name(sv[i]));
+		}
+		rs = compile(text);
+		CHECK(rs != NULL && lt_ruleset_count(rs) == k);
+		if (rs == NULL || lt_ruleset_count(rs) != k) {
+			lt_ruleset_free(rs);
+			continue;
+		}
+		for (i = 0; i < k; i++)
+			def[i] = (size_t)strtoul(lt_ruleset_rule(rs, i)->id + 1,
+			    NULL, 10);
+		for (i = 0; i + 1 < k; i++) {
+			size_t a = def[i], b = def[i + 1];
+
+			CHECK(p[a] > p[b] || (p[a] == p[b] && (sv[a] > sv[b] ||
+			    (sv[a] == sv[b] && a < b))));
+		}
+		/* each rule matches once, at a distinct random position */
+		for (i = 0; i < k; i++)
+			seq[i] = i + 1;
+		for (i = k - 1; i > 0; i--) {
+			unsigned long long t;
+
+			j = t_rnd(&st, i + 1);
+			t = seq[i], seq[i] = seq[j], seq[j] = t;
+		}
+		v = lt_verdict_new(rs, LT_SEV_LOW);
+		for (unsigned long long s = 1; s <= k; s++)
+			for (i = 0; i < k; i++)
+				if (seq[i] == s) {
+					struct lt_match m;
+
+					snprintf(id, sizeof id, "r%u", i);
+					m = mk(rs, id, s);
+					lt_verdict_add(v, &m);
+				}
+		/* brute force: selection sort by the policy */
+		for (i = 0; i < k; i++)
+			order[i] = i;
+		for (i = 0; i < k; i++)
+			for (j = i + 1; j < k; j++) {
+				size_t a = order[i], b = order[j];
+
+				if (p[b] > p[a] || (p[b] == p[a] &&
+				    (sv[b] > sv[a] || (sv[b] == sv[a] &&
+				    seq[b] < seq[a])))) {
+					order[i] = b;
+					order[j] = a;
+				}
+			}
+		n_top = k < LT_VERDICT_TOP ? k : LT_VERDICT_TOP;
+		for (i = 0; i < n_top; i++) {
+			const struct lt_match *m = lt_verdict_top(v, i);
+
+			snprintf(id, sizeof id, "r%zu", order[i]);
+			CHECK(m != NULL);
+			if (m != NULL)
+				CHECK_STR(lt_ruleset_rule(rs, m->rule)->id, id);
+		}
+		CHECK(lt_verdict_top(v, n_top) == NULL);
+		lt_verdict_free(v);
+		lt_ruleset_free(rs);
+	}
+}
+
 int
 main(void)
 {
@@ -390,5 +486,6 @@ main(void)
 	test_scan();
 	test_json();
 	test_verdict();
+	test_rank_random();
 	return T_DONE();
 }
