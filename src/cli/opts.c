@@ -5,11 +5,17 @@
  * applies to and its help line.  getopt_long's tables and the --help text
  * are built from it, and a test checks that man/logtriage.1 documents
  * exactly the options --help lists (pcre2grep keeps its optionlist[] the
- * same way).  Adding an option is one line here, one case in apply(), and
- * one entry in the man page.
+ * same way).  The table also says what a plain option does, so that it
+ * needs no code: a flag sets an int field, a string option stores its
+ * argument, a number option parses and range-checks it (FLAG, STRING,
+ * NUMBER below).  Adding an option is one line here, a case in apply()
+ * only when it does more than that, and one entry in the man page.  The
+ * command list of --help comes from commands[] the same way.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,136 +80,182 @@ enum opt_key {
 	OPT_NO_PREFILTER
 };
 
+/* What an option does with its argument. */
+enum opt_type {
+	OT_CODE,		/* what its case in apply() says */
+	OT_FLAG,		/* the int field = val */
+	OT_STRING,		/* the const char * field = the argument */
+	OT_NUMBER		/* the unsigned field = the argument, lo to hi */
+};
+
 struct opt {
 	const char *name;
 	int key;		/* short option letter, or > 255 */
 	const char *arg;	/* argument name, NULL for none */
 	unsigned cmds;		/* enum cli_cmd bits */
 	const char *help;
+	enum opt_type type;
+	size_t off;		/* the field: offsetof(struct cli, ...) */
+	size_t size;		/* and its size */
+	unsigned long long lo, hi;	/* OT_NUMBER: the range */
+	int val;		/* OT_FLAG: the value set */
 };
+
+#define FIELD(f) offsetof(struct cli, f), sizeof(((struct cli *)0)->f)
+#define CODE OT_CODE, 0, 0, 0, 0, 0
+#define FLAG(f) OT_FLAG, FIELD(f), 0, 0, 1
+#define UNFLAG(f) OT_FLAG, FIELD(f), 0, 0, 0
+#define STRING(f) OT_STRING, FIELD(f), 0, 0, 0
+#define NUMBER(f, lo, hi) OT_NUMBER, FIELD(f), (lo), (hi), 0
 
 static const struct opt options[] = {
 	{ "rules", OPT_RULES, "PATH",
 	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
-	  "add a rule file, or a directory of *.rules files (repeatable)" },
+	  "add a rule file, or a directory of *.rules files (repeatable)",
+	  CODE },
 	{ "no-defaults", OPT_NO_DEFAULTS, NULL,
 	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
-	  "do not load the embedded default rules" },
+	  "do not load the embedded default rules", FLAG(no_defaults) },
 	{ "fail-on", OPT_FAIL_ON, "SEVERITY", CMD_RUN,
-	  "lowest severity that fails the run (default: low)" },
+	  "lowest severity that fails the run (default: low)", CODE },
 	{ "summary-only", OPT_SUMMARY_ONLY, NULL, CMD_RUN,
-	  "print only the summary object" },
+	  "print only the summary object", FLAG(summary_only) },
 	{ "per-file", OPT_PER_FILE, NULL, CMD_RUN,
-	  "a summary for each input file too, before the overall one" },
+	  "a summary for each input file too, before the overall one",
+	  FLAG(per_file) },
 	{ "recursive", OPT_RECURSIVE, NULL, CMD_RUN,
-	  "read every file under directory operands, in name order" },
+	  "read every file under directory operands, in name order",
+	  FLAG(recursive) },
 	{ "hold", OPT_HOLD, "DURATION", CMD_RUN,
-	  "write an undecided cleared_by match as pending after this (5s)" },
+	  "write an undecided cleared_by match as pending after this (5s)",
+	  CODE },
 	{ "quiet", OPT_QUIET, NULL, CMD_RUN,
-	  "print nothing; report through the exit status" },
+	  "print nothing; report through the exit status", FLAG(quiet) },
 	{ "max-line", OPT_MAX_LINE, "BYTES", CMD_RUN,
-	  "match only the first BYTES of a line (default: 1M; K, M, G)" },
+	  "match only the first BYTES of a line (default: 1M; K, M, G)", CODE },
 	{ "input", OPT_INPUT, "FORMAT", CMD_RUN,
-	  "auto (default), text, journal, gha, loki, jsonl, docker" },
+	  "auto (default), text, journal, gha, loki, jsonl, docker", CODE },
 	{ "output", OPT_OUTPUT, "FORMAT", CMD_RUN,
-	  "json (default), text, github or prometheus (repeatable)" },
+	  "json (default), text, github or prometheus (repeatable)", CODE },
 	{ "context", OPT_CONTEXT, "N", CMD_RUN,
-	  "show N lines before and after each match" },
+	  "show N lines before and after each match", CODE },
 	{ "before-context", OPT_BEFORE, "N", CMD_RUN,
-	  "show N lines before each match" },
+	  "show N lines before each match", CODE },
 	{ "after-context", OPT_AFTER, "N", CMD_RUN,
-	  "show N lines after each match" },
+	  "show N lines after each match", CODE },
 	{ "color", OPT_COLOR, "WHEN", CMD_RUN,
-	  "colour text output: auto (default), always or never" },
+	  "colour text output: auto (default), always or never", CODE },
 	{ "github", OPT_GITHUB, NULL, CMD_RUN,
-	  "in GitHub Actions: annotations and a step summary too" },
+	  "in GitHub Actions: annotations and a step summary too",
+	  FLAG(github) },
 	{ "step-summary", OPT_STEP_SUMMARY, "FILE", CMD_RUN,
-	  "append a Markdown report to FILE" },
+	  "append a Markdown report to FILE", STRING(step_summary) },
 	{ "runbook-base", OPT_RUNBOOK_BASE, "URL", CMD_RUN,
-	  "turn relative runbook paths into links under URL" },
+	  "turn relative runbook paths into links under URL",
+	  STRING(runbook_base) },
 	{ "push", OPT_PUSH, "URL", CMD_RUN,
-	  "push the metrics to a Prometheus Pushgateway at URL" },
+	  "push the metrics to a Prometheus Pushgateway at URL",
+	  STRING(push_url) },
 	{ "push-job", OPT_PUSH_JOB, "NAME", CMD_RUN,
-	  "job name for --push (default: logtriage)" },
+	  "job name for --push (default: logtriage)", CODE },
 	{ "push-label", OPT_PUSH_LABEL, "K=V", CMD_RUN,
-	  "grouping label for --push, e.g. instance=runner-1 (repeatable)" },
+	  "grouping label for --push, e.g. instance=runner-1 (repeatable)",
+	  CODE },
 	{ "exit-code", OPT_EXIT_CODE, "N", CMD_RUN,
-	  "the failed step's exit status, as evidence (see exit_code)" },
+	  "the failed step's exit status, as evidence (see exit_code)",
+	  NUMBER(exit_code, 0, 255) },
 	{ "no-redact", OPT_NO_REDACT, NULL, CMD_RUN,
-	  "write secrets as they are (default: [REDACTED])" },
+	  "write secrets as they are (default: [REDACTED])", FLAG(no_redact) },
 	{ "no-jit", OPT_NO_JIT, NULL, CMD_RUN | CMD_LINT | CMD_TEST,
-	  "match without PCRE2's JIT compiler (slower; for valgrind)" },
+	  "match without PCRE2's JIT compiler (slower; for valgrind)",
+	  FLAG(no_jit) },
 	{ "bless", OPT_BLESS, NULL, CMD_TEST,
-	  "test: write expect files from the current verdicts" },
+	  "test: write expect files from the current verdicts", FLAG(bless) },
 	{ "no-coverage", OPT_NO_COVERAGE, NULL, CMD_TEST,
-	  "test: do not require a sample for every rule" },
+	  "test: do not require a sample for every rule", UNFLAG(coverage) },
 	{ "loki", OPT_LOKI, "URL", CMD_RUN,
-	  "read a LogQL query's lines from Loki at URL ($LOKI_ADDR)" },
+	  "read a LogQL query's lines from Loki at URL ($LOKI_ADDR)", CODE },
 	{ "query", OPT_QUERY, "LOGQL", CMD_RUN,
-	  "the LogQL query (after --loki, -q is short for it)" },
+	  "the LogQL query (after --loki, -q is short for it)", CODE },
 	{ "since", OPT_SINCE, "DURATION", CMD_RUN,
-	  "Loki: from DURATION ago (1h, 30m, 90s, 2d; default 1h)" },
+	  "Loki: from DURATION ago (1h, 30m, 90s, 2d; default 1h)", CODE },
 	{ "from", OPT_FROM, "TIME", CMD_RUN,
-	  "Loki: from TIME (RFC 3339 or Unix seconds), inclusive" },
+	  "Loki: from TIME (RFC 3339 or Unix seconds), inclusive", CODE },
 	{ "to", OPT_TO, "TIME", CMD_RUN,
-	  "Loki: up to TIME, exclusive (default: now)" },
+	  "Loki: up to TIME, exclusive (default: now)", CODE },
 	{ "batch", OPT_BATCH, "N", CMD_RUN,
-	  "Loki: entries per request (default 1000, at most 5000)" },
+	  "Loki: entries per request (default 1000, at most 5000)",
+	  NUMBER(lo.batch, 1, LT_LOKI_BATCH_MAX) },
 	{ "limit", OPT_LIMIT, "N", CMD_RUN,
-	  "Loki: classify at most N entries" },
+	  "Loki: classify at most N entries", NUMBER(lo.limit, 1, ULLONG_MAX) },
 	{ "timeout", OPT_TIMEOUT, "SECONDS", CMD_RUN,
-	  "Loki: connect and total time per request (default 60)" },
+	  "Loki: connect and total time per request (default 60)", CODE },
 	{ "retries", OPT_RETRIES, "N", CMD_RUN,
-	  "Loki: retries after 429, 5xx, network errors (default 3)" },
+	  "Loki: retries after 429, 5xx, network errors (default 3)",
+	  NUMBER(lo.retries, 0, LT_LOKI_RETRIES_MAX) },
 	{ "follow", OPT_FOLLOW, NULL, CMD_RUN,
-	  "Loki: then poll for new lines until interrupted" },
+	  "Loki: then poll for new lines until interrupted", FLAG(lo.follow) },
 	{ "interval", OPT_INTERVAL, "SECONDS", CMD_RUN,
-	  "Loki: between polls with --follow (default 2)" },
+	  "Loki: between polls with --follow (default 2)", CODE },
 	{ "no-pushdown", OPT_NO_PUSHDOWN, NULL, CMD_RUN | CMD_LOGQL,
-	  "Loki: send the query without the rules' line filter" },
+	  "Loki: send the query without the rules' line filter",
+	  FLAG(no_pushdown) },
 	{ "org-id", OPT_ORG_ID, "ID", CMD_RUN,
-	  "Loki: tenant, sent as X-Scope-OrgID ($LOKI_ORG_ID)" },
+	  "Loki: tenant, sent as X-Scope-OrgID ($LOKI_ORG_ID)",
+	  STRING(lo.org_id) },
 	{ "username", OPT_USERNAME, "NAME", CMD_RUN,
-	  "Loki: basic auth user ($LOKI_USERNAME; $LOKI_PASSWORD)" },
+	  "Loki: basic auth user ($LOKI_USERNAME; $LOKI_PASSWORD)",
+	  STRING(lo.username) },
 	{ "bearer-token-file", OPT_TOKEN_FILE, "FILE", CMD_RUN,
-	  "Loki: read the bearer token from FILE" },
+	  "Loki: read the bearer token from FILE", STRING(token_file) },
 	{ "ca-cert", OPT_CA_CERT, "FILE", CMD_RUN,
-	  "Loki: trust the CA certificates in FILE" },
+	  "Loki: trust the CA certificates in FILE", STRING(lo.ca_cert) },
 	{ "cert", OPT_CERT, "FILE", CMD_RUN,
-	  "Loki: TLS client certificate" },
+	  "Loki: TLS client certificate", STRING(lo.client_cert) },
 	{ "key", OPT_KEY, "FILE", CMD_RUN,
-	  "Loki: TLS client key" },
+	  "Loki: TLS client key", STRING(lo.client_key) },
 	{ "tls-skip-verify", OPT_TLS_SKIP_VERIFY, NULL, CMD_RUN,
-	  "Loki: do not verify the server's certificate" },
+	  "Loki: do not verify the server's certificate",
+	  FLAG(lo.tls_skip_verify) },
 	{ "no-prefilter", OPT_NO_PREFILTER, NULL, CMD_RUN,
-	  "run every pattern on every line (same results, slower)" },
+	  "run every pattern on every line (same results, slower)",
+	  FLAG(no_prefilter) },
 	{ "jobs", OPT_JOBS, "N", CMD_RUN,
-	  "use N threads (default: the number of CPUs; same results)" },
+	  "use N threads (default: the number of CPUs; same results)",
+	  NUMBER(jobs, 1, LT_JOBS_MAX) },
 	{ "version", OPT_VERSION, NULL,
 	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
-	  "print the version and exit" },
+	  "print the version and exit", CODE },
 	{ "help", OPT_HELP, NULL,
 	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
-	  "print this help and exit" },
+	  "print this help and exit", CODE },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
+/* The usage lines, and the commands (those with a name) with their help. */
 static const struct {
 	const char *name;
 	enum cli_cmd cmd;
 	const char *usage;
+	const char *help;
 } commands[] = {
-	{ NULL, CMD_RUN, "logtriage [OPTIONS] [FILE...]" },
+	{ NULL, CMD_RUN, "logtriage [OPTIONS] [FILE...]", NULL },
 	{ "lint", CMD_LINT, "logtriage lint [-r PATH]... [--no-defaults] "
-	  "[SAMPLE...]" },
-	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults]" },
-	{ "test", CMD_TEST, "logtriage test [-r PATH]... [--bless] [DIR|FILE...]" },
+	  "[SAMPLE...]",
+	  "compile the rules and report every error and warning" },
+	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults]",
+	  "list the loaded rules as JSON Lines" },
+	{ "test", CMD_TEST, "logtriage test [-r PATH]... [--bless] [DIR|FILE...]",
+	  "check the rules against log fixtures and their expect files" },
 	{ NULL, CMD_RUN, "logtriage --loki URL -q LOGQL [--since D | --from T "
-	  "[--to T]] [--follow]" },
+	  "[--to T]] [--follow]", NULL },
 	{ "logql", CMD_LOGQL, "logtriage logql [-r PATH]... [--no-pushdown] "
-	  "SELECTOR" },
+	  "SELECTOR",
+	  "print the LogQL query sent to Loki, with the rules' line filter" },
 };
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void
 print_help(FILE *f)
@@ -212,17 +264,17 @@ print_help(FILE *f)
 	char left[64];
 
 	fputs("Usage:", f);
-	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "%s%s\n", i ? "       " : " ", commands[i].usage);
 	fputs("\nClassify CI, deployment and runner logs: read FILEs (or "
 	    "standard input, or -),\nmatch every line against the rules, "
 	    "write JSON Lines verdicts.\n\n"
-	    "Commands:\n"
-	    "  lint     compile the rules and report every error and warning\n"
-	    "  rules    list the loaded rules as JSON Lines\n"
-	    "  logql    print the LogQL query sent to Loki, with the rules' "
-	    "line filter\n\n"
-	    "Options:\n", f);
+	    "Commands:\n", f);
+	for (i = 0; i < N_COMMANDS; i++)
+		if (commands[i].name != NULL)
+			fprintf(f, "  %-8s %s\n", commands[i].name,
+			    commands[i].help);
+	fputs("\nOptions:\n", f);
 	for (i = 0; i < N_OPTIONS; i++) {
 		const struct opt *o = &options[i];
 
@@ -329,8 +381,6 @@ parse_seconds(const char *s, unsigned long *ms)
 static int
 apply_loki(struct cli *c, int key, const char *arg)
 {
-	unsigned long long v;
-
 	switch (key) {
 	case OPT_LOKI:
 		c->loki = 1;
@@ -358,27 +408,6 @@ apply_loki(struct cli *c, int key, const char *arg)
 		}
 		*(key == OPT_FROM ? &c->has_from : &c->has_to) = 1;
 		return 0;
-	case OPT_BATCH:
-		if (parse_number(arg, 1, LT_LOKI_BATCH_MAX, &v) == 0) {
-			c->lo.batch = (unsigned)v;
-			return 0;
-		}
-		cli_warn("error: --batch: '%s' is not a number from 1 to %u",
-		    arg, LT_LOKI_BATCH_MAX);
-		return -1;
-	case OPT_LIMIT:
-		if (parse_number(arg, 1, ~0ull, &c->lo.limit) == 0)
-			return 0;
-		cli_warn("error: --limit: '%s' is not a positive number", arg);
-		return -1;
-	case OPT_RETRIES:
-		if (parse_number(arg, 0, LT_LOKI_RETRIES_MAX, &v) == 0) {
-			c->lo.retries = (unsigned)v;
-			return 0;
-		}
-		cli_warn("error: --retries: '%s' is not a number from 0 to %u",
-		    arg, LT_LOKI_RETRIES_MAX);
-		return -1;
 	case OPT_TIMEOUT:
 	case OPT_INTERVAL:
 		if (parse_seconds(arg, key == OPT_TIMEOUT ? &c->lo.timeout_ms :
@@ -388,33 +417,6 @@ apply_loki(struct cli *c, int key, const char *arg)
 		    "0.001 to 86400", key == OPT_TIMEOUT ? "timeout" :
 		    "interval", arg);
 		return -1;
-	case OPT_FOLLOW:
-		c->lo.follow = 1;
-		return 0;
-	case OPT_NO_PUSHDOWN:
-		c->no_pushdown = 1;
-		return 0;
-	case OPT_ORG_ID:
-		c->lo.org_id = arg;
-		return 0;
-	case OPT_USERNAME:
-		c->lo.username = arg;
-		return 0;
-	case OPT_TOKEN_FILE:
-		c->token_file = arg;
-		return 0;
-	case OPT_CA_CERT:
-		c->lo.ca_cert = arg;
-		return 0;
-	case OPT_CERT:
-		c->lo.client_cert = arg;
-		return 0;
-	case OPT_KEY:
-		c->lo.client_key = arg;
-		return 0;
-	case OPT_TLS_SKIP_VERIFY:
-		c->lo.tls_skip_verify = 1;
-		return 0;
 	}
 	return -1;
 }
@@ -440,12 +442,61 @@ find(int key)
 	return NULL;
 }
 
+/* An unsigned integer of size bytes at p = v (v fits: its range says so). */
+static void
+store(void *p, size_t size, unsigned long long v)
+{
+	unsigned char uc = (unsigned char)v;
+	unsigned short us = (unsigned short)v;
+	unsigned u = (unsigned)v;
+
+	if (size == sizeof uc)
+		memcpy(p, &uc, size);
+	else if (size == sizeof us)
+		memcpy(p, &us, size);
+	else if (size == sizeof u)
+		memcpy(p, &u, size);
+	else if (size == sizeof v)
+		memcpy(p, &v, size);
+}
+
+/* The options the table says all about; 0 ok, -1 usage error. */
+static int
+apply_plain(struct cli *c, const struct opt *o, const char *arg)
+{
+	char *field = (char *)c + o->off;
+	unsigned long long v;
+
+	switch (o->type) {
+	case OT_FLAG:
+		store(field, o->size, (unsigned long long)o->val);
+		return 0;
+	case OT_STRING:
+		memcpy(field, &arg, sizeof arg);
+		return 0;
+	case OT_NUMBER:
+		if (parse_number(arg, o->lo, o->hi, &v) == 0) {
+			store(field, o->size, v);
+			return 0;
+		}
+		if (o->hi == ULLONG_MAX)
+			cli_warn("error: --%s: '%s' is not a positive number",
+			    o->name, arg);
+		else
+			cli_warn("error: --%s: '%s' is not a number from %llu "
+			    "to %llu", o->name, arg, o->lo, o->hi);
+		return -1;
+	case OT_CODE:
+		break;
+	}
+	return -1;
+}
+
 /* 0 ok, -1 usage error, 1 done. */
 static int
 apply(struct cli *c, int key, const char *arg)
 {
 	const char **np;
-	size_t jobs;
 
 	switch (key) {
 	case OPT_RULES:
@@ -458,30 +509,12 @@ apply(struct cli *c, int key, const char *arg)
 		c->rule_paths = np;
 		c->rule_paths[c->n_rule_paths++] = arg;
 		return 0;
-	case OPT_NO_DEFAULTS:
-		c->no_defaults = 1;
-		return 0;
 	case OPT_FAIL_ON:
 		if (lt_severity_parse(arg, strlen(arg), &c->fail_on) != 0) {
 			cli_warn("error: --fail-on: '%s' is not a severity "
 			    "(critical, high, medium, low, info)", arg);
 			return -1;
 		}
-		return 0;
-	case OPT_SUMMARY_ONLY:
-		c->summary_only = 1;
-		return 0;
-	case OPT_PER_FILE:
-		c->per_file = 1;
-		return 0;
-	case OPT_RECURSIVE:
-		c->recursive = 1;
-		return 0;
-	case OPT_QUIET:
-		c->quiet = 1;
-		return 0;
-	case OPT_NO_REDACT:
-		c->no_redact = 1;
 		return 0;
 	case OPT_OUTPUT:
 		if (strcmp(arg, "json") == 0)
@@ -522,18 +555,6 @@ apply(struct cli *c, int key, const char *arg)
 		}
 		cli_warn("error: --color: '%s' is not auto, always or never", arg);
 		return -1;
-	case OPT_GITHUB:
-		c->github = 1;
-		return 0;
-	case OPT_STEP_SUMMARY:
-		c->step_summary = arg;
-		return 0;
-	case OPT_RUNBOOK_BASE:
-		c->runbook_base = arg;
-		return 0;
-	case OPT_PUSH:
-		c->push_url = arg;
-		return 0;
 	case OPT_PUSH_JOB:
 		if (arg[0] == '\0') {
 			cli_warn("error: --push-job: the name is empty");
@@ -560,17 +581,6 @@ apply(struct cli *c, int key, const char *arg)
 				return -1;
 			}
 		c->push_labels[c->n_push_labels++] = arg;
-		return 0;
-	}
-	case OPT_EXIT_CODE: {
-		size_t n;
-
-		if (parse_count(arg, 255, &n) != 0) {
-			cli_warn("error: --exit-code: '%s' is not a number from 0 "
-			    "to 255", arg);
-			return -1;
-		}
-		c->exit_code = (int)n;
 		return 0;
 	}
 	case OPT_HOLD: {
@@ -604,15 +614,6 @@ apply(struct cli *c, int key, const char *arg)
 		c->hold_ms = (unsigned long)(n * mul);
 		return 0;
 	}
-	case OPT_NO_JIT:
-		c->no_jit = 1;
-		return 0;
-	case OPT_BLESS:
-		c->bless = 1;
-		return 0;
-	case OPT_NO_COVERAGE:
-		c->coverage = 0;
-		return 0;
 	case OPT_MAX_LINE:
 		if (parse_size(arg, &c->max_line) != 0) {
 			cli_warn("error: --max-line: '%s' is not a size from 1 "
@@ -626,17 +627,6 @@ apply(struct cli *c, int key, const char *arg)
 			    "text, journal, gha, loki, jsonl, docker)", arg);
 			return -1;
 		}
-		return 0;
-	case OPT_NO_PREFILTER:
-		c->no_prefilter = 1;
-		return 0;
-	case OPT_JOBS:
-		if (parse_count(arg, LT_JOBS_MAX, &jobs) != 0 || jobs == 0) {
-			cli_warn("error: --jobs: '%s' is not a number from 1 "
-			    "to %u", arg, LT_JOBS_MAX);
-			return -1;
-		}
-		c->jobs = (unsigned)jobs;
 		return 0;
 	case OPT_VERSION:
 		printf("logtriage %s\n", LT_VERSION);
@@ -670,7 +660,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	lt_loki_opts_init(&c->lo);
 	c->jobs = default_jobs();
 	if (argc > 1) {
-		for (i = 1; i < sizeof commands / sizeof commands[0]; i++)
+		for (i = 1; i < N_COMMANDS; i++)
 			if (commands[i].name != NULL &&
 			    strcmp(argv[1], commands[i].name) == 0) {
 				c->cmd = commands[i].cmd;
@@ -726,7 +716,11 @@ cli_parse(int argc, char **argv, struct cli *c)
 			    "command", o->name);
 			goto usage;
 		}
-		if ((rc = apply(c, key, optarg)) != 0) {
+		if (o != NULL && o->type != OT_CODE)
+			rc = apply_plain(c, o, optarg);
+		else
+			rc = apply(c, key, optarg);
+		if (rc != 0) {
 			if (rc < 0)
 				goto usage;
 			return 1;
