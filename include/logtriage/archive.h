@@ -35,7 +35,7 @@ LT_API int lt_archive_sniff(const void *p, size_t n);
  * with err filled (origin: the source being read); LT_STOP when
  * opts.interrupted was set.  Every source begun is ended.
  */
-LT_API enum lt_status lt_archive_read(struct lt_triage *t, int fd, const char *name,
-    const void *head, size_t n, struct lt_error *err);
+LT_API enum lt_status lt_archive_read(struct lt_triage *t, int fd,
+    const char *name, const void *head, size_t n, struct lt_error *err);
 
 #endif

@@ -50,9 +50,9 @@ LT_API enum lt_status lt_redactor_apply(struct lt_redactor *r, const char *p,
     size_t n_offs);
 
 /* The same, with LT_REDACT_* flags. */
-LT_API enum lt_status lt_redactor_apply_flags(struct lt_redactor *r, const char *p,
-    size_t n, unsigned flags, const char **out, size_t *out_len,
-    size_t *offs, size_t n_offs);
+LT_API enum lt_status lt_redactor_apply_flags(struct lt_redactor *r,
+    const char *p, size_t n, unsigned flags, const char **out,
+    size_t *out_len, size_t *offs, size_t n_offs);
 
 /*
  * Redact a label's value: the whole value when the key names a secret

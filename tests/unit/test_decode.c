@@ -544,12 +544,14 @@ test_loki(void)
 
 	/* a line longer than max_line is cut; labels are capped */
 	doc = malloc(8192);
-	p = doc + sprintf(doc, "{\"status\":\"success\",\"data\":{\"resultType\":"
-	    "\"streams\",\"result\":[{\"stream\":{");
-	p += sprintf(p, "\"%0200d\":\"long key\",\"z\":\"%01100d\",", 0, 0);
+	p = doc + snprintf(doc, 8192, "{\"status\":\"success\",\"data\":"
+	    "{\"resultType\":\"streams\",\"result\":[{\"stream\":{");
+	p += snprintf(p, (size_t)(doc + 8192 - p),
+	    "\"%0200d\":\"long key\",\"z\":\"%01100d\",", 0, 0);
 	for (i = 0; i < 40; i++)
-		p += sprintf(p, "\"k%02zu\":\"v\",", i);
-	sprintf(p - 1, "},\"values\":[[\"1\",\"0123456789\"]]}]}}");
+		p += snprintf(p, (size_t)(doc + 8192 - p), "\"k%02zu\":\"v\",", i);
+	snprintf(p - 1, (size_t)(doc + 8192 - (p - 1)),
+	    "},\"values\":[[\"1\",\"0123456789\"]]}]}}");
 	run(LT_INPUT_LOKI, 8, doc, strlen(doc), 0, &g);
 	CHECK(g.n == 1);
 	CHECK_STR(g.r[0].text, "01234567");
