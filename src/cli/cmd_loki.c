@@ -179,7 +179,7 @@ report_note(struct lt_error *note, int pushed)
 /*
  * The query to send, into q; 0, or -1 (reported).  The pushdown note is
  * printed when nothing was pushed or only a coarser filter was (or
- * always, with always set: logtriage logql).
+ * always, with always set: logtriage logql, and --verbose).
  */
 static int
 build_query(const char *selector, const struct lt_ruleset *rs,
@@ -217,7 +217,7 @@ cli_loki_run(const struct cli *c, const struct lt_ruleset *rs,
 	memset(token, 0, sizeof token);
 	lt_buf_init(&q, LT_LOGQL_QUERY_MAX + 1);
 	if (settle(c, &lo, token, sizeof token) != 0 ||
-	    build_query(lo.query, rs, c->no_pushdown, 0, &q) != 0) {
+	    build_query(lo.query, rs, c->no_pushdown, c->verbose, &q) != 0) {
 		*stop = 1;
 		rc = -3;
 		goto out;

@@ -64,6 +64,7 @@ enum opt_key {
 	OPT_FOLLOW,
 	OPT_INTERVAL,
 	OPT_NO_PUSHDOWN,
+	OPT_VERBOSE,
 	OPT_ORG_ID,
 	OPT_USERNAME,
 	OPT_TOKEN_FILE,
@@ -161,6 +162,8 @@ static const struct opt options[] = {
 	  "Loki: between polls with --follow (default 2)" },
 	{ "no-pushdown", OPT_NO_PUSHDOWN, NULL, CMD_RUN | CMD_LOGQL,
 	  "Loki: send the query without the rules' line filter" },
+	{ "verbose", OPT_VERBOSE, NULL, CMD_RUN,
+	  "Loki: say on stderr what the rules' line filter is, and why" },
 	{ "org-id", OPT_ORG_ID, "ID", CMD_RUN,
 	  "Loki: tenant, sent as X-Scope-OrgID ($LOKI_ORG_ID)" },
 	{ "username", OPT_USERNAME, "NAME", CMD_RUN,
@@ -393,6 +396,9 @@ apply_loki(struct cli *c, int key, const char *arg)
 		return 0;
 	case OPT_NO_PUSHDOWN:
 		c->no_pushdown = 1;
+		return 0;
+	case OPT_VERBOSE:
+		c->verbose = 1;
 		return 0;
 	case OPT_ORG_ID:
 		c->lo.org_id = arg;

@@ -112,8 +112,13 @@ nreq = len(srv.requests)
 rc, objs2, err, _ = run(["--loki", srv.url, "-q", '{job="github-runner"}',
                          "--batch", "7"] + RANGE)
 s2 = summary(objs2)
-check("pushdown: the filter is sent",
-      " |~ " in srv.requests[-1]["params"]["query"], "")
+check("pushdown: the filter is sent, quietly",
+      " |~ " in srv.requests[-1]["params"]["query"] and err == "", err)
+rc, objs3, err, _ = run(["--loki", srv.url, "-q", '{job="github-runner"}',
+                         "--batch", "7", "--verbose"] + RANGE)
+check("--verbose: says what was pushed", rc == 1 and err.startswith(
+    "logtriage: note: pushdown: ") and "literals" in err and
+    err.count("\n") == 1, err)
 check("pushdown: fewer lines, same matches", rc == 1 and
       s2["lines"] == len(matching) and
       [m for m in objs2 if m["type"] == "match"] ==
