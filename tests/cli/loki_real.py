@@ -306,7 +306,7 @@ try:
     res = {}
     for mode, flag, sel in (("off", ["--no-pushdown"], '{job="corpus"}'),
                             ("on", [], '{job="corpus"}'),
-                            ("coarse", [], '{job="corpus"} != "' + "q" *
+                            ("coarse", ["--verbose"], '{job="corpus"} != "' + "q" *
                              3000 + '"')):
         rc, objs, err, dt = run(["--loki", URL, "-q", sel, "--org-id",
                                  "corpus", "--fail-on", "info"] + flag + span)
