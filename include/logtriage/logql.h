@@ -52,7 +52,7 @@ LT_API enum lt_status lt_logql_translate(const char *pat, size_t n,
  * (lt_logql_translate); and \x1b (a line with an escape sequence always
  * passes: rules see it with the escapes removed).  When that is longer
  * than budget, a coarser superset is tried: every literal caseless, then
- * cut to 16, 12, ... 3 bytes (a part of a required literal is required
+ * cut to 24, 20, 16, ... 3 bytes (a part of a required literal is required
  * too), and *coarse is set.  why always gets a note (LT_LEVEL_NOTE):
  * what was built and why, or why nothing could be.  LT_ERR_REGEX when
  * a pattern has no literal and cannot be translated (why: the rule, its

@@ -77,6 +77,7 @@ struct cli {
 	unsigned long long since_ns, from_ns, to_ns;
 	int has_since, has_from, has_to;
 	int no_pushdown;
+	int verbose;		/* --verbose: the pushdown note always */
 	const char *token_file;	/* --bearer-token-file */
 };
 

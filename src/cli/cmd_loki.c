@@ -178,8 +178,9 @@ report_note(struct lt_error *note, int pushed)
 
 /*
  * The query to send, into q; 0, or -1 (reported).  The pushdown note is
- * printed when nothing was pushed or only a coarser filter was (or
- * always, with always set: logtriage logql).
+ * printed when nothing could be pushed (Loki then sends every line), or
+ * always with always set (logtriage logql, --verbose): a coarser filter
+ * is still a superset, so it is no news without being asked.
  */
 static int
 build_query(const char *selector, const struct lt_ruleset *rs,
@@ -198,7 +199,7 @@ build_query(const char *selector, const struct lt_ruleset *rs,
 		    lt_status_str(st));
 		return -1;
 	}
-	if (!no_pushdown && (always || pushed != 1))
+	if (!no_pushdown && (always || !pushed))
 		report_note(&note, pushed);
 	return lt_buf_addc(q, '\0') == LT_OK ? 0 : -1;
 }
@@ -217,7 +218,7 @@ cli_loki_run(const struct cli *c, const struct lt_ruleset *rs,
 	memset(token, 0, sizeof token);
 	lt_buf_init(&q, LT_LOGQL_QUERY_MAX + 1);
 	if (settle(c, &lo, token, sizeof token) != 0 ||
-	    build_query(lo.query, rs, c->no_pushdown, 0, &q) != 0) {
+	    build_query(lo.query, rs, c->no_pushdown, c->verbose, &q) != 0) {
 		*stop = 1;
 		rc = -3;
 		goto out;

@@ -112,8 +112,13 @@ nreq = len(srv.requests)
 rc, objs2, err, _ = run(["--loki", srv.url, "-q", '{job="github-runner"}',
                          "--batch", "7"] + RANGE)
 s2 = summary(objs2)
-check("pushdown: the filter is sent",
-      " |~ " in srv.requests[-1]["params"]["query"], "")
+check("pushdown: the filter is sent, quietly",
+      " |~ " in srv.requests[-1]["params"]["query"] and err == "", err)
+rc, objs3, err, _ = run(["--loki", srv.url, "-q", '{job="github-runner"}',
+                         "--batch", "7", "--verbose"] + RANGE)
+check("--verbose: says what was pushed", rc == 1 and err.startswith(
+    "logtriage: note: pushdown: ") and "literals" in err and
+    err.count("\n") == 1, err)
 check("pushdown: fewer lines, same matches", rc == 1 and
       s2["lines"] == len(matching) and
       [m for m in objs2 if m["type"] == "match"] ==
@@ -349,7 +354,8 @@ check("logql: the query with the filter, and what it is", p.returncode == 0
       and p.stdout == '{job="ci"} |~ `\\x1b.?|NOTE|could not resolve host|'
       'no space left on device|(?i:connection refused)`\n' and p.stderr ==
       "logtriage: note: pushdown: 4 literals (1 caseless) that the 4 match "
-      "patterns need, 0 patterns whole, a filter of 82 bytes\n",
+      "patterns need, 0 patterns whole, a filter of 82 bytes (85 as Loki "
+      "quotes it)\n",
       p.stdout + p.stderr)
 p = subprocess.run([binary, "logql", "-r", "tests/cli/rules/nopush.rules",
                     '{job="ci"} |= "x"'], capture_output=True, text=True,

@@ -15,8 +15,11 @@ checks what came back against what was pushed:
    and every line a rule matches without pushdown is matched with it;
 4. tenants: --org-id / LOKI_ORG_ID read their tenant only, none is
    Loki's "no org id" and exit 3;
-5. TLS: stunnel in front of Loki, with a CA and certificates made here
-   by openssl: --ca-cert, --cert/--key, a wrong CA.
+5. TLS: stunnel4 in front of Loki, with a CA and certificates made here
+   by openssl: --ca-cert, --cert/--key, a wrong CA (exit 3, one clear
+   line, never a URL's user:password);
+6. --follow: entries pushed while it polls, some at the newest timestamp
+   already read, each classified once.
 
 Skips (exit 77) when ../shared/loki is absent.  Usage:
 loki_real.py LOGTRIAGE SOURCE_ROOT [RUNS]
@@ -25,6 +28,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -302,7 +306,7 @@ try:
     res = {}
     for mode, flag, sel in (("off", ["--no-pushdown"], '{job="corpus"}'),
                             ("on", [], '{job="corpus"}'),
-                            ("coarse", [], '{job="corpus"} != "' + "q" *
+                            ("coarse", ["--verbose"], '{job="corpus"} != "' + "q" *
                              3000 + '"')):
         rc, objs, err, dt = run(["--loki", URL, "-q", sel, "--org-id",
                                  "corpus", "--fail-on", "info"] + flag + span)
@@ -363,6 +367,39 @@ try:
               False, "missing")
     else:
         tls_cases(stunnel, openssl, tspan)
+
+    # ---- 6. --follow: new entries once each, also at the newest time --
+    now = time.time_ns()
+    fl = [({"job": "follow", "s": "a"}, [(now - 2 * 10**9,
+                                          "connection refused early")])]
+    push(URL, "follow", fl)
+    p = subprocess.Popen([binary, "--loki", URL, "-q", '{job="follow"}',
+                          "--org-id", "follow", "--since", "1m", "--follow",
+                          "--interval", "0.2", "--batch", "5"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env_for(), cwd=root)
+    time.sleep(1.5)
+    t1 = time.time_ns()
+    late = [({"job": "follow", "s": "a"}, [(t1, "connection refused a1"),
+                                           (t1, "connection refused a2")]),
+            ({"job": "follow", "s": "b"}, [(t1, "connection refused b1")])]
+    push(URL, "follow", late)
+    time.sleep(1.5)
+    # more at the newest timestamp already seen, and after it
+    later = [({"job": "follow", "s": "c"}, [(t1, "connection refused c1 "
+                                                 "(same ns as the last)")]),
+             ({"job": "follow", "s": "a"}, [(t1 + 1000,
+                                             "connection refused a3")])]
+    push(URL, "follow", later)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    out, ferr = p.communicate(timeout=30)
+    fobjs = [json.loads(x) for x in out.decode().splitlines()]
+    check("--follow: every line once, as it comes; SIGINT: summary, 130",
+          p.returncode == 130 and got_set(fobjs) == want_set(fl + late +
+                                                             later) and
+          summary(fobjs)["lines"] == 6, f"{p.returncode} "
+          f"{sorted(x[2] for x in got_set(fobjs))} {ferr.decode()[:300]}")
 finally:
     subprocess.run([os.path.join(shared, "run-loki"), "stop",
                     os.path.join(tmp, "loki")], timeout=60)

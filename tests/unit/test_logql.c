@@ -186,16 +186,17 @@ test_filter(void)
 	CHECK(lt_logql_filter(rs, LT_LOGQL_FILTER_MAX, &b, &coarse, &e) ==
 	    LT_OK);
 	CHECK(coarse == 0 && strstr(e.message, "pushdown: ") != NULL);
-	CHECK(b.len > 1000 && b.len < LT_LOGQL_LOKI_MAX - 100);
+	CHECK(b.len > 1000 && b.len < LT_LOGQL_FILTER_MAX);
 	CHECK(b.len > 7 && memcmp(b.p, "\\x1b.?|", 7) == 0);
 	lt_buf_reset(&b);
+	/* under Loki's cap: the literals, or coarser (the rules grow) */
 	CHECK(lt_logql_query("{job=\"ci\"}", rs, &b, &pushed, &e) == LT_OK);
-	CHECK(pushed == 1);
+	CHECK(pushed == 1 || pushed == 2);
 	CHECK(b.len > 16 && b.len < LT_LOGQL_LOKI_MAX &&
 	    memcmp(b.p, "{job=\"ci\"} |~ `", 15) == 0 && b.p[b.len - 1] == '`');
 	/* a long selector leaves less room: coarser, still under the cap */
 	{
-		char sel[4200];
+		char sel[3000];
 
 		memset(sel, 'a', sizeof sel);
 		memcpy(sel, "{job=\"", 6);
@@ -245,7 +246,7 @@ test_filter(void)
 	CHECK(lt_logql_query("{a=\"b\"}", rs, &b, &pushed, &e) == LT_OK);
 	CHECK(pushed == 1);
 	lt_buf_addc(&b, '\0');
-	CHECK_STR(b.p, "{a=\"b\"} |~ `\\x1b.?| ac\\+| bc\\+|(?i:x\\x60y|fatal)|"
+	CHECK_STR(b.p, "{a=\"b\"} |~ `\\x1b.?| ac\\+| bc\\+|(?i:fatal|x\\x60y)|"
 	    "(?:z\\d)`");
 	lt_ruleset_free(rs);
 	lt_buf_free(&b);
