@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The installed library, as a program that embeds it would use it.
 
-Usage: example.py BUILDDIR SRCDIR [EXTRA_CFLAGS...]
+Usage: example.py [--cc CC] BUILDDIR SRCDIR [EXTRA_CFLAGS...]
 
 Installs BUILDDIR into a scratch prefix (BUILDDIR/install-test) with
 `cmake --install`, then, with only that prefix's pkg-config file to go on:
@@ -14,7 +14,9 @@ Installs BUILDDIR into a scratch prefix (BUILDDIR/install-test) with
   and on every fixture of SRCDIR/fixtures, whose verdict (clean or
   failure, the cause's category and line) must be the one its
   .expect.json file states.
-EXTRA_CFLAGS (the sanitizer flags of a sanitizer build) go to cc.
+EXTRA_CFLAGS (the sanitizer flags of a sanitizer build) go to cc; --cc
+names the compiler (the build's, so that a sanitizer runtime matches;
+default cc).
 """
 import glob
 import json
@@ -32,8 +34,12 @@ def run(cmd, **kw):
 
 
 def main():
-    build, src = sys.argv[1], sys.argv[2]
-    extra = sys.argv[3:]
+    args = sys.argv[1:]
+    cc = "cc"
+    if args[:1] == ["--cc"]:
+        cc, args = args[1], args[2:]
+    build, src = args[0], args[1]
+    extra = args[2:]
     failures = []
     prefix = os.path.join(os.path.abspath(build), "install-test")
     shutil.rmtree(prefix, ignore_errors=True)
@@ -61,8 +67,8 @@ def main():
     for h in headers:
         name = os.path.basename(h)
         unit = f"#include <logtriage/{name}>\nint unit;\n"
-        rc, out, err = run(["sh", "-c", f"cc {cflags} -fsyntax-only -x c - "
-                            "$(pkg-config --cflags logtriage)"],
+        rc, out, err = run(["sh", "-c", f"'{cc}' {cflags} -fsyntax-only "
+                            "-x c - $(pkg-config --cflags logtriage)"],
                            input=unit, env=env)
         if rc != 0:
             failures.append(f"<logtriage/{name}> alone does not compile:\n"
@@ -71,7 +77,7 @@ def main():
     # The example, built the way its comment says.
     exe = os.path.join(os.path.abspath(build), "install-test-classify")
     example = os.path.join(src, "examples", "classify.c")
-    rc, out, err = run(["sh", "-c", f"cc {cflags} '{example}' -o '{exe}' "
+    rc, out, err = run(["sh", "-c", f"'{cc}' {cflags} '{example}' -o '{exe}' "
                         "$(pkg-config --cflags --libs logtriage)"], env=env)
     if rc != 0:
         sys.exit(f"the example does not build:\n{err}")
