@@ -416,6 +416,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	char **files = c->files, **walked = NULL;
 	size_t n = c->n_files, n_walked = 0, i;
 	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions;
+	enum lt_status st;
 	int show = 1;
 	char token[40];
 	const char *summary_file;
@@ -492,9 +493,13 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			fatal = 1;
 	}
 	/* interrupted: still say what was found in what was read */
-	if ((got_signal || !stop) && lt_triage_finish(t) != LT_OK &&
-	    !got_signal)
+	if ((got_signal || !stop) && (st = lt_triage_finish(t)) != LT_OK &&
+	    !got_signal) {
+		if (st != LT_ERR_IO && st != LT_STOP)	/* not told yet */
+			cli_warn("error: cannot write the summary: %s",
+			    lt_status_str(st));
 		fatal = 1;
+	}
 	close_fence(t, token);
 	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')

@@ -677,6 +677,8 @@ run_passed(void *ctx, unsigned long long lines, unsigned long long truncated)
 
 	c->lines += lines;
 	c->truncated_lines += truncated;
+	if (t->red != NULL)
+		lt_redactor_passed(t->red, lines);
 	t->seq += lines;
 	return LT_OK;
 }
