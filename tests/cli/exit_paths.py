@@ -8,6 +8,7 @@ Usage: exit_paths.py LOGTRIAGE SOURCE_ROOT
 """
 import http.server
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -135,7 +136,12 @@ def feed():
 
 
 threading.Thread(target=feed, daemon=True).start()
-time.sleep(1.5)  # the pipe is full, logtriage blocks in write(2)
+# output in the pipe: logtriage runs, its signal handlers are in place
+# (however slowly a sanitizer build starts); then the pipe fills up and
+# logtriage blocks in write(2)
+if not select.select([r], [], [], 60)[0]:
+    failures.append("stalled reader: no output in 60 s")
+time.sleep(1.5)
 t0 = time.time()
 p.send_signal(signal.SIGTERM)
 try:
