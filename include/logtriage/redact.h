@@ -63,6 +63,13 @@ LT_API enum lt_status lt_redactor_label(struct lt_redactor *r, const char *key,
     size_t key_len, const char *p, size_t n, const char **out,
     size_t *out_len);
 
+/*
+ * Lines passed over without being followed (the prefilter's runs, which
+ * hold no key armour): they count towards LT_KEY_LINES_MAX.
+ */
+LT_API void lt_redactor_passed(struct lt_redactor *r,
+    unsigned long long lines);
+
 /* Follow every line of the stream, emitted or not (private key blocks). */
 LT_API void lt_redactor_follow(struct lt_redactor *r, const char *p, size_t n);
 

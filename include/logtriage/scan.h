@@ -43,6 +43,8 @@ struct lt_hit {
 struct lt_scan_note {
 	unsigned limit_hits;	/* (pattern) evaluations stopped by a limit */
 	size_t limit_rule;	/* rank index of the first such rule */
+	int budget_out;		/* the line used its CPU budget (line_budget_ms) */
+	size_t budget_rule;	/* rank index of the rule it ran out in */
 };
 
 struct lt_scanner;

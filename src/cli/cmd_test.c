@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 
 #include "cli.h"
 #include "logtriage/buf.h"
+#include "logtriage/emit.h"
 #include "logtriage/triage.h"
 
 #define MAX_FIXTURES 100000u
@@ -310,6 +312,28 @@ describe_cause(const cJSON *summary, char *buf, size_t size)
 	    text ? text : "");
 }
 
+/*
+ * One line of the report on standard output.  It quotes fixture text (the
+ * cause's line), so it goes out as -o text writes log text: controls as
+ * \xNN, invisible code points escaped, no workflow command.
+ */
+static void CLI_PRINTF(1, 2)
+say(const char *fmt, ...)
+{
+	char line[4096];
+	struct lt_buf b;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	lt_buf_init(&b, 16 * sizeof line);
+	if (lt_emit_text_safe(&b, line, strlen(line)) == LT_OK && b.len > 0)
+		fwrite(b.p, 1, b.len, stdout);
+	fputc('\n', stdout);
+	lt_buf_free(&b);
+}
+
 int
 cli_cmd_test(const struct cli *c, const struct lt_ruleset *rs)
 {
@@ -351,20 +375,20 @@ cli_cmd_test(const struct cli *c, const struct lt_ruleset *rs)
 			goto next;
 		}
 		if ((xtext = slurp(xp, &xlen)) == NULL) {
-			printf("FAIL %s: no expect file %s (%s)\n", log, xp,
+			say("FAIL %s: no expect file %s (%s)", log, xp,
 			    strerror(errno));
 			goto next;
 		}
 		if ((want = cJSON_ParseWithLength(xtext, xlen)) == NULL ||
 		    !cJSON_IsObject(want)) {
-			printf("FAIL %s: %s is not a JSON object\n", log, xp);
+			say("FAIL %s: %s is not a JSON object", log, xp);
 			goto next;
 		}
 		path[0] = '\0';
 		if (!(ok = subset(want, summary, path, sizeof path, diff,
 		    sizeof diff))) {
 			describe_cause(summary, why, sizeof why);
-			printf("FAIL %s: %s (%s)\n", log, diff, why);
+			say("FAIL %s: %s (%s)", log, diff, why);
 		}
 next:
 		if (ok)

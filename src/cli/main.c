@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +52,48 @@ catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * After SIGINT or SIGTERM, standard output gets STOP_GRACE_MS more to take
+ * what is left (the summary): a reader that stalled must not keep the
+ * run, its step summary and its push, waiting.  The signal interrupts a
+ * blocked write (no SA_RESTART); from then on each write waits for room
+ * with poll() until the grace ends, and writes at most PIPE_BUF bytes, a
+ * size a pipe with room takes without blocking.
+ */
+#define STOP_GRACE_MS 2000
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* After a signal: 1 when standard output can take bytes within the grace. */
+static int
+room_after_signal(void)
+{
+	static long long deadline;
+	struct pollfd pfd;
+	long long left;
+	int rc;
+
+	if (deadline == 0)
+		deadline = now_ms() + STOP_GRACE_MS;
+	for (;;) {
+		left = deadline - now_ms();
+		pfd.fd = STDOUT_FILENO;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, left > 0 ? (int)left : 0);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		return rc > 0;
+	}
+}
+
 static enum lt_status
 write_stdout(void *ctx, const char *p, size_t n)
 {
@@ -57,7 +101,12 @@ write_stdout(void *ctx, const char *p, size_t n)
 
 	(void)ctx;
 	while (n > 0) {
-		w = write(STDOUT_FILENO, p, n);
+		if (got_signal && !room_after_signal()) {
+			stdout_failed = 1;
+			return LT_STOP;	/* stalled after a signal: give up */
+		}
+		w = write(STDOUT_FILENO, p, got_signal && n > PIPE_BUF ?
+		    PIPE_BUF : n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EPIPE) {
@@ -367,6 +416,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	char **files = c->files, **walked = NULL;
 	size_t n = c->n_files, n_walked = 0, i;
 	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions;
+	enum lt_status st;
 	int show = 1;
 	char token[40];
 	const char *summary_file;
@@ -443,9 +493,13 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			fatal = 1;
 	}
 	/* interrupted: still say what was found in what was read */
-	if ((got_signal || !stop) && lt_triage_finish(t) != LT_OK &&
-	    !got_signal)
+	if ((got_signal || !stop) && (st = lt_triage_finish(t)) != LT_OK &&
+	    !got_signal) {
+		if (st != LT_ERR_IO && st != LT_STOP)	/* not told yet */
+			cli_warn("error: cannot write the summary: %s",
+			    lt_status_str(st));
 		fatal = 1;
+	}
 	close_fence(t, token);
 	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')

@@ -63,6 +63,27 @@ gh_escape(struct lt_buf *b, const char *s, size_t n, int property)
 	return st;
 }
 
+/*
+ * The evidence line of an annotation, at most EVIDENCE_MAX bytes (cut on
+ * a character boundary, " [...]" said): GitHub shows a few lines of an
+ * annotation, and a line of --max-line 1G must not make the message
+ * outgrow its buffer and lose the summary.
+ */
+static enum lt_status
+evidence_cut(struct lt_buf *b, const char *p, size_t n)
+{
+	enum lt_status st;
+	size_t k = n;
+
+	if (n <= EVIDENCE_MAX)
+		return lt_buf_add(b, p, n);
+	k = EVIDENCE_MAX;
+	while (k > 0 && ((unsigned char)p[k] & 0xc0) == 0x80)
+		k--;
+	TRY(lt_buf_add(b, p, k));
+	return lt_buf_adds(b, " [...]");
+}
+
 static const char *
 command_for(enum lt_severity s)
 {
@@ -95,7 +116,7 @@ lt_emit_github(struct lt_buf *b, const struct lt_verdict *v,
 			break;
 		if ((st = lt_buf_addf(&msg, "%s\n%s:%llu: ", ri->summary,
 		    m->source, m->line)) != LT_OK ||
-		    (st = lt_buf_add(&msg, m->text, m->text_len)) != LT_OK ||
+		    (st = evidence_cut(&msg, m->text, m->text_len)) != LT_OK ||
 		    (st = lt_buf_addf(&msg, "\nFix: %s", ri->remediation)) !=
 		    LT_OK)
 			break;
@@ -298,6 +319,35 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 	    c->matches);
 }
 
+/*
+ * The fence left open at the end of p[0..n) (whole lines), as CommonMark
+ * reads them: outside a block, a line that starts with three or more
+ * backticks opens one; inside, only a line of at least as many backticks
+ * and nothing else closes it.  A log line in a block starts with
+ * backticks often enough (`cmd`), and never closes the block (its fence
+ * is longer than any run in the text).  Returns the open fence's length,
+ * or 0.
+ */
+static size_t
+open_fence(const char *p, size_t n)
+{
+	size_t i = 0, open = 0, k, e;
+
+	while (i < n) {
+		const char *nl = memchr(p + i, '\n', n - i);
+
+		e = nl ? (size_t)(nl - p) : n;
+		for (k = 0; i + k < e && p[i + k] == '`'; k++)
+			;
+		if (open == 0 && k >= 3)
+			open = k;
+		else if (open > 0 && k >= open && i + k == e)
+			open = 0;
+		i = e + 1;
+	}
+	return open;
+}
+
 enum lt_status
 lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
     const char *runbook_base, size_t cap)
@@ -306,7 +356,7 @@ lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
 	    "size limit)*\n";
 	struct lt_buf doc;
 	enum lt_status st;
-	size_t cut, i, fences = 0;
+	size_t cut, i, open;
 
 	lt_buf_init(&doc, (size_t)256 << 20);
 	if ((st = md_document(&doc, v, runbook_base)) != LT_OK)
@@ -316,14 +366,21 @@ lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
 		goto out;
 	}
 	/* cut at a line boundary, leaving room to close a fence and say so */
-	cut = cap > sizeof note + 64 ? cap - sizeof note - 64 : 0;
-	while (cut > 0 && doc.p[cut - 1] != '\n')
-		cut--;
-	for (i = 0; i < cut; i++)	/* fences open at the line starts */
-		if ((i == 0 || doc.p[i - 1] == '\n') && doc.p[i] == '`')
-			fences++;
-	if ((st = lt_buf_add(b, doc.p, cut)) == LT_OK && (fences & 1))
-		st = lt_buf_adds(b, "```\n");
+	cut = cap > sizeof note ? cap - sizeof note : 0;
+	for (;;) {
+		while (cut > 0 && doc.p[cut - 1] != '\n')
+			cut--;
+		open = open_fence(doc.p, cut);
+		if (cut == 0 || cut + open + 1 + sizeof note <= cap)
+			break;
+		cut = cut > open + 1 ? cut - open - 1 : 0;
+	}
+	if ((st = lt_buf_add(b, doc.p, cut)) != LT_OK)
+		goto out;
+	for (i = 0; i < open && st == LT_OK; i++)	/* close it */
+		st = lt_buf_addc(b, '`');
+	if (st == LT_OK && open > 0)
+		st = lt_buf_addc(b, '\n');
 	if (st == LT_OK)
 		st = lt_buf_adds(b, note);
 out:

@@ -84,6 +84,7 @@ lt_compile_opts_init(struct lt_compile_opts *o)
 	o->match_limit = 10000000;	/* PCRE2's own default */
 	o->depth_limit = 100000;
 	o->heap_limit_kib = 20000;
+	o->line_budget_ms = 1000;	/* far above any linear rule set */
 }
 
 void

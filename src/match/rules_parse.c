@@ -449,7 +449,8 @@ add_pattern(struct pstate *ps, struct lt_rdef *r, int kind, const char *v,
 	pt->line = ps->line;
 	pt->col = vcol;
 	pt->code = pcre2_compile((PCRE2_SPTR)v, vlen, PCRE2_UTF |
-	    PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C, &errcode,
+	    PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C |
+	    PCRE2_USE_OFFSET_LIMIT, &errcode,
 	    &erroff, NULL);
 	if (pt->code == NULL) {
 		pcre2_get_error_message(errcode, msg, sizeof msg);

@@ -20,15 +20,27 @@
  * match" and is reported in the scan note for the caller to count and
  * name.  A \K that moves the start past the end is clamped to an empty
  * span at the end.
+ *
+ * PCRE2's limits count per start position, so a pattern that does linear
+ * work from each of a long line's starts (".*X" on a line of near-misses)
+ * is quadratic and never hits one.  Hence a per-line budget: a line
+ * longer than WINDOW is searched WINDOW start positions at a time (the
+ * offset limit; the first match found is the one a single search finds),
+ * and between windows the thread's CPU time is read.  When the line has
+ * used the ruleset's line_budget_ms, the evaluation stops, counts as a
+ * limit hit, and every later pattern on that line counts as one too
+ * (the note says so, for the caller to warn).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "logtriage/scan.h"
 #include "match/match_int.h"
 
 #define JIT_STACK_MIN (32u << 10)
 #define JIT_STACK_MAX (1u << 20)
+#define WINDOW 4096		/* start positions per search of a long line */
 
 struct lt_scanner {
 	const struct lt_ruleset *rs;
@@ -36,6 +48,8 @@ struct lt_scanner {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
 	struct lt_pfscan *pf;	/* NULL: no prefilter */
+	long long line_t0;	/* CPU ns when this line's search began, or -1 */
+	int spent;		/* this line's budget is used up */
 };
 
 struct lt_scanner *
@@ -76,19 +90,96 @@ lt_scanner_free(struct lt_scanner *sc)
 	free(sc);
 }
 
+static long long
+cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A new line: its budget is whole again. */
+static void
+line_begin(struct lt_scanner *sc, struct lt_scan_note *note)
+{
+	note->limit_hits = 0;
+	note->limit_rule = 0;
+	note->budget_out = 0;
+	sc->line_t0 = -1;
+	sc->spent = 0;
+}
+
+/* Has the line used its budget?  Read the clock only on long lines. */
+static int
+over_budget(struct lt_scanner *sc)
+{
+	long long now, budget = (long long)sc->rs->opts.line_budget_ms *
+	    1000000LL;
+
+	if (budget <= 0)
+		return 0;
+	now = cpu_ns();
+	if (sc->line_t0 < 0)
+		sc->line_t0 = now;
+	return now - sc->line_t0 > budget;
+}
+
+/* A long line: WINDOW start positions a search, the budget between. */
+static int
+search_windows(struct lt_scanner *sc, const pcre2_code *code,
+    const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t s = 0, lim;
+	int rc;
+
+	for (;;) {
+		if (over_budget(sc)) {
+			sc->spent = 1;
+			rc = PCRE2_ERROR_MATCHLIMIT;
+			break;
+		}
+		lim = n - s > WINDOW ? s + WINDOW : PCRE2_UNSET;
+		pcre2_set_offset_limit(sc->mctx, lim);
+		rc = pcre2_match(code, (PCRE2_SPTR)p, n, s, 0, sc->md,
+		    sc->mctx);
+		if (rc != PCRE2_ERROR_NOMATCH || lim == PCRE2_UNSET)
+			break;
+		/* the next window starts on a character, not inside one */
+		for (s = lim + 1; s < n && (u[s] & 0xc0) == 0x80 &&
+		    s < lim + 4; s++)
+			;
+	}
+	pcre2_set_offset_limit(sc->mctx, PCRE2_UNSET);
+	return rc;
+}
+
 /* 1 matched, 0 did not; a limit counts as 0 and is noted. */
 static int
 try(struct lt_scanner *sc, const pcre2_code *code, const char *p, size_t n,
     size_t rule, struct lt_scan_note *note)
 {
-	int rc = pcre2_match(code, (PCRE2_SPTR)p, n, 0, 0, sc->md, sc->mctx);
+	int rc;
 
+	if (sc->spent)
+		rc = PCRE2_ERROR_MATCHLIMIT;	/* the line's budget is gone */
+	else if (n <= WINDOW)
+		rc = pcre2_match(code, (PCRE2_SPTR)p, n, 0, 0, sc->md,
+		    sc->mctx);
+	else
+		rc = search_windows(sc, code, p, n);
 	if (rc >= 0)
 		return 1;
 	if (rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL) {
-		/* match/depth/heap limit, JIT stack, or no memory */
+		/* match/depth/heap limit, budget, JIT stack, or no memory */
 		if (note->limit_hits++ == 0)
 			note->limit_rule = rule;
+		if (sc->spent && !note->budget_out) {
+			note->budget_out = 1;
+			note->budget_rule = rule;
+		}
 	}
 	return 0;
 }
@@ -222,8 +313,7 @@ lt_scanner_scan(struct lt_scanner *sc, const char *p, size_t n,
 {
 	struct lt_pfcand c;
 
-	note->limit_hits = 0;
-	note->limit_rule = 0;
+	line_begin(sc, note);
 	if (sc->pf == NULL || lt_pfscan_line(sc->pf, p, n, &c) != 0)
 		return walk_all(sc, p, n, hit, note);
 	return walk_cand(sc, &c, p, n, hit, note);
@@ -254,8 +344,7 @@ lt_scanner_scan_all(struct lt_scanner *sc, const char *p, size_t n,
 {
 	size_t r, count = 0;
 
-	note->limit_hits = 0;
-	note->limit_rule = 0;
+	line_begin(sc, note);
 	for (r = 0; r < sc->rs->n_rules; r++) {
 		matched[r] = (unsigned char)rule_matches(sc, r, p, n, note);
 		count += matched[r];

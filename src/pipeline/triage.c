@@ -68,6 +68,7 @@ struct lt_triage {
 	char *readbuf;		/* READ_SIZE bytes, for lt_triage_fd */
 	char *source;
 	unsigned char *limit_warned;	/* per rule */
+	int budget_warned;	/* the line budget warning was given */
 	unsigned char *matched;	/* per rule, with rule_stats */
 	struct lt_rule_stats *stats;	/* per rule, with rule_stats */
 	unsigned long long seq;
@@ -286,12 +287,28 @@ count_rules(struct lt_triage *t, const char *p, size_t n)
 }
 
 static void
-count_limits(struct lt_triage *t, const struct lt_scan_note *note)
+count_limits(struct lt_triage *t, const struct lt_scan_note *note,
+    unsigned long long line)
 {
-	if (note->limit_hits > 0) {
-		lt_verdict_counts(t->v)->limit_hits += note->limit_hits;
+	struct lt_error e;
+
+	if (note->limit_hits == 0)
+		return;
+	lt_verdict_counts(t->v)->limit_hits += note->limit_hits;
+	if (!note->budget_out) {
 		warn_limit(t, note->limit_rule);
+		return;
 	}
+	if (t->budget_warned || t->o.diag == NULL)
+		return;
+	t->budget_warned = 1;	/* once a run: a hostile log has many */
+	lt_error_set(&e, LT_ERR_LIMIT, LT_LEVEL_WARNING, t->source,
+	    (unsigned long)line, 0, "the line used its match budget (%u ms "
+	    "of CPU) in rule '%s'; that rule and the ones after it count as "
+	    "not matched on the line (limit_hits in the summary)",
+	    (unsigned)t->rs->opts.line_budget_ms,
+	    t->rs->rules[note->budget_rule].info.id);
+	t->o.diag(t->o.diag_ctx, &e);
 }
 
 /*
@@ -618,7 +635,7 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 	st = lt_evidence_line(t->ev, t->source, r, p, n, on_evidence, t);
 	if (st == LT_OK && lt_scanner_scan(t->sc, p, n, &hit, &note))
 		st = matched(t, r, p, n, &hit);
-	count_limits(t, &note);
+	count_limits(t, &note, r->no);
 	while (st == LT_OK && t->pend_n > 0 &&
 	    t->pend[t->pend_start].n_after == t->o.after)
 		st = publish_oldest(t);
@@ -660,6 +677,8 @@ run_passed(void *ctx, unsigned long long lines, unsigned long long truncated)
 
 	c->lines += lines;
 	c->truncated_lines += truncated;
+	if (t->red != NULL)
+		lt_redactor_passed(t->red, lines);
 	t->seq += lines;
 	return LT_OK;
 }
@@ -693,12 +712,12 @@ on_record(void *ctx, const struct lt_record *r)
 	    t)) != LT_OK)
 		return st;
 	if (!lt_scanner_scan(t->sc, p, n, &hit, &note)) {
-		count_limits(t, &note);
+		count_limits(t, &note, r->no);
 		if (t->red != NULL)
 			lt_redactor_follow(t->red, p, n);
 		return LT_OK;
 	}
-	count_limits(t, &note);
+	count_limits(t, &note, r->no);
 	st = matched(t, r, p, n, &hit);
 	if (t->red != NULL)
 		lt_redactor_follow(t->red, p, n);

@@ -131,6 +131,17 @@ lt_redactor_follow(struct lt_redactor *r, const char *p, size_t n)
 	}
 }
 
+void
+lt_redactor_passed(struct lt_redactor *r, unsigned long long lines)
+{
+	if (!r->in_key)
+		return;
+	if (lines >= LT_KEY_LINES_MAX - r->key_lines)
+		r->in_key = 0;	/* see lt_redactor_follow() */
+	else
+		r->key_lines += (unsigned)lines;
+}
+
 static int
 cmp_region(const void *x, const void *y)
 {

@@ -3,17 +3,23 @@
  * normalise, match with the default rules, redact, rank, write JSON.
  *
  * The input is fed in two pieces (split at its first byte's value) so a
- * line straddling two feeds is exercised too, with a small max_line so
- * truncation is.  Every output byte must form valid UTF-8; the harness
- * checks that itself, so a fuzzer finds invalid output, not just crashes.
+ * line straddling two feeds is exercised too, at the default max_line.
+ * When the first byte's high bit is set, the rest of the input is
+ * repeated into one line a little longer than max_line: full-length
+ * lines (the shape of a ReDoS, and of truncation) from a small input.
+ * Every output byte must form valid UTF-8, and no default rule may need
+ * a match limit or the line budget; the harness checks both itself, so a
+ * fuzzer finds bad output and slow rules, not just crashes.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/buf.h"
+#include "logtriage/lines.h"
 #include "logtriage/rules.h"
 #include "logtriage/triage.h"
+#include "logtriage/verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,21 +72,38 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rules == NULL)
 			abort();
 	}
-	lt_buf_init(&out, (size_t)64 << 20);
+	lt_buf_init(&out, (size_t)256 << 20);
 	lt_triage_opts_init(&o);
-	o.max_line = 4096;
+	o.max_line = LT_MAX_LINE_DEFAULT;
 	o.write = sink;
 	o.write_ctx = &out;
 	if ((t = lt_triage_new(rules, &o)) == NULL)
 		abort();
-	cut = size > 0 ? data[0] % (size + 1) : 0;
 	lt_triage_begin(t, "fuzz");
-	lt_triage_feed(t, data, cut);
-	lt_triage_feed(t, data + cut, size - cut);
+	if (size > 1 && (data[0] & 0x80)) {
+		size_t k, len = LT_MAX_LINE_DEFAULT + 16;
+		char *line = malloc(len);
+
+		if (line == NULL)
+			abort();
+		for (k = 0; k < len; k++) {	/* one line: no newline in it */
+			line[k] = (char)data[1 + k % (size - 1)];
+			if (line[k] == '\n')
+				line[k] = ' ';
+		}
+		lt_triage_feed(t, line, len);
+		free(line);
+	} else {
+		cut = size > 0 ? data[0] % (size + 1) : 0;
+		lt_triage_feed(t, data, cut);
+		lt_triage_feed(t, data + cut, size - cut);
+	}
 	lt_triage_end(t, NULL);
 	lt_triage_finish(t);
 	if (!valid_output((const unsigned char *)out.p, out.len))
 		abort();
+	if (lt_verdict_counts_const(lt_triage_verdict(t))->limit_hits > 0)
+		abort();	/* a default rule that is not linear */
 	lt_triage_free(t);
 	lt_buf_free(&out);
 	return 0;

@@ -33,6 +33,32 @@ count(const char *hay, size_t n, const char *needle)
 	return k;
 }
 
+/*
+ * 1 when every code fence in the Markdown is closed, read as CommonMark
+ * does: outside a block, a line starting with 3 or more backticks opens
+ * one; inside, only a line of at least as many backticks (and nothing
+ * else) closes it.
+ */
+static int
+fences_closed(const char *p, size_t n)
+{
+	size_t i = 0, open = 0, k, e;
+
+	while (i < n) {
+		const char *nl = memchr(p + i, '\n', n - i);
+
+		e = nl ? (size_t)(nl - p) : n;
+		for (k = 0; i + k < e && p[i + k] == '`'; k++)
+			;
+		if (open == 0 && k >= 3)
+			open = k;
+		else if (open > 0 && k >= open && i + k == e)
+			open = 0;
+		i = e + 1;
+	}
+	return open == 0;
+}
+
 int
 main(void)
 {
@@ -72,6 +98,42 @@ main(void)
 		CHECK(count(b.p, b.len, "```") % 2 == 0);
 		CHECK(count(b.p, b.len, "(cut: the step summary reached") == 1);
 		CHECK(b.p[b.len - 1] == '\n');
+	}
+	/*
+	 * Log lines that start with backticks, inside the evidence (with
+	 * context): they do not open or close anything, so a cut anywhere
+	 * leaves no fence open, also one longer than three backticks.
+	 */
+	{
+		struct lt_verdict *v2 = lt_verdict_new(rs, LT_SEV_LOW);
+		struct lt_ctx_line ctx[4];
+		static const char *const ln[4] = { "`one tick", "``two ticks",
+		    "```three, like a fence", "```` four ``` x" };
+		size_t k;
+
+		for (k = 0; k < 4; k++) {
+			ctx[k].text = ln[k];
+			ctx[k].len = strlen(ln[k]);
+			ctx[k].line = k + 1;
+		}
+		m.before = ctx;
+		m.n_before = 4;
+		m.after = ctx;
+		m.n_after = 4;
+		m.has_context = 1;
+		m.line = 5;
+		m.text_len = 600;
+		CHECK(lt_verdict_add(v2, &m) == LT_OK);
+		lt_buf_reset(&b);
+		CHECK(lt_emit_markdown(&b, v2, NULL, 1 << 20) == LT_OK);
+		CHECK(fences_closed(b.p, b.len));
+		CHECK(strstr(b.p, "\n`````text\n") != NULL);
+		for (cap = 200; cap <= 1400; cap += 7) {
+			lt_buf_reset(&b);
+			CHECK(lt_emit_markdown(&b, v2, NULL, cap) == LT_OK);
+			CHECK(b.len <= cap && fences_closed(b.p, b.len));
+		}
+		lt_verdict_free(v2);
 	}
 	/* prometheus: the series and their values */
 	lt_buf_reset(&b);

@@ -261,6 +261,76 @@ test_scan(void)
 	lt_ruleset_free(rs);
 }
 
+/*
+ * A line longer than the scanner's window (4096 start positions) is
+ * searched a window at a time: matches that start at a window's edge,
+ * look behind across it or run over it are found as one search finds
+ * them; a quadratic pattern runs out of the per-line budget, is counted
+ * and noted, and so is every pattern after it on that line.
+ */
+static const char wrules[] =
+    "[category c]\nseverity = high\n"
+    "[rule behind]\ncategory = c\nmatch = (?<=x)needle\npriority = 30\n"
+    "[rule word]\ncategory = c\nmatch = \\bstraddle\\b\npriority = 20\n"
+    "[rule quad]\ncategory = c\n"
+    "match = \\bmake(?:\\[\\d+\\])?: \\*\\*\\* .*Error \\d+\npriority = 10\n"
+    "[rule after]\ncategory = c\nmatch = make\npriority = 5\n";
+
+static void
+test_windows(void)
+{
+	struct lt_rules *b = lt_rules_new(NULL, NULL);
+	struct lt_ruleset *rs = NULL;
+	struct lt_compile_opts o;
+	struct lt_scanner *sc;
+	struct lt_scan_note note;
+	struct lt_hit h;
+	size_t n = 1 << 18, i, at;
+	char *line = malloc(n);
+
+	lt_compile_opts_init(&o);
+	o.no_prefilter = 1;
+	o.line_budget_ms = 20;
+	lt_rules_add_buffer(b, "w.rules", wrules, strlen(wrules));
+	CHECK(lt_rules_compile(b, &o, &rs) == LT_OK && rs != NULL);
+	lt_rules_free(b);
+	if (rs == NULL || line == NULL)
+		return;
+	sc = lt_scanner_new(rs);
+	for (at = 4094; at <= 4098; at++) {	/* around the first edge */
+		memset(line, '.', n);
+		line[at - 1] = 'x';
+		memcpy(line + at, "needle", 6);
+		CHECK(lt_scanner_scan(sc, line, n, &h, &note) == 1 &&
+		    h.start == at && h.end == at + 6 &&
+		    strcmp(lt_ruleset_rule(rs, h.rule)->id, "behind") == 0);
+	}
+	memset(line, '.', n);
+	memcpy(line + 3 * 4096 - 3, "astraddle", 9);	/* no \b before it */
+	memcpy(line + 5 * 4096 - 4, " straddle ", 10);
+	CHECK(lt_scanner_scan(sc, line, n, &h, &note) == 1 &&
+	    h.start == 5 * 4096 - 3 && note.limit_hits == 0);
+	/* a multi-byte character across an edge: the next window starts
+	 * after it, and a match just past it is found */
+	memset(line, '.', n);
+	memcpy(line + 4096, "\xe2\x82\xac", 3);
+	memcpy(line + 4099, "straddle ", 9);
+	CHECK(lt_scanner_scan(sc, line, n, &h, &note) == 1 &&
+	    h.start == 4099);
+	/* quadratic: the budget ends it, and the rules after it */
+	for (i = 0; i + 16 <= n; i += 16)	/* the old job.make-error */
+		memcpy(line + i, "make: *** Error ", 16);
+	CHECK(lt_scanner_scan(sc, line, i, &h, &note) == 0);
+	CHECK(note.budget_out == 1 && note.limit_hits == 2 &&
+	    strcmp(lt_ruleset_rule(rs, note.budget_rule)->id, "quad") == 0);
+	/* the next line has its budget again */
+	CHECK(lt_scanner_scan(sc, "make: x Error 1", 15, &h, &note) == 1 &&
+	    note.limit_hits == 0 && note.budget_out == 0);
+	lt_scanner_free(sc);
+	lt_ruleset_free(rs);
+	free(line);
+}
+
 /* ---- JSON strings ---- */
 
 static const char *
@@ -484,6 +554,7 @@ main(void)
 	test_runs();
 	test_lines();
 	test_scan();
+	test_windows();
 	test_json();
 	test_verdict();
 	test_rank_random();
