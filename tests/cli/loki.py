@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+import ltrun  # tests/cli/ltrun.py, beside this script
+
 binary, root = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.join(root, "tests", "fakes"))
 from fake_loki import FakeLoki, free_port  # noqa: E402
@@ -32,8 +34,8 @@ def env_for(extra=None):
 
 def run(args, env=None, timeout=60):
     t0 = time.time()
-    p = subprocess.run([binary] + args, capture_output=True, env=env_for(env),
-                       timeout=timeout, cwd=root)
+    p = ltrun.run([binary] + args, env=env_for(env), timeout=timeout,
+                  cwd=root)
     objs = [json.loads(l) for l in p.stdout.decode().splitlines()
             if l.startswith("{")]
     return p.returncode, objs, p.stderr.decode(), time.time() - t0

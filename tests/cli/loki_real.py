@@ -36,6 +36,8 @@ import tempfile
 import time
 import urllib.request
 
+import ltrun  # tests/cli/ltrun.py, beside this script
+
 binary, root = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 24
 shared = os.path.join(os.path.dirname(root), "shared", "loki")
@@ -65,8 +67,8 @@ def env_for(extra=None):
 
 def run(args, env=None, timeout=120):
     t0 = time.time()
-    p = subprocess.run([binary] + args, capture_output=True, env=env_for(env),
-                       timeout=timeout, cwd=root)
+    p = ltrun.run([binary] + args, env=env_for(env), timeout=timeout,
+                  cwd=root)
     objs = [json.loads(x) for x in p.stdout.decode().splitlines()
             if x.startswith("{")]
     return p.returncode, objs, p.stderr.decode(), time.time() - t0
