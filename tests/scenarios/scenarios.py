@@ -223,6 +223,16 @@ PY_FETCH = ('python3 -c "import urllib.request; print(urllib.request.'
             'urlopen(\'https://127.0.0.1:{port}/\').read())"')
 
 
+def ssh_banner(port):
+    """1 when 127.0.0.1:port greets like an SSH server."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), 2) as c:
+            c.settimeout(2)
+            return c.recv(64).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
 def sshd(ctx):
     need_root()
     need_tool("/usr/sbin/sshd", "ssh", "ssh-keygen")
@@ -236,8 +246,13 @@ def sshd(ctx):
     if not os.path.isdir("/run/sshd"):
         os.makedirs("/run/sshd", 0o755)
         ctx.stack.callback(lambda: os.rmdir("/run/sshd"))
-    port = free_port()
-    conf = ctx.write("sshd_config", f"""Port {port}
+    # free_port() only proposes a port: a scenario running beside this one
+    # may take it before sshd binds it, and then the job would talk to
+    # that other server.  So the port counts only when sshd is still
+    # running and the port answers with an SSH banner; else another port.
+    for attempt in range(5):
+        port = free_port()
+        conf = ctx.write(f"sshd_config.{attempt}", f"""Port {port}
 ListenAddress 127.0.0.1
 HostKey {hk}
 AuthorizedKeysFile {authorized}
@@ -248,7 +263,15 @@ UsePAM no
 StrictModes no
 PidFile none
 """)
-    ctx.popen(["/usr/sbin/sshd", "-D", "-e", "-f", conf], port=port)
+        try:
+            p = ctx.popen(["/usr/sbin/sshd", "-D", "-e", "-f", conf],
+                          port=port)
+        except RuntimeError:
+            continue
+        if p.poll() is None and ssh_banner(port):
+            break
+    else:
+        raise RuntimeError("sshd did not come up on a port of its own")
     key = ctx.path("deploy_key")    # a key the server does not accept
     sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key])
     return port, key
