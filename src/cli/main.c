@@ -423,6 +423,34 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 }
 
 /*
+ * 1 when an input is live: a pipe, FIFO, socket or terminal (journalctl
+ * -f | logtriage), or Loki with --follow, which may never end, rather
+ * than a file, which is read to its end.  The github and text outputs
+ * then write as they go what they would otherwise keep for the end.
+ */
+static int
+input_live(const struct cli *c, char **files, size_t n)
+{
+	struct stat sb;
+	size_t i;
+	int r;
+
+	if (c->loki)
+		return c->lo.follow;
+	if (n == 0)
+		return fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+		    !S_ISDIR(sb.st_mode);
+	for (i = 0; i < n; i++) {
+		r = strcmp(files[i], "-") == 0 ? fstat(STDIN_FILENO, &sb) :
+		    stat(files[i], &sb);
+		if (r == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
+		    S_ISCHR(sb.st_mode)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * The output formats asked for, as emitters, in the order their output
  * has always come: JSON, text, GitHub, metrics.  *github: the GitHub
  * emitter (its fence), or NULL.  Returns the number made, or -1 when out
@@ -445,7 +473,7 @@ make_emitters(const struct cli *c, const struct lt_ruleset *rs,
 	    NULL)
 		return -1;
 	if ((formats & LT_OUT_GITHUB) && (*github = e[n++] =
-	    lt_emit_github_new(eo)) == NULL)
+	    lt_emit_github_new(rs, eo)) == NULL)
 		return -1;
 	if ((formats & LT_OUT_PROMETHEUS) && (e[n++] =
 	    lt_emit_prometheus_new(eo)) == NULL)
@@ -515,6 +543,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			return EXIT_INPUT;
 		}
 	}
+	eo.live = input_live(c, files, n);
 	t = lt_triage_new(rs, &o);
 	n_em = t ? make_emitters(c, rs, formats, &eo, em, &github) : -1;
 	for (i = 0; n_em > 0 && i < (size_t)n_em; i++)
