@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "logtriage/source.h"
 #include "logtriage/triage.h"
 
 #define MAX_FIXTURES 100000u

@@ -21,6 +21,7 @@
 #include "logtriage/emit.h"
 #include "logtriage/push.h"
 #include "logtriage/rules.h"
+#include "logtriage/source.h"
 #include "logtriage/triage.h"
 
 #define EMITTERS_MAX 4	/* one per LT_OUT_* format */
@@ -501,7 +502,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	lt_triage_opts_init(&o);
 	o.fail_on = c->fail_on;
 	o.max_line = c->max_line;
-	o.input = c->loki ? LT_INPUT_LOKI : c->input;
+	o.input = c->input;	/* Loki pushes decoded entries */
 	o.write = write_stdout;
 	o.diag = cli_diag;
 	o.diag_ctx = &show;
