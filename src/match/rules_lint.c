@@ -68,7 +68,7 @@ static void
 leading_any(const char *p, size_t n, lt_risk_fn *warn, void *ctx)
 {
 	struct lt_rxlex lx;
-	struct lt_rx_token t, q;
+	struct lt_rx_token t;
 	size_t k;
 
 	lt_rxlex_init(&lx, p, n, 0);
@@ -77,8 +77,7 @@ leading_any(const char *p, size_t n, lt_risk_fn *warn, void *ctx)
 			return;
 	if (t.kind != LT_RX_ANY)
 		return;
-	(void)lt_rxlex_peek(&lx, &q);
-	if (star_or_plus(p, &q))
+	if (star_or_plus(p, lt_rxlex_peek(&lx)))
 		warn(ctx, t.off, "pattern starts with '.*' or '.+': it scans the "
 		    "rest of the line from every start position; drop it");
 }
@@ -89,14 +88,17 @@ lt_pattern_risks(const char *p, size_t n, lt_risk_fn *warn, void *ctx)
 	/* per open group: holds an unbounded quantifier / a mandatory literal */
 	unsigned char unb[DEPTH_MAX], lit[DEPTH_MAX];
 	struct lt_rxlex lx;
-	struct lt_rx_token t, q, prev[2];
+	struct lt_rx_token t;
+	const struct lt_rx_token *q;
+	/* the two tokens before: a .* right before a ( */
+	enum lt_rx_kind kind1 = LT_RX_END, kind2 = LT_RX_END;
+	size_t off1 = 0, off2 = 0;
+	int star1 = 0;
 	size_t depth = 0, d, k;
 	int warned_nested = 0, warned_capture = 0;
 
 	memset(unb, 0, sizeof unb);
 	memset(lit, 0, sizeof lit);
-	memset(prev, 0, sizeof prev);
-	prev[0].kind = prev[1].kind = LT_RX_END;
 	leading_any(p, n, warn, ctx);
 	lt_rxlex_init(&lx, p, n, 0);
 	for (k = 0; k <= n; k++) {
@@ -104,21 +106,21 @@ lt_pattern_risks(const char *p, size_t n, lt_risk_fn *warn, void *ctx)
 		if (t.kind == LT_RX_END || t.kind == LT_RX_ERROR ||
 		    t.kind == LT_RX_UNSUPPORTED)
 			break;
-		(void)lt_rxlex_peek(&lx, &q);
+		q = lt_rxlex_peek(&lx);
 		d = depth < DEPTH_MAX ? depth : DEPTH_MAX - 1;
 		switch (t.kind) {
 		case LT_RX_LIT:
 		case LT_RX_BACKREF:
-			if (unbounded(&q))
+			if (unbounded(q))
 				unb[d] = 1;
-			else if (!optional(&q))
+			else if (!optional(q))
 				lit[d] = 1;
 			break;
 		case LT_RX_ANY:
 		case LT_RX_TYPE:
 		case LT_RX_ASSERT:
 			/* ^ and $ are not items; \b+ counts as one */
-			if (unbounded(&q) && !(t.kind == LT_RX_ASSERT &&
+			if (unbounded(q) && !(t.kind == LT_RX_ASSERT &&
 			    (t.cp == '^' || t.cp == '$')))
 				unb[d] = 1;
 			break;
@@ -129,17 +131,15 @@ lt_pattern_risks(const char *p, size_t n, lt_risk_fn *warn, void *ctx)
 				;
 			if (t.kind != LT_RX_CLASS_END)
 				return;
-			if (lt_rxlex_peek(&lx, &q) == LT_RX_QUANT &&
-			    unbounded(&q))
+			if (unbounded(lt_rxlex_peek(&lx)))
 				unb[d] = 1;
 			break;
 		case LT_RX_GROUP:
-			if (!warned_capture && prev[0].kind == LT_RX_QUANT &&
-			    prev[0].len == 1 && star_or_plus(p, &prev[0]) &&
-			    prev[1].kind == LT_RX_ANY &&
+			if (!warned_capture && kind1 == LT_RX_QUANT && star1 &&
+			    kind2 == LT_RX_ANY &&
 			    (t.group == LT_RXG_CAPTURE ||
 			    t.group == LT_RXG_NAMED)) {
-				warn(ctx, prev[1].off, "greedy '.*' before a "
+				warn(ctx, off2, "greedy '.*' before a "
 				    "capture group backtracks over the whole "
 				    "line; use a tighter class or '.*?'");
 				warned_capture = 1;
@@ -152,21 +152,24 @@ lt_pattern_risks(const char *p, size_t n, lt_risk_fn *warn, void *ctx)
 			if (depth == 0)
 				break;
 			if (depth < DEPTH_MAX && unb[depth] && !lit[depth] &&
-			    unbounded(&q) && !warned_nested) {
-				warn(ctx, q.off, "nested unbounded quantifiers "
+			    unbounded(q) && !warned_nested) {
+				warn(ctx, q->off, "nested unbounded quantifiers "
 				    "(like '(a+)+') can backtrack exponentially");
 				warned_nested = 1;
 			}
 			if (depth < DEPTH_MAX && depth > 1) {
-				unb[depth - 1] |= unb[depth] || unbounded(&q);
-				lit[depth - 1] |= lit[depth] && !optional(&q);
+				unb[depth - 1] |= unb[depth] || unbounded(q);
+				lit[depth - 1] |= lit[depth] && !optional(q);
 			}
 			depth--;
 			break;
 		default:	/* | option settings, quantifiers */
 			break;
 		}
-		prev[1] = prev[0];
-		prev[0] = t;
+		kind2 = kind1;
+		off2 = off1;
+		kind1 = t.kind;
+		off1 = t.off;
+		star1 = t.len == 1 && star_or_plus(p, &t);
 	}
 }

@@ -131,7 +131,10 @@ void lt_rxlex_init(struct lt_rxlex *lx, const char *pat, size_t n,
 /* The next token into *t; returns t->kind. */
 enum lt_rx_kind lt_rxlex_next(struct lt_rxlex *lx, struct lt_rx_token *t);
 
-/* The token lt_rxlex_next() will return next, without taking it. */
-enum lt_rx_kind lt_rxlex_peek(struct lt_rxlex *lx, struct lt_rx_token *t);
+/*
+ * The token lt_rxlex_next() will return next, without taking it; valid
+ * until the next call on lx.
+ */
+const struct lt_rx_token *lt_rxlex_peek(struct lt_rxlex *lx);
 
 #endif

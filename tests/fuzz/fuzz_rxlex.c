@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	caps[0] = best[0] = 0;
 	reset[0] = 0;
 	for (k = 0; k <= size + 1; k++) {
-		(void)lt_rxlex_peek(&lx, &p);
+		p = *lt_rxlex_peek(&lx);
 		(void)lt_rxlex_next(&lx, &t);
 		if (p.kind != t.kind || p.off != t.off || p.len != t.len)
 			abort();
