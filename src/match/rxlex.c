@@ -973,6 +973,24 @@ escape(struct lt_rxlex *lx, struct lt_rx_token *t, int *nothing)
 	return LT_RX_LIT;
 }
 
+/* Bytes that are a literal character by themselves outside a class. */
+static const unsigned char plain[256] = {
+	['\t'] = 1, [' '] = 1, ['!'] = 1, ['"'] = 1, ['#'] = 1, ['%'] = 1,
+	['&'] = 1, ['\''] = 1, [','] = 1, ['-'] = 1, ['/'] = 1, ['0'] = 1,
+	['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1,
+	['='] = 1, ['>'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+	['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+	['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1,
+	['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, [']'] = 1,
+	['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+	['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+	['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+	['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
 /* The next token, not looking at lx->ahead. */
 static enum lt_rx_kind
 lex(struct lt_rxlex *lx, struct lt_rx_token *t)
@@ -984,6 +1002,17 @@ lex(struct lt_rxlex *lx, struct lt_rx_token *t)
 	if (lx->done) {
 		*t = lx->last;
 		return t->kind;
+	}
+	/* the common case first: a plain ASCII character outside [] */
+	if (lx->i < lx->n && !lx->in_class && !lx->quote &&
+	    !(lx->flags & LT_RXF_X) && plain[lx->p[lx->i]]) {
+		*t = zero;
+		t->kind = LT_RX_LIT;
+		t->off = lx->i;
+		t->len = 1;
+		t->flags = lx->flags;
+		t->cp = lx->p[lx->i++];
+		return LT_RX_LIT;
 	}
 	for (guard = 0; guard <= lx->n; guard++) {
 		*t = zero;	/* (a memset of this size is slower) */
