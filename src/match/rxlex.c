@@ -506,10 +506,12 @@ type_escape(struct lt_rxlex *lx, struct lt_rx_token *t)
 		return 0;
 	}
 	t->kind = LT_RX_TYPE;
-	t->cp = (uint32_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	t->negated = (unsigned char)(c >= 'A' && c <= 'Z');
-	if (c == 'R' || c == 'X' || c == 'N')
-		t->negated = 0, t->cp = (uint32_t)c;
+	if (c == 'R' || c == 'X' || c == 'N') {
+		t->cp = (uint32_t)c;	/* no lower-case partner */
+	} else {
+		t->negated = (unsigned char)(c >= 'A' && c <= 'Z');
+		t->cp = (uint32_t)(t->negated ? c + 32 : c);
+	}
 	return 1;
 }
 
@@ -662,10 +664,16 @@ have_lo:
 		lx->i++;
 		if (lx->i >= lx->n)
 			return error(lx, t, "\\ at the end of the pattern");
-		if (type_escape(lx, &hi) != 0)
-			return lx->done ? (*t = hi, lx->last = hi, t->kind) :
-			    unsup(lx, t, LT_RXU_CLASS, "a range that ends in "
-			    "an escape type");
+		switch (type_escape(lx, &hi)) {
+		case 1:
+			return unsup(lx, t, LT_RXU_CLASS, "a range that ends "
+			    "in an escape type");
+		case -1:
+			*t = hi;	/* the error, as finish() keeps it */
+			return t->kind;
+		default:
+			break;
+		}
 		if (at(lx, 0) == 'b') {
 			lx->i++;
 			hi.cp = 0x08;
@@ -675,7 +683,6 @@ have_lo:
 				break;
 			case -1:
 				*t = hi;
-				lx->last = hi;
 				return t->kind;
 			default:
 				c = at(lx, 0);
