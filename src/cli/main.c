@@ -23,6 +23,10 @@
 #include "logtriage/rules.h"
 #include "logtriage/triage.h"
 
+#ifndef LT_DOCDIR
+#define LT_DOCDIR "/usr/local/share/doc/logtriage"
+#endif
+
 static volatile sig_atomic_t got_signal;
 static int stdout_failed;	/* a write to standard output failed */
 
@@ -132,7 +136,7 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 	struct lt_rules *b = NULL;
 	struct lt_ruleset *rs = NULL;
 	struct lt_compile_opts co;
-	int show = show_warnings;
+	int show = show_warnings, given;
 	size_t i;
 
 	*n_errors = 0;
@@ -141,10 +145,24 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 		*n_errors = 1;
 		return NULL;
 	}
+	/*
+	 * The default rules' runbooks are the installed pages, unless the
+	 * user set a base (the emitters join it) or reads the pages
+	 * themselves (runbook, lint: the embedded copies).
+	 */
+	(void)cli_runbook_base(c, &given);
+	if (!given && (c->cmd & (CMD_RUN | CMD_RULES | CMD_TEST)) &&
+	    lt_rules_set_runbook_base(b, LT_DOCDIR) != LT_OK) {
+		cli_warn("error: out of memory");
+		*n_errors = 1;
+		lt_rules_free(b);
+		return NULL;
+	}
 	if (!c->no_defaults)
 		(void)lt_rules_add_defaults(b);
 	else if (!c->no_redact)	/* redaction stays on: only --no-redact */
 		(void)lt_rules_add_default_redactions(b);
+	(void)lt_rules_set_runbook_base(b, NULL);
 	for (i = 0; i < c->n_rule_paths; i++)
 		(void)lt_rules_add_path(b, c->rule_paths[i]);
 	lt_compile_opts_init(&co);
@@ -415,7 +433,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	struct lt_triage *t;
 	char **files = c->files, **walked = NULL;
 	size_t n = c->n_files, n_walked = 0, i;
-	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions;
+	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions, given;
 	enum lt_status st;
 	int show = 1;
 	char token[40];
@@ -435,7 +453,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	o.formats = c->formats ? c->formats : LT_OUT_JSON;
 	o.before = c->before;
 	o.after = c->after;
-	o.runbook_base = c->runbook_base;
+	o.runbook_base = cli_runbook_base(c, &given);
 	o.exit_code = c->exit_code;
 	o.now = (long long)time(NULL);
 	o.color = strcmp(c->color, "always") == 0 || (strcmp(c->color, "auto")
@@ -503,7 +521,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	close_fence(t, token);
 	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')
-		write_step_summary(t, summary_file, c->runbook_base);
+		write_step_summary(t, summary_file, o.runbook_base);
 	if (c->push_url != NULL)
 		push(c, t, o.now);
 	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
@@ -534,6 +552,8 @@ main(int argc, char **argv)
 	if (c.cmd == CMD_LINT) {
 		size_t warnings = 0;
 
+		if (rs != NULL)
+			errors += cli_lint_runbooks(rs);
 		rc = errors ? EXIT_USAGE : EXIT_CLEAN;
 		if (rs != NULL && c.n_files > 0 &&
 		    cli_lint_samples(&c, rs, &warnings) != 0)
@@ -551,6 +571,8 @@ main(int argc, char **argv)
 		rc = cmd_rules(rs);
 	} else if (c.cmd == CMD_TEST) {
 		rc = cli_cmd_test(&c, rs);
+	} else if (c.cmd == CMD_RUNBOOK) {
+		rc = cli_cmd_runbook(&c, rs);
 	} else if (c.cmd == CMD_LOGQL) {
 		rc = cli_cmd_logql(&c, rs);
 	} else {

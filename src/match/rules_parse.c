@@ -7,6 +7,11 @@
  * "[category NAME]" and "[rule ID]"; the keys each accepts are fixed, and
  * an unknown key is an error rather than a silent typo.
  *
+ * A file may begin with file-level keys, before its first stanza: only
+ * "runbook_base = URL", which turns the file's relative runbook paths
+ * into links under URL as they are read (lt_rules_set_runbook_base sets
+ * the same for every file added after it).
+ *
  * Patterns are compiled here, as each line is read, so that a PCRE2 error
  * is reported at the exact column of the pattern.  Everything that needs
  * the whole rule set (does the category exist, does a rule have a match)
@@ -114,7 +119,20 @@ lt_rules_free(struct lt_rules *b)
 	free(b->rules);
 	free(b->cats);
 	free(b->origins);
+	free(b->runbook_base);
 	free(b);
+}
+
+enum lt_status
+lt_rules_set_runbook_base(struct lt_rules *b, const char *base)
+{
+	char *s = NULL;
+
+	if (base != NULL && base[0] != '\0' && (s = strdup(base)) == NULL)
+		return LT_ERR_NOMEM;
+	free(b->runbook_base);
+	b->runbook_base = s;
+	return LT_OK;
 }
 
 size_t
@@ -186,6 +204,8 @@ struct pstate {
 	enum { S_NONE, S_CATEGORY, S_RULE, S_REDACT, S_BAD } kind;
 	size_t idx;		/* rule or category index */
 	int failed;
+	char *runbook_base;	/* this file's: "runbook_base =", or the builder's */
+	int seen_stanza;	/* file-level keys only before the first */
 };
 
 static void perr(struct pstate *ps, enum lt_status st, unsigned long col,
@@ -392,6 +412,51 @@ set_string(struct pstate *ps, char **dst, const char *v, size_t vlen)
 	free(*dst);
 	*dst = s;
 	return 0;
+}
+
+/*
+ * A runbook value: a relative path (no "://", not starting with '/') is
+ * joined to the file's runbook base when there is one.
+ */
+static int
+has_scheme(const char *v, size_t vlen)
+{
+	size_t i;
+
+	for (i = 0; i + 3 <= vlen; i++)
+		if (memcmp(v + i, "://", 3) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+set_runbook(struct pstate *ps, char **dst, const char *v, size_t vlen)
+{
+	const char *base = ps->runbook_base;
+	size_t bl;
+	char *s;
+
+	if (base == NULL || vlen == 0 || v[0] == '/' || has_scheme(v, vlen)) {
+		set_string(ps, dst, v, vlen);
+		return;
+	}
+	while (vlen >= 2 && v[0] == '.' && v[1] == '/') {
+		v += 2;
+		vlen -= 2;
+	}
+	bl = strlen(base);
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	if ((s = malloc(bl + 1 + vlen + 1)) == NULL) {
+		nomem(ps);
+		return;
+	}
+	memcpy(s, base, bl);
+	s[bl] = '/';
+	memcpy(s + bl + 1, v, vlen);
+	s[bl + 1 + vlen] = '\0';
+	free(*dst);
+	*dst = s;
 }
 
 struct risk_ctx {
@@ -708,7 +773,7 @@ rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 			set_string(ps, &r->remediation, v, vlen);
 	} else if (key_is(k, klen, "runbook")) {
 		if (once(ps, &r->keys, K_RUNBOOK, k, klen, kcol))
-			set_string(ps, &r->runbook, v, vlen);
+			set_runbook(ps, &r->runbook, v, vlen);
 	} else if (key_is(k, klen, "disabled")) {
 		if (once(ps, &r->keys, K_DISABLED, k, klen, kcol))
 			set_disabled(ps, r, v, vlen, vcol);
@@ -756,7 +821,7 @@ category_key(struct pstate *ps, const char *k, size_t klen,
 			set_string(ps, &c->remediation, v, vlen);
 	} else if (key_is(k, klen, "runbook")) {
 		if (once(ps, &c->keys, K_RUNBOOK, k, klen, kcol))
-			set_string(ps, &c->runbook, v, vlen);
+			set_runbook(ps, &c->runbook, v, vlen);
 	} else {
 		unknown_key(ps, k, klen, kcol, "category");
 	}
@@ -774,6 +839,7 @@ parse_line(struct pstate *ps, const char *p, size_t n)
 	if (s == e || p[s] == '#')
 		return;
 	if (p[s] == '[') {
+		ps->seen_stanza = 1;
 		parse_header(ps, p + s, e - s, s);
 		return;
 	}
@@ -793,7 +859,18 @@ parse_line(struct pstate *ps, const char *p, size_t n)
 		v++;
 	switch (ps->kind) {
 	case S_NONE:
-		perr(ps, LT_ERR_SYNTAX, s + 1, "key outside any stanza");
+		if (!ps->seen_stanza && key_is(p + s, klen, "runbook_base")) {
+			set_string(ps, &ps->runbook_base, p + v, e - v);
+			if (ps->runbook_base != NULL &&
+			    ps->runbook_base[0] == '\0') {
+				free(ps->runbook_base);
+				ps->runbook_base = NULL;
+			}
+			break;
+		}
+		perr(ps, LT_ERR_SYNTAX, s + 1, "key outside any stanza%s",
+		    ps->seen_stanza || !key_is(p + s, klen, "runbook_base") ?
+		    " (only runbook_base, and before the first stanza)" : "");
 		break;
 	case S_BAD:
 		break;		/* the header was already reported */
@@ -843,6 +920,12 @@ lt_rules_add_buffer(struct lt_rules *b, const char *origin, const char *text,
 		    "rule file larger than %u bytes", LT_RULES_FILE_MAX);
 		return LT_ERR_LIMIT;
 	}
+	if (b->runbook_base != NULL &&
+	    (ps.runbook_base = strdup(b->runbook_base)) == NULL) {
+		lt_rules_diag(b, LT_ERR_NOMEM, LT_LEVEL_ERROR, origin, 0, 0,
+		    "out of memory");
+		return LT_ERR_NOMEM;
+	}
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		pos = 3;	/* a UTF-8 byte order mark */
 	while (pos < len) {
@@ -863,6 +946,7 @@ lt_rules_add_buffer(struct lt_rules *b, const char *origin, const char *text,
 		/* past the newline, or to the end (a last line may end in CR) */
 		pos = nl ? (size_t)(nl - text) + 1 : len;
 	}
+	free(ps.runbook_base);
 	return ps.failed ? LT_ERR_SYNTAX : LT_OK;
 }
 
