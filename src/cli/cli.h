@@ -144,6 +144,13 @@ extern const size_t cli_runbooks_count;
  */
 const char *cli_runbook_base(const struct cli *c, int *given);
 
+/*
+ * config.c: add the rule files after the defaults: the system and user
+ * rules.d, $LOGTRIAGE_RULES (unless --no-config, and never for `test`),
+ * then the -r paths; errors go to the builder's diagnostics.
+ */
+void cli_add_rule_paths(const struct cli *c, struct lt_rules *b);
+
 /* `logtriage runbook [--path] [CATEGORY]`: returns the exit status. */
 int cli_cmd_runbook(const struct cli *c, const struct lt_ruleset *rs);
 

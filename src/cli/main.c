@@ -137,7 +137,6 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 	struct lt_ruleset *rs = NULL;
 	struct lt_compile_opts co;
 	int show = show_warnings, given;
-	size_t i;
 
 	*n_errors = 0;
 	if ((b = lt_rules_new(cli_diag, &show)) == NULL) {
@@ -163,8 +162,7 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 	else if (!c->no_redact)	/* redaction stays on: only --no-redact */
 		(void)lt_rules_add_default_redactions(b);
 	(void)lt_rules_set_runbook_base(b, NULL);
-	for (i = 0; i < c->n_rule_paths; i++)
-		(void)lt_rules_add_path(b, c->rule_paths[i]);
+	cli_add_rule_paths(c, b);
 	lt_compile_opts_init(&co);
 	co.no_jit = c->no_jit;
 	co.no_prefilter = c->no_prefilter;

@@ -231,6 +231,9 @@ static const struct opt options[] = {
 	  "use N threads (default: the number of CPUs; same results)",
 	  NUMBER(jobs, 1, LT_JOBS_MAX) },
 	/* runbooks, configuration, rule authors (issue 18) */
+	{ "no-config", OPT_NO_CONFIG, NULL, RULE_CMDS,
+	  "read no rules.d directory and no $LOGTRIAGE_RULES",
+	  FLAG(no_config) },
 	{ "path", OPT_PATH, NULL, CMD_RUNBOOK,
 	  "runbook: print where the link points, not the page",
 	  FLAG(runbook_path) },
