@@ -16,6 +16,16 @@
  * (util/dl.c), like libcurl: with its compressors and XML parser it would
  * otherwise double the libraries every run loads.
  *
+ * GitHub's archive holds each job twice: the job's whole log as a
+ * top-level "N_JOB.txt" and its steps again as "JOB/N_STEP.txt".  Read
+ * both and every line counts twice (two matches, two verdicts for one
+ * failure).  GitHub writes the job's file before its folder, so a member
+ * under "JOB/" of a zip whose "N_JOB.txt" came earlier is skipped: each
+ * line is read once, in the job's file, whose verdict is the job's.
+ * (Step names are not lost: the job's log marks each step with
+ * ##[group].)  Without the job file (older archives hold only the step
+ * files) the step files are read as before.
+ *
  * The bytes the CLI already read to sniff (from a pipe they cannot be
  * read again) are handed to libarchive first, through a read callback,
  * then the descriptor; so standard input works too.  Data is streamed in
@@ -39,6 +49,7 @@
 
 #define READ_SIZE (256u << 10)
 #define NAME_MAX_BYTES 4096u
+#define JOBS_MAX 256u		/* GitHub's cap on a matrix's jobs per run */
 
 /* The libarchive functions used, from dlopen() (see dl.c). */
 struct la {
@@ -175,6 +186,58 @@ member_name(const char *name, const char *member, int raw)
 	return s;
 }
 
+/*
+ * The jobs of GitHub's log archive seen so far: the NAME of each
+ * top-level member "N_NAME.txt" (N digits), at most JOBS_MAX of them
+ * (past that, step files are read as any member).
+ */
+struct jobs {
+	char *name[JOBS_MAX];
+	size_t n;
+};
+
+static void
+jobs_free(struct jobs *j)
+{
+	while (j->n > 0)
+		free(j->name[--j->n]);
+}
+
+/* Note a top-level "N_NAME.txt"; -1 when out of memory. */
+static int
+jobs_note(struct jobs *j, const char *path)
+{
+	size_t d, n = strlen(path);
+
+	for (d = 0; d < n && path[d] >= '0' && path[d] <= '9'; d++)
+		;
+	if (d == 0 || d >= n || path[d] != '_' || n - d < 6 ||
+	    strcmp(path + n - 4, ".txt") != 0 || memchr(path, '/', n) !=
+	    NULL || j->n == JOBS_MAX)
+		return 0;
+	if ((j->name[j->n] = strndup(path + d + 1, n - d - 5)) == NULL)
+		return -1;
+	j->n++;
+	return 0;
+}
+
+/* 1 when path is "NAME/..." of a job noted before. */
+static int
+jobs_covers(const struct jobs *j, const char *path)
+{
+	const char *slash = strchr(path, '/');
+	size_t i, len;
+
+	if (slash == NULL)
+		return 0;
+	len = (size_t)(slash - path);
+	for (i = 0; i < j->n; i++)
+		if (strlen(j->name[i]) == len &&
+		    memcmp(j->name[i], path, len) == 0)
+			return 1;
+	return 0;
+}
+
 static const char *
 la_error(const struct la *la, struct archive *a)
 {
@@ -225,6 +288,8 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 	struct archive_entry *e;
 	struct la la;
 	struct src s;
+	struct jobs jobs;
+	const char *path;
 	unsigned long long total = 0, members = 0;
 	enum lt_status st = LT_OK, est;
 	char *sname = NULL;
@@ -233,6 +298,7 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 	char why[256];
 
 	memset(&s, 0, sizeof s);
+	jobs.n = 0;
 	if (la_load(&la, why, sizeof why) != 0) {
 		lt_error_set(err, LT_ERR_IO, LT_LEVEL_ERROR, name, 0, 0,
 		    "compressed or archived input: %s", why);
@@ -277,9 +343,18 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 			break;
 		}
 		raw = la.format(a) == ARCHIVE_FORMAT_RAW;
+		path = la.entry_pathname(e);
+		if (path != NULL && (la.format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
+		    ARCHIVE_FORMAT_ZIP) {
+			if (jobs_covers(&jobs, path))
+				continue;	/* a step file of a job read */
+			if (jobs_note(&jobs, path) != 0) {
+				st = LT_ERR_NOMEM;
+				break;
+			}
+		}
 		free(sname);
-		if ((sname = member_name(name, la.entry_pathname(e), raw)) ==
-		    NULL) {
+		if ((sname = member_name(name, path, raw)) == NULL) {
 			st = LT_ERR_NOMEM;
 			break;
 		}
@@ -293,6 +368,7 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 			break;
 	}
 out:
+	jobs_free(&jobs);
 	if (a != NULL)
 		la.read_free(a);
 	dlclose(la.lib);
