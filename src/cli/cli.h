@@ -75,6 +75,8 @@ struct cli {
 	/* runbooks, configuration, rule authors (cmd_runbook.c, config) */
 	int runbook_path;	/* runbook --path: where, not what */
 	int no_config;		/* --no-config: no rules.d, no LOGTRIAGE_RULES */
+	int print_missed;	/* test --print-missed */
+	const char *explain;	/* rules --explain LINE */
 
 	/* the Loki source (cmd_loki.c); options and environment */
 	int loki;		/* --loki or --query: read from Loki */
@@ -150,6 +152,9 @@ const char *cli_runbook_base(const struct cli *c, int *given);
  * then the -r paths; errors go to the builder's diagnostics.
  */
 void cli_add_rule_paths(const struct cli *c, struct lt_rules *b);
+
+/* `logtriage rules --explain LINE`: returns the exit status. */
+int cli_cmd_explain(const struct cli *c, const struct lt_ruleset *rs);
 
 /* `logtriage runbook [--path] [CATEGORY]`: returns the exit status. */
 int cli_cmd_runbook(const struct cli *c, const struct lt_ruleset *rs);

@@ -565,6 +565,8 @@ main(int argc, char **argv)
 		fputc('\n', stderr);
 	} else if (rs == NULL) {
 		rc = EXIT_USAGE;
+	} else if (c.cmd == CMD_RULES && c.explain != NULL) {
+		rc = cli_cmd_explain(&c, rs);
 	} else if (c.cmd == CMD_RULES) {
 		rc = cmd_rules(rs);
 	} else if (c.cmd == CMD_TEST) {

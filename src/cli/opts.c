@@ -81,7 +81,9 @@ enum opt_key {
 	OPT_TLS_SKIP_VERIFY,
 	OPT_NO_PREFILTER,
 	OPT_PATH,
-	OPT_NO_CONFIG
+	OPT_NO_CONFIG,
+	OPT_PRINT_MISSED,
+	OPT_EXPLAIN
 };
 
 /* What an option does with its argument. */
@@ -238,6 +240,12 @@ static const struct opt options[] = {
 	{ "path", OPT_PATH, NULL, CMD_RUNBOOK,
 	  "runbook: print where the link points, not the page",
 	  FLAG(runbook_path) },
+	{ "print-missed", OPT_PRINT_MISSED, NULL, CMD_TEST,
+	  "test: show each failing fixture's expected cause line",
+	  FLAG(print_missed) },
+	{ "explain", OPT_EXPLAIN, "LINE", CMD_RULES,
+	  "rules: every rule that matches LINE, and why one wins",
+	  STRING(explain) },
 	{ "version", OPT_VERSION, NULL, RULE_CMDS,
 	  "print the version and exit", CODE },
 	{ "help", OPT_HELP, NULL, RULE_CMDS,
@@ -257,9 +265,11 @@ static const struct {
 	{ "lint", CMD_LINT, "logtriage lint [-r PATH]... [--no-defaults] "
 	  "[SAMPLE...]",
 	  "compile the rules and report every error and warning" },
-	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults]",
-	  "list the loaded rules as JSON Lines" },
-	{ "test", CMD_TEST, "logtriage test [-r PATH]... [--bless] [DIR|FILE...]",
+	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults] "
+	  "[--explain LINE]",
+	  "list the loaded rules as JSON Lines, or explain a line" },
+	{ "test", CMD_TEST, "logtriage test [-r PATH]... [--bless] "
+	  "[--print-missed] [DIR|FILE...]",
 	  "check the rules against log fixtures and their expect files" },
 	{ NULL, CMD_RUN, "logtriage --loki URL -q LOGQL [--since D | --from T "
 	  "[--to T]] [--follow]", NULL },

@@ -532,6 +532,13 @@ add_pattern(struct pstate *ps, struct lt_rdef *r, int kind, const char *v,
 	r->pat_kind[r->n_pats] = (unsigned char)kind;
 	r->n_pats++;
 	r->n_clears += kind == PAT_CLEAR;
+	/* "text" or 'text' with no quote between: quoted as in INI files */
+	if (vlen >= 2 && (v[0] == '"' || v[0] == '\'') && v[vlen - 1] == v[0] &&
+	    memchr(v + 1, v[0], vlen - 2) == NULL)
+		lt_rules_diag(ps->b, LT_OK, LT_LEVEL_WARNING, ps->origin,
+		    ps->line, vcol, "the pattern is quoted: values are raw, so "
+		    "the quotes must be in the line too (write it without "
+		    "them)");
 	{
 		struct risk_ctx rc = { ps, vcol };
 
@@ -704,12 +711,83 @@ set_disabled(struct pstate *ps, struct lt_rdef *r, const char *v, size_t vlen,
 		    "expected true or false");
 }
 
+/* The keys of each stanza, for "did you mean". */
+static const char *const rule_keys[] = { "match", "unless", "cleared_by",
+	"count", "within", "category", "severity", "confidence", "priority",
+	"summary", "remediation", "runbook", "disabled", "exit_code", NULL };
+static const char *const category_keys[] = { "severity", "confidence",
+	"summary", "remediation", "runbook", NULL };
+static const char *const redact_keys[] = { "match", "disabled", NULL };
+
+#define EDIT_MAX 32		/* longer keys get no suggestion */
+
+/* Levenshtein distance of a[0..an) and b, both at most EDIT_MAX long. */
+static size_t
+edit_distance(const char *a, size_t an, const char *b)
+{
+	size_t row[EDIT_MAX + 1], bn = strlen(b), i, j, diag, up, best;
+
+	for (j = 0; j <= bn; j++)
+		row[j] = j;
+	for (i = 1; i <= an; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= bn; j++) {
+			up = row[j];
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[bn];
+}
+
+/* The key of keys closest to k, if it is a plausible misspelling. */
+static const char *
+suggest_key(const char *k, size_t klen, const char *const *keys)
+{
+	size_t i, d, best = (size_t)-1, limit = klen / 3 > 2 ? klen / 3 : 2;
+	const char *pick = NULL;
+
+	if (klen == 0 || klen > EDIT_MAX)
+		return NULL;
+	for (i = 0; keys[i] != NULL; i++) {
+		d = edit_distance(k, klen, keys[i]);
+		if (d < best) {
+			best = d;
+			pick = keys[i];
+		}
+	}
+	return best <= limit ? pick : NULL;
+}
+
 static void
 unknown_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
     const char *stanza)
 {
-	perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%.*s' in a %s stanza",
-	    (int)(klen < 32 ? klen : 32), k, stanza);
+	const char *hint = suggest_key(k, klen, stanza[0] == 'r' ?
+	    (stanza[2] == 'l' ? rule_keys : redact_keys) : category_keys);
+	const char *other = NULL;
+
+	/* a rule key in a category stanza, or the reverse, says so */
+	if (hint == NULL || strlen(hint) != klen || memcmp(hint, k, klen) != 0)
+		other = suggest_key(k, klen, stanza[0] == 'c' ? rule_keys :
+		    category_keys);
+	if (hint != NULL)
+		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%.*s' in a %s "
+		    "stanza; did you mean '%s'?", (int)klen, k, stanza, hint);
+	else if (other != NULL && strlen(other) == klen &&
+	    memcmp(other, k, klen) == 0)
+		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%.*s' in a %s "
+		    "stanza (it is a key of %s stanzas)", (int)klen, k, stanza,
+		    stanza[0] == 'c' ? "rule" : "category");
+	else
+		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%.*s' in a %s stanza",
+		    (int)(klen < 32 ? klen : 32), k, stanza);
 }
 
 static void

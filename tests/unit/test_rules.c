@@ -295,13 +295,13 @@ test_runbook_base(void)
 	const struct lt_rule_info *r;
 	size_t i;
 	static const char a[] =
-	    "[category ca]\nrunbook = ./runbooks/a.md\n"
+	    "[category ca]\nsummary = A\nrunbook = ./runbooks/a.md\n"
 	    "[rule ra]\ncategory = ca\nmatch = A\n"
 	    "[rule rurl]\ncategory = ca\nmatch = U\nrunbook = https://x/u\n"
 	    "[rule rabs]\ncategory = ca\nmatch = P\nrunbook = /srv/p.md\n";
 	static const char f[] =
 	    "# own base\nrunbook_base = https://wiki.example/ops\n"
-	    "[category cf]\nrunbook = runbooks/f.md\n"
+	    "[category cf]\nsummary = F\nrunbook = runbooks/f.md\n"
 	    "[rule rf]\ncategory = cf\nmatch = F\n"
 	    "[rule rempty]\ncategory = cf\nmatch = E\nrunbook =\n";
 	static const char n[] =
