@@ -6,11 +6,11 @@
  * first bytes of every input (lt_archive_sniff: gzip, bzip2, xz, zstd,
  * lz4, zip, 7z magic numbers; tar only inside a compressed file) and hands
  * such an input here.  libarchive does the decompression and the formats
- * (a well-kept library for exactly this job): with every filter and
- * format enabled plus the "raw" format, a compressed plain file comes out
- * as one entry, which stays the input's own source; each regular member
- * of an archive becomes a source "ARCHIVE:MEMBER" of its own, so
- * --per-file gives a verdict per job or step log.
+ * (a well-kept library for exactly this job): with every filter, the
+ * tar, zip and 7z formats and the "raw" format, a compressed plain file
+ * comes out as one entry, which stays the input's own source; each
+ * regular member of an archive becomes a source "ARCHIVE:MEMBER" of its
+ * own, so --per-file gives a verdict per job or step log.
  *
  * libarchive is loaded with dlopen() when the first such input appears
  * (util/dl.c), like libcurl: with its compressors and XML parser it would
@@ -56,7 +56,9 @@ struct la {
 	void *lib;
 	struct archive *(*read_new)(void);
 	int (*support_filter_all)(struct archive *);
-	int (*support_format_all)(struct archive *);
+	int (*support_format_tar)(struct archive *);
+	int (*support_format_zip)(struct archive *);
+	int (*support_format_7zip)(struct archive *);
 	int (*support_format_raw)(struct archive *);
 	int (*read_open)(struct archive *, void *, archive_open_callback *,
 	    archive_read_callback *, archive_close_callback *);
@@ -69,6 +71,7 @@ struct la {
 	int (*format)(struct archive *);
 	mode_t (*entry_filetype)(struct archive_entry *);
 	const char *(*entry_pathname)(struct archive_entry *);
+	int (*filter_count)(struct archive *);
 };
 
 static int
@@ -85,8 +88,12 @@ la_load(struct la *l, char *why, size_t size)
 	if (LT_DL_SYM(l->lib, "archive_read_new", l->read_new) ||
 	    LT_DL_SYM(l->lib, "archive_read_support_filter_all",
 	    l->support_filter_all) ||
-	    LT_DL_SYM(l->lib, "archive_read_support_format_all",
-	    l->support_format_all) ||
+	    LT_DL_SYM(l->lib, "archive_read_support_format_tar",
+	    l->support_format_tar) ||
+	    LT_DL_SYM(l->lib, "archive_read_support_format_zip",
+	    l->support_format_zip) ||
+	    LT_DL_SYM(l->lib, "archive_read_support_format_7zip",
+	    l->support_format_7zip) ||
 	    LT_DL_SYM(l->lib, "archive_read_support_format_raw",
 	    l->support_format_raw) ||
 	    LT_DL_SYM(l->lib, "archive_read_open", l->read_open) ||
@@ -97,7 +104,8 @@ la_load(struct la *l, char *why, size_t size)
 	    LT_DL_SYM(l->lib, "archive_set_error", l->set_error) ||
 	    LT_DL_SYM(l->lib, "archive_format", l->format) ||
 	    LT_DL_SYM(l->lib, "archive_entry_filetype", l->entry_filetype) ||
-	    LT_DL_SYM(l->lib, "archive_entry_pathname", l->entry_pathname)) {
+	    LT_DL_SYM(l->lib, "archive_entry_pathname", l->entry_pathname) ||
+	    LT_DL_SYM(l->lib, "archive_filter_count", l->filter_count)) {
 		snprintf(why, size, "libarchive lacks a function logtriage "
 		    "uses");
 		dlclose(l->lib);
@@ -117,25 +125,37 @@ struct src {
 	int err;		/* errno of a failed read */
 };
 
+static const struct magic {
+	const char *magic;
+	size_t n;
+	const char *compressor;	/* NULL for an archive format */
+} magics[] = {
+	{ "\x1f\x8b", 2, "gzip" },
+	{ "BZh", 3, "bzip2" },
+	{ "\xfd" "7zXZ\x00", 6, "xz" },
+	{ "\x28\xb5\x2f\xfd", 4, "zstd" },
+	{ "\x04\x22\x4d\x18", 4, "lz4" },
+	{ "PK\x03\x04", 4, NULL },		/* zip */
+	{ "PK\x05\x06", 4, NULL },		/* empty zip */
+	{ "7z\xbc\xaf\x27\x1c", 6, NULL },	/* 7z */
+};
+
+static const struct magic *
+magic_of(const void *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < LT_ARRAY_LEN(magics); i++)
+		if (n >= magics[i].n && memcmp(p, magics[i].magic,
+		    magics[i].n) == 0)
+			return &magics[i];
+	return NULL;
+}
+
 int
 lt_archive_sniff(const void *p, size_t n)
 {
-	static const struct { const char *magic; size_t n; } m[] = {
-		{ "\x1f\x8b", 2 },			/* gzip */
-		{ "BZh", 3 },				/* bzip2 */
-		{ "\xfd" "7zXZ\x00", 6 },		/* xz */
-		{ "\x28\xb5\x2f\xfd", 4 },		/* zstd */
-		{ "\x04\x22\x4d\x18", 4 },		/* lz4 */
-		{ "PK\x03\x04", 4 },			/* zip */
-		{ "PK\x05\x06", 4 },			/* empty zip */
-		{ "7z\xbc\xaf\x27\x1c", 6 },		/* 7z */
-	};
-	size_t i;
-
-	for (i = 0; i < LT_ARRAY_LEN(m); i++)
-		if (n >= m[i].n && memcmp(p, m[i].magic, m[i].n) == 0)
-			return 1;
-	return 0;
+	return magic_of(p, n) != NULL;
 }
 
 static la_ssize_t
@@ -289,6 +309,7 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 	struct la la;
 	struct src s;
 	struct jobs jobs;
+	const struct magic *m;
 	const char *path;
 	unsigned long long total = 0, members = 0;
 	enum lt_status st = LT_OK, est;
@@ -314,13 +335,33 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 		goto out;
 	}
 	la.support_filter_all(a);
-	la.support_format_all(a);
+	/*
+	 * The archive formats logs come in, not "all": libarchive's mtree
+	 * reader takes a text whose first line is one word ("hello") for a
+	 * file list, and a compressed log would then come out empty.
+	 */
+	la.support_format_tar(a);
+	la.support_format_zip(a);
+	la.support_format_7zip(a);
 	la.support_format_raw(a);
 	if (la.read_open(a, &s, NULL, src_read, NULL) != ARCHIVE_OK) {
 		lt_error_set(err, s.err ? LT_ERR_IO : LT_ERR_SYNTAX,
 		    LT_LEVEL_ERROR, name, 0, 0, "cannot read as an archive: %s",
 		    la_error(&la, a));
 		st = s.err ? LT_ERR_IO : LT_ERR_SYNTAX;
+		goto out;
+	}
+	/*
+	 * A compressor's magic number that no decompressor took (too short
+	 * for its header, say) would otherwise be read by the raw format as
+	 * the bytes themselves, and judged as text.
+	 */
+	if ((m = magic_of(head, n)) != NULL && m->compressor != NULL &&
+	    la.filter_count(a) < 2) {
+		lt_error_set(err, LT_ERR_SYNTAX, LT_LEVEL_ERROR, name, 0, 0,
+		    "starts like %s but is not a %s stream", m->compressor,
+		    m->compressor);
+		st = LT_ERR_SYNTAX;
 		goto out;
 	}
 	for (;;) {
