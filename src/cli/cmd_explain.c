@@ -55,7 +55,9 @@ pipeline(const struct lt_ruleset *rs, const char *line, struct lt_buf *msg,
     char *rule, size_t rsize)
 {
 	struct lt_triage_opts o;
-	struct lt_triage *t;
+	struct lt_emit_opts eo;
+	struct lt_emitter *em = NULL;
+	struct lt_triage *t = NULL;
 	struct lt_buf json;
 	const char *p, *nl, *end, *s;
 	cJSON *m;
@@ -63,12 +65,17 @@ pipeline(const struct lt_ruleset *rs, const char *line, struct lt_buf *msg,
 	rule[0] = '\0';
 	lt_buf_init(&json, (size_t)16 << 20);
 	lt_triage_opts_init(&o);
-	o.emit_summary = 0;
 	o.redact = 0;
 	o.write = to_buf;
 	o.write_ctx = &json;
-	if ((t = lt_triage_new(rs, &o)) == NULL)
+	lt_emit_opts_init(&eo);
+	eo.summary = 0;	/* the match objects only */
+	if ((em = lt_emit_json_new(rs, &eo)) == NULL ||
+	    (t = lt_triage_new(rs, &o)) == NULL ||
+	    lt_triage_add_emitter(t, em) != LT_OK) {
+		lt_triage_free(t);
 		goto out;
+	}
 	if (lt_triage_begin(t, "-") == LT_OK &&
 	    lt_triage_feed(t, line, strlen(line)) == LT_OK &&
 	    lt_triage_feed(t, "\n", 1) == LT_OK &&
@@ -97,6 +104,7 @@ pipeline(const struct lt_ruleset *rs, const char *line, struct lt_buf *msg,
 		cJSON_Delete(m);
 	}
 out:
+	lt_emitter_free(em);
 	lt_buf_free(&json);
 }
 

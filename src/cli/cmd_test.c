@@ -152,6 +152,8 @@ static cJSON *
 classify(const struct lt_ruleset *rs, const char *path)
 {
 	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *json = NULL;
 	struct lt_triage *t = NULL;
 	struct lt_error err;
 	struct lt_buf out;
@@ -160,10 +162,13 @@ classify(const struct lt_ruleset *rs, const char *path)
 
 	lt_buf_init(&out, (size_t)256 << 20);
 	lt_triage_opts_init(&o);
-	o.emit_matches = 0;
 	o.write = to_buf;
 	o.write_ctx = &out;
-	if ((t = lt_triage_new(rs, &o)) == NULL)
+	lt_emit_opts_init(&eo);
+	eo.matches = 0;	/* the summary only */
+	if ((json = lt_emit_json_new(rs, &eo)) == NULL ||
+	    (t = lt_triage_new(rs, &o)) == NULL ||
+	    lt_triage_add_emitter(t, json) != LT_OK)
 		goto out;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		cli_warn("%s: error: cannot open: %s", path, strerror(errno));
@@ -182,6 +187,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	lt_triage_free(t);
+	lt_emitter_free(json);
 	lt_buf_free(&out);
 	return summary;
 }
@@ -237,7 +243,9 @@ line_rule(const struct lt_ruleset *rs, const char *text, size_t len,
     char *out, size_t size)
 {
 	struct lt_triage_opts o;
-	struct lt_triage *t;
+	struct lt_emit_opts eo;
+	struct lt_emitter *em = NULL;
+	struct lt_triage *t = NULL;
 	struct lt_buf json;
 	const char *p, *nl, *end;
 	cJSON *m;
@@ -245,11 +253,16 @@ line_rule(const struct lt_ruleset *rs, const char *text, size_t len,
 	out[0] = '\0';
 	lt_buf_init(&json, (size_t)16 << 20);
 	lt_triage_opts_init(&o);
-	o.emit_summary = 0;
 	o.write = to_buf;
 	o.write_ctx = &json;
-	if ((t = lt_triage_new(rs, &o)) == NULL)
+	lt_emit_opts_init(&eo);
+	eo.summary = 0;	/* the match objects only */
+	if ((em = lt_emit_json_new(rs, &eo)) == NULL ||
+	    (t = lt_triage_new(rs, &o)) == NULL ||
+	    lt_triage_add_emitter(t, em) != LT_OK) {
+		lt_triage_free(t);
 		goto out;
+	}
 	if (lt_triage_begin(t, "-") == LT_OK &&
 	    lt_triage_feed(t, text, len) == LT_OK &&
 	    lt_triage_feed(t, "\n", 1) == LT_OK &&
@@ -270,6 +283,7 @@ line_rule(const struct lt_ruleset *rs, const char *text, size_t len,
 		cJSON_Delete(m);
 	}
 out:
+	lt_emitter_free(em);
 	lt_buf_free(&json);
 }
 
@@ -613,9 +627,7 @@ cli_lint_samples(const struct cli *c, const struct lt_ruleset *rs,
 		if (collect(c->files[i], 0, &files) != 0)
 			goto out;
 	lt_triage_opts_init(&o);
-	o.emit_matches = 0;
-	o.emit_summary = 0;
-	o.write = discard;
+	o.write = discard;	/* no emitter: only the rules' statistics */
 	o.rule_stats = 1;
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");
