@@ -24,6 +24,10 @@
 #include "logtriage/source.h"
 #include "logtriage/triage.h"
 
+#ifndef LT_DOCDIR
+#define LT_DOCDIR "/usr/local/share/doc/logtriage"
+#endif
+
 #define EMITTERS_MAX 4	/* one per LT_OUT_* format */
 
 static volatile sig_atomic_t got_signal;
@@ -135,8 +139,7 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 	struct lt_rules *b = NULL;
 	struct lt_ruleset *rs = NULL;
 	struct lt_compile_opts co;
-	int show = show_warnings;
-	size_t i;
+	int show = show_warnings, given;
 
 	*n_errors = 0;
 	if ((b = lt_rules_new(cli_diag, &show)) == NULL) {
@@ -144,12 +147,25 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 		*n_errors = 1;
 		return NULL;
 	}
+	/*
+	 * The default rules' runbooks are the installed pages, unless the
+	 * user set a base (the emitters join it) or reads the pages
+	 * themselves (runbook, lint: the embedded copies).
+	 */
+	(void)cli_runbook_base(c, &given);
+	if (!given && (c->cmd & (CMD_RUN | CMD_RULES | CMD_TEST)) &&
+	    lt_rules_set_runbook_base(b, LT_DOCDIR) != LT_OK) {
+		cli_warn("error: out of memory");
+		*n_errors = 1;
+		lt_rules_free(b);
+		return NULL;
+	}
 	if (!c->no_defaults)
 		(void)lt_rules_add_defaults(b);
 	else if (!c->no_redact)	/* redaction stays on: only --no-redact */
 		(void)lt_rules_add_default_redactions(b);
-	for (i = 0; i < c->n_rule_paths; i++)
-		(void)lt_rules_add_path(b, c->rule_paths[i]);
+	(void)lt_rules_set_runbook_base(b, NULL);
+	cli_add_rule_paths(c, b);
 	lt_compile_opts_init(&co);
 	co.no_jit = c->no_jit;
 	co.no_prefilter = c->no_prefilter;
@@ -492,7 +508,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	struct lt_triage *t;
 	char **files = c->files, **walked = NULL;
 	size_t n = c->n_files, n_walked = 0, i;
-	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions, n_em;
+	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions, n_em, given;
 	enum lt_status st;
 	int show = 1;
 	const char *summary_file;
@@ -515,7 +531,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	eo.matches = !c->summary_only && !c->quiet;
 	eo.summary = !c->quiet;
 	eo.groups = c->per_file;
-	eo.runbook_base = c->runbook_base;
+	eo.runbook_base = cli_runbook_base(c, &given);
 	eo.now = now;
 	eo.color = strcmp(c->color, "always") == 0 || (strcmp(c->color,
 	    "auto") == 0 && isatty(STDOUT_FILENO) && !env_set("NO_COLOR"));
@@ -593,7 +609,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	close_fence(github);
 	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')
-		write_step_summary(t, summary_file, c->runbook_base);
+		write_step_summary(t, summary_file, eo.runbook_base);
 	if (c->push_url != NULL)
 		push(c, t, now);
 	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
@@ -626,6 +642,8 @@ main(int argc, char **argv)
 	if (c.cmd == CMD_LINT) {
 		size_t warnings = 0;
 
+		if (rs != NULL)
+			errors += cli_lint_runbooks(rs);
 		rc = errors ? EXIT_USAGE : EXIT_CLEAN;
 		if (rs != NULL && c.n_files > 0 &&
 		    cli_lint_samples(&c, rs, &warnings) != 0)
@@ -639,10 +657,14 @@ main(int argc, char **argv)
 		fputc('\n', stderr);
 	} else if (rs == NULL) {
 		rc = EXIT_USAGE;
+	} else if (c.cmd == CMD_RULES && c.explain != NULL) {
+		rc = cli_cmd_explain(&c, rs);
 	} else if (c.cmd == CMD_RULES) {
 		rc = cmd_rules(rs);
 	} else if (c.cmd == CMD_TEST) {
 		rc = cli_cmd_test(&c, rs);
+	} else if (c.cmd == CMD_RUNBOOK) {
+		rc = cli_cmd_runbook(&c, rs);
 	} else if (c.cmd == CMD_LOGQL) {
 		rc = cli_cmd_logql(&c, rs);
 	} else {
