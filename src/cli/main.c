@@ -16,12 +16,19 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "emit/listen.h"
+#include "emit/metrics.h"
 #include "logtriage/archive.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
 #include "logtriage/push.h"
 #include "logtriage/rules.h"
 #include "logtriage/triage.h"
+
+_Static_assert(CLI_METRIC_LABELS_MAX == LT_METRICS_LABELS_MAX &&
+    CLI_LABEL_NAME_MAX == LT_METRICS_NAME_MAX &&
+    CLI_LABEL_SETS_DEFAULT == LT_METRICS_SETS_DEFAULT &&
+    CLI_LABEL_SETS_MAX == LT_METRICS_SETS_MAX, "cli.h and metrics.h agree");
 
 static volatile sig_atomic_t got_signal;
 static int stdout_failed;	/* a write to standard output failed */
@@ -407,9 +414,57 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 	lt_buf_free(&metrics);
 }
 
+int
+cli_metric_label_ok(const char *name, const char **why)
+{
+	return lt_metrics_label_ok(name, why);
+}
+
+/*
+ * --listen: the registry and its server, hooked to the run's observer.
+ * 0, or -1 after a message.
+ */
+static int
+start_exporter(const struct cli *c, const struct lt_ruleset *rs,
+    struct lt_triage_opts *o, struct lt_metrics **mx, struct lt_listen **srv)
+{
+	const char *names[CLI_METRIC_LABELS_MAX], *keys[CLI_METRIC_LABELS_MAX];
+	char nbuf[CLI_METRIC_LABELS_MAX][CLI_LABEL_NAME_MAX + 1];
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < c->n_metric_labels; i++) {
+		const char *arg = c->metric_labels[i], *eq = strchr(arg, '=');
+
+		snprintf(nbuf[i], sizeof nbuf[i], "%.*s", (int)(eq ? (size_t)(eq -
+		    arg) : strlen(arg)), arg);
+		names[i] = nbuf[i];
+		keys[i] = eq ? eq + 1 : arg;
+	}
+	if ((*mx = lt_metrics_new(rs, names, keys, c->n_metric_labels,
+	    c->max_label_sets)) == NULL) {
+		cli_warn("error: --listen: out of memory");
+		return -1;
+	}
+	if ((*srv = lt_listen_start(c->listen, *mx, why, sizeof why)) == NULL) {
+		cli_warn("error: --listen: %s", why);
+		lt_metrics_free(*mx);
+		*mx = NULL;
+		return -1;
+	}
+	cli_warn("note: serving metrics at http://%s/metrics",
+	    lt_listen_where(*srv));
+	o->on_match = lt_listen_on_match;
+	o->on_progress = lt_listen_on_progress;
+	o->observe_ctx = *srv;
+	return 0;
+}
+
 static int
 cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 {
+	struct lt_metrics *mx = NULL;
+	struct lt_listen *srv = NULL;
 	static char *stdin_only[] = { "-" };
 	struct lt_triage_opts o;
 	struct lt_triage *t;
@@ -465,8 +520,14 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			return EXIT_INPUT;
 		}
 	}
+	if (c->listen != NULL && start_exporter(c, rs, &o, &mx, &srv) != 0) {
+		cli_walk_free(walked, n_walked);
+		return EXIT_USAGE;
+	}
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");
+		lt_listen_stop(srv);
+		lt_metrics_free(mx);
 		cli_walk_free(walked, n_walked);
 		return EXIT_INPUT;
 	}
@@ -477,6 +538,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if (c->loki) {
 		rc = cli_loki_run(c, rs, t, &got_signal, &stop);
 		if (rc == -3) {
+			lt_listen_stop(srv);
+			lt_metrics_free(mx);
 			lt_triage_free(t);
 			cli_walk_free(walked, n_walked);
 			return EXIT_USAGE;
@@ -504,8 +567,13 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')
 		write_step_summary(t, summary_file, c->runbook_base);
-	if (c->push_url != NULL)
+	if (c->push_url != NULL && c->push_url[0] == '\0')
+		cli_warn("note: --push: the URL is empty; nothing pushed");
+	else if (c->push_url != NULL)
 		push(c, t, o.now);
+	/* the server stops before the triage it reads from goes */
+	lt_listen_stop(srv);
+	lt_metrics_free(mx);
 	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
 	    EXIT_CLEAN;
 	if (unreadable || fatal)

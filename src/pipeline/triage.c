@@ -239,6 +239,8 @@ flush(struct lt_triage *t)
 {
 	enum lt_status st;
 
+	if (t->o.on_progress != NULL)
+		t->o.on_progress(t->o.observe_ctx, t->v);
 	if (t->werr != LT_OK)
 		return t->werr;
 	if (t->out.len == 0)
@@ -351,6 +353,8 @@ publish(struct lt_triage *t, const struct lt_match *m)
 	if ((st = lt_verdict_add(t->v, m)) != LT_OK ||
 	    (t->gv != NULL && (st = lt_verdict_add(t->gv, m)) != LT_OK))
 		return st;
+	if (t->o.on_match != NULL)
+		t->o.on_match(t->o.observe_ctx, m, 1);
 	if (!t->o.emit_matches)
 		return LT_OK;
 	if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
@@ -535,6 +539,8 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 		    (t->gv != NULL && (st = lt_verdict_add(t->gv, &c)) !=
 		    LT_OK))
 			return st;
+	if (t->o.on_match != NULL && note->matches > 1)
+		t->o.on_match(t->o.observe_ctx, &c, note->matches - 1);
 	return LT_OK;
 }
 

@@ -76,6 +76,10 @@ try:
             not in metrics or "logtriage_verdict{category=\"disk_space\"," \
             "instance=\"runner/1\"" in metrics:
         failures.append("a second push did not replace the group")
+    # the clean run still says so, in the same series a failed run uses
+    if 'logtriage_verdict{category="clean",instance="runner/1",job="ci",' \
+            'repo="octo"} 1' not in metrics:
+        failures.append("a clean run pushed no verdict=\"clean\" series")
 finally:
     proc.terminate()
     proc.wait(timeout=10)
@@ -107,6 +111,18 @@ p = subprocess.run([binary, "-q", "--push", f"http://127.0.0.1:{free_port()}",
                     log], capture_output=True, text=True, timeout=60)
 if p.returncode != 1 or "push: error:" not in p.stderr:
     failures.append(f"refused: rc={p.returncode} stderr={p.stderr!r}")
+# an empty URL (an unset CI variable) is ignored with one note: the run's
+# output and exit status are those of a run without --push
+for argv in (["--push", ""], ["--push="]):
+    p = subprocess.run([binary, "--summary-only"] + argv + [log],
+                       capture_output=True, text=True, timeout=60)
+    plain = subprocess.run([binary, "--summary-only", log],
+                           capture_output=True, text=True, timeout=60)
+    notes = [ln for ln in p.stderr.splitlines() if ln]
+    if p.returncode != 1 or p.stdout != plain.stdout or notes != [
+            "logtriage: note: --push: the URL is empty; nothing pushed"]:
+        failures.append(f"empty push {argv}: rc={p.returncode} "
+                        f"stderr={p.stderr!r}")
 for f in failures:
     print("FAIL", f)
 print(f"pushgateway: {len(failures)} failures")
