@@ -382,6 +382,58 @@ out:
 	lt_buf_free(&md);
 }
 
+static int
+has_label(const struct lt_push *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_labels; i++)
+		if (strcmp(p->label_names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The grouping labels the CI system gives, for those --push-label did
+ * not name, so that each run is a group of its own: parallel jobs and
+ * later runs do not replace each other (contrib/README.md).  GitHub
+ * Actions: runner = $RUNNER_NAME, run_id = $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT;
+ * GitLab CI: runner = $CI_RUNNER_DESCRIPTION, run_id = $CI_JOB_ID;
+ * Jenkins: runner = $NODE_NAME, run_id = $BUILD_TAG.  An empty
+ * --push-label run_id= (or runner=) keeps one out.
+ */
+static void
+ci_labels(struct lt_push *p, char *run_id, size_t size)
+{
+	const char *runner = NULL, *id = NULL, *attempt = NULL;
+
+	if (env_is("GITHUB_ACTIONS", "true")) {
+		runner = getenv("RUNNER_NAME");
+		id = getenv("GITHUB_RUN_ID");
+		attempt = getenv("GITHUB_RUN_ATTEMPT");
+	} else if (env_is("GITLAB_CI", "true")) {
+		runner = getenv("CI_RUNNER_DESCRIPTION");
+		id = getenv("CI_JOB_ID");
+	} else if (env_set("JENKINS_URL")) {
+		runner = getenv("NODE_NAME");
+		id = getenv("BUILD_TAG");
+	}
+	if (runner != NULL && runner[0] != '\0' && !has_label(p, "runner") &&
+	    p->n_labels < LT_PUSH_LABELS_MAX) {
+		p->label_names[p->n_labels] = "runner";
+		p->label_values[p->n_labels++] = runner;
+	}
+	if (id != NULL && id[0] != '\0' && !has_label(p, "run_id") &&
+	    p->n_labels < LT_PUSH_LABELS_MAX) {
+		if (attempt != NULL && attempt[0] != '\0')
+			snprintf(run_id, size, "%s-%s", id, attempt);
+		else
+			snprintf(run_id, size, "%s", id);
+		p->label_names[p->n_labels] = "run_id";
+		p->label_values[p->n_labels++] = run_id;
+	}
+}
+
 /* Push the run's metrics; a failure is reported, never fatal. */
 static void
 push(const struct cli *c, struct lt_triage *t, long long now)
@@ -389,7 +441,7 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 	struct lt_push p;
 	struct lt_error err;
 	struct lt_buf metrics;
-	char names[CLI_PUSH_LABELS_MAX][128];
+	char names[CLI_PUSH_LABELS_MAX][128], run_id[256];
 	size_t i, k;
 
 	memset(&p, 0, sizeof p);
@@ -405,6 +457,7 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 		p.label_values[i] = eq + 1;
 	}
 	p.n_labels = c->n_push_labels;
+	ci_labels(&p, run_id, sizeof run_id);
 	lt_buf_init(&metrics, (size_t)64 << 20);
 	lt_error_clear(&err);
 	if (lt_emit_prometheus(&metrics, lt_triage_verdict(t), now) != LT_OK)

@@ -240,12 +240,36 @@ fail:
 	return -1;
 }
 
-/* The set for m's values: found, added, or the "__other__" set; NULL: no memory. */
+/* The "__other__" set, made on first use; NULL: no memory. */
 static struct set *
-find_set(struct lt_metrics *x, const struct lt_match *m)
+other_set(struct lt_metrics *x)
 {
 	char vals[LT_METRICS_LABELS_MAX][LT_METRICS_VALUE_MAX + 1];
-	size_t i, j, at;
+	struct set *s = &x->sets[x->max_sets];
+	size_t i;
+
+	if (!x->other_used) {
+		for (i = 0; i < x->n_labels; i++)
+			memcpy(vals[i], LT_METRICS_OTHER,
+			    sizeof LT_METRICS_OTHER);
+		if (set_init(x, s, vals, 0) != 0)
+			return NULL;
+		x->other_used = 1;
+	}
+	return s;
+}
+
+/*
+ * The set for m's values: found, added, or the "__other__" set (*over
+ * set when the cap sent it there); NULL: no memory.  Values that are
+ * all "__other__" in the line itself are that set too, or a scrape
+ * would hold the same series twice, which Prometheus refuses whole.
+ */
+static struct set *
+find_set(struct lt_metrics *x, const struct lt_match *m, int *over)
+{
+	char vals[LT_METRICS_LABELS_MAX][LT_METRICS_VALUE_MAX + 1];
+	size_t i, j, at, n_other = 0;
 	uint64_t h;
 	struct set *s;
 
@@ -260,7 +284,11 @@ find_set(struct lt_metrics *x, const struct lt_match *m)
 				    m->labels[j].value_len);
 				break;
 			}
+		n_other += strcmp(vals[i], LT_METRICS_OTHER) == 0;
 	}
+	*over = 0;
+	if (x->n_labels > 0 && n_other == x->n_labels)
+		return other_set(x);
 	h = hash_values(vals, x->n_labels);
 	for (at = (size_t)h & (x->n_slot - 1); x->slot[at] != 0;
 	    at = (at + 1) & (x->n_slot - 1)) {
@@ -280,16 +308,8 @@ find_set(struct lt_metrics *x, const struct lt_match *m)
 		x->slot[at] = ++x->n_sets;	/* the table is never full */
 		return s;
 	}
-	s = &x->sets[x->max_sets];
-	if (!x->other_used) {
-		for (i = 0; i < x->n_labels; i++)
-			memcpy(vals[i], LT_METRICS_OTHER,
-			    sizeof LT_METRICS_OTHER);
-		if (set_init(x, s, vals, 0) != 0)
-			return NULL;
-		x->other_used = 1;
-	}
-	return s;
+	*over = 1;
+	return other_set(x);
 }
 
 void
@@ -300,10 +320,11 @@ lt_metrics_match(struct lt_metrics *x, const struct lt_match *m,
 	struct set *s;
 	size_t cat;
 	double t = now;
+	int over;
 
-	if (m->rule >= x->n_rules || (s = find_set(x, m)) == NULL)
+	if (m->rule >= x->n_rules || (s = find_set(x, m, &over)) == NULL)
 		return;	/* out of memory: the match is not counted */
-	if (s == &x->sets[x->max_sets])
+	if (over)
 		x->overflow += n;
 	s->n[m->rule] += n;
 	if (m->time != NULL && lt_time_ns(m->time, strlen(m->time), &ns) == 0)

@@ -153,6 +153,13 @@ main(void)
 	CHECK(has(&b, "logtriage_last_match_timestamp_seconds{"
 	    "category=\"net\",host=\"web-2\"} 1700000000.250"));
 	CHECK(strstr(b.p, "web-3") == NULL && strstr(b.p, "web-4") == NULL);
+	/* a line whose host is "__other__" itself: the same series, once */
+	mk(&m, &lab, rs, "n1", "__other__", NULL);
+	lt_metrics_match(x, &m, 1, 1700000000.0);
+	render(x, &b);
+	CHECK(has(&b, "logtriage_matches_total{category=\"net\","
+	    "severity=\"medium\",rule=\"n1\",host=\"__other__\"} 2"));
+	CHECK(has(&b, "logtriage_label_overflow_total 6"));
 
 	/* the verdict's counters and state, at progress */
 	v = lt_verdict_new(rs, LT_SEV_LOW);
