@@ -621,6 +621,19 @@ apply(struct cli *c, int key, const char *arg)
 			    "empty", arg);
 			return -1;
 		}
+		if (strlen(eq ? eq + 1 : arg) > LT_LABEL_KEY_MAX) {
+			cli_warn("error: --metric-label: '%s': the KEY is longer "
+			    "than %u bytes", arg, LT_LABEL_KEY_MAX);
+			return -1;
+		}
+		for (size_t i = 0; i < c->n_metric_labels; i++)
+			if (strncmp(c->metric_labels[i], arg, n) == 0 &&
+			    (c->metric_labels[i][n] == '\0' ||
+			    c->metric_labels[i][n] == '=')) {
+				cli_warn("error: --metric-label: '%s' is given "
+				    "twice", name);
+				return -1;
+			}
 		c->metric_labels[c->n_metric_labels++] = arg;
 		return 0;
 	}
@@ -758,6 +771,12 @@ cli_parse(int argc, char **argv, struct cli *c)
 				goto usage;
 			return 1;
 		}
+	}
+	if (c->listen == NULL && (c->n_metric_labels > 0 ||
+	    c->max_label_sets != CLI_LABEL_SETS_DEFAULT)) {
+		cli_warn("error: --%s needs --listen", c->n_metric_labels > 0 ?
+		    "metric-label" : "max-label-sets");
+		goto usage;
 	}
 	c->files = argv + optind;
 	c->n_files = (size_t)(argc - optind);

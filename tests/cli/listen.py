@@ -240,8 +240,16 @@ cases = [
      "not a Prometheus label name"),
     (["--listen", "127.0.0.1:0", "--metric-label", "__x"], "Prometheus's own"),
     (["--listen", "127.0.0.1:0", "--metric-label", "h="], "is empty"),
-    (["--listen", "127.0.0.1:0"] + ["--metric-label", "a"] * 9, "at most 8"),
+    (["--listen", "127.0.0.1:0"] + [a for i in range(9) for a in
+                                     ("--metric-label", f"l{i}")],
+     "at most 8"),
     (["--listen", "127.0.0.1:0", "--max-label-sets", "0"], "not a number"),
+    (["--listen", "127.0.0.1:0", "--metric-label", "host",
+      "--metric-label", "host=unit"], "'host' is given twice"),
+    (["--listen", "127.0.0.1:0", "--metric-label", "h=" + "k" * 129],
+     "longer than 128"),
+    (["--metric-label", "host"], "--metric-label needs --listen"),
+    (["--max-label-sets", "9"], "--max-label-sets needs --listen"),
 ]
 for argv, want in cases:
     r = subprocess.run([binary, *argv], input=b"", capture_output=True,
