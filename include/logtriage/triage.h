@@ -76,8 +76,8 @@ struct lt_triage_opts {
 	 * counts (n: how many matches it stands for, more than 1 when a
 	 * cleared_by match stood for several), on_progress with the verdict
 	 * so far whenever output is flushed (after every feed, source and
-	 * the run).  NULL: none.  It becomes an emitter of the emitter
-	 * interface (docs/architecture.md) when that lands.
+	 * the run).  NULL: none.  Why this is not an emitter (emit.h):
+	 * docs/architecture.md.
 	 */
 	void (*on_match)(void *ctx, const struct lt_match *m,
 	    unsigned long long n);
