@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include <logtriage/rules.h>
+#include <logtriage/source.h>
 #include <logtriage/triage.h>
 #include <logtriage/verdict.h>
 

@@ -71,6 +71,7 @@ LT_API enum lt_status lt_emit_runbook(struct lt_buf *out, const char *runbook,
 LT_API enum lt_status lt_emit_github(struct lt_buf *out,
     const struct lt_verdict *v, const char *runbook_base);
 #define LT_STEP_SUMMARY_MAX (1u << 20)	/* GitHub's limit per step */
+#define LT_GITHUB_LIVE_MAX 6	/* live annotations, before those at the end */
 
 /* The Markdown step summary, at most cap bytes (cut cleanly). */
 LT_API enum lt_status lt_emit_markdown(struct lt_buf *out,
@@ -168,6 +169,16 @@ struct lt_emit_opts {
 	 * echo cannot act as a command
 	 */
 	void (*stop_token)(char *buf, size_t size);
+	/*
+	 * github, text: the input is live (a pipe that may never end), so
+	 * what JSON writes as it happens is written as it happens: github
+	 * annotates the first decided match of each rule at once (at most
+	 * LT_GITHUB_LIVE_MAX annotations, leaving room under GitHub's 10
+	 * per type and step for those at the end) and a match still
+	 * pending after the hold, and says when a match it said was
+	 * pending is cleared; text writes pending and resolved lines
+	 */
+	int live;
 	long long now;		/* prometheus: seconds since the epoch */
 	size_t cap;		/* markdown: most bytes (LT_STEP_SUMMARY_MAX) */
 };
@@ -183,7 +194,8 @@ LT_API struct lt_emitter *lt_emit_json_new(const struct lt_ruleset *rs,
 LT_API struct lt_emitter *lt_emit_text_new(const struct lt_ruleset *rs,
     const struct lt_emit_opts *o);
 /* Annotations at finish (and the fence, with o->stop_token). */
-LT_API struct lt_emitter *lt_emit_github_new(const struct lt_emit_opts *o);
+LT_API struct lt_emitter *lt_emit_github_new(const struct lt_ruleset *rs,
+    const struct lt_emit_opts *o);
 /* The Markdown step summary, at finish. */
 LT_API struct lt_emitter *lt_emit_markdown_new(const struct lt_emit_opts *o);
 /* The metrics, at finish. */

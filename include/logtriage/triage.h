@@ -10,10 +10,14 @@
  *         -> the emitters (emit.h: JSON Lines, text, GitHub, metrics)
  *
  * A caller adds the emitters it wants with lt_triage_add_emitter() (none:
- * nothing is written, the verdict is still there), opens a source with
- * lt_triage_begin(), pushes its bytes with lt_triage_feed() (or lets
- * lt_triage_fd() read a descriptor), closes it with lt_triage_end(), and
- * after the last source calls lt_triage_finish() for the summary.  Output
+ * nothing is written, the verdict is still there).  A source (source.h,
+ * loki.h, archive.h: a descriptor, an archive's members, Loki) pushes
+ * into the pipeline through one small interface and is never called
+ * back: it opens with lt_triage_begin() and pushes its bytes with
+ * lt_triage_feed() (the splitter and a decoder make records of them), or
+ * opens with lt_triage_begin_entries() and pushes entries it decoded
+ * itself with lt_triage_entry(); it closes with lt_triage_end().  After
+ * the last source, lt_triage_finish() writes the summary.  Output
  * goes through the caller's write function: what the emitters wrote for
  * a feed is written at its end, so a line typed into a pipe gets its
  * verdict at once.  Memory is bounded by max_line and the size of the
@@ -52,8 +56,8 @@ struct lt_triage_opts {
 	size_t after;		/* ... and after it (-A); at most LT_CONTEXT_MAX */
 	int exit_code;		/* the failed step's status; -1: unknown */
 	/*
-	 * When not NULL and nonzero, lt_triage_fd() stops reading and
-	 * returns LT_STOP: a signal handler sets it (the read must be
+	 * When not NULL and nonzero, sources stop reading (lt_triage_fd()
+	 * returns LT_STOP): a signal handler sets it (the read must be
 	 * interruptible, i.e. the handler installed without SA_RESTART).
 	 */
 	volatile sig_atomic_t *interrupted;
@@ -112,30 +116,45 @@ LT_API void lt_triage_free(struct lt_triage *t);
 LT_API enum lt_status lt_triage_add_emitter(struct lt_triage *t,
     struct lt_emitter *e);
 
-/* Start a source; name is copied ("-" for standard input). */
+/* Start a source of bytes; name is copied ("-" for standard input). */
 LT_API enum lt_status lt_triage_begin(struct lt_triage *t, const char *name);
 LT_API enum lt_status lt_triage_feed(struct lt_triage *t, const void *buf,
     size_t len);
+
 /*
- * End the current source (a last line without newline counts).  When the
- * source itself was bad (a Loki document cut short or over its cap; see
- * decode.h) feed or end return LT_ERR_SYNTAX or LT_ERR_LIMIT, and end
- * fills err (origin: the source name); the run can go on with the next
- * source.  err may be NULL.
+ * Start a source of entries it decoded itself (Loki: time, labels, line),
+ * pushed with lt_triage_entry(); the decoder is not used for it.
+ */
+LT_API enum lt_status lt_triage_begin_entries(struct lt_triage *t,
+    const char *name);
+/*
+ * One entry: r->text is cut to max_line here (LT_LINE_TRUNCATED); r->no
+ * is its number in the source.  r is only read during the call.
+ */
+LT_API enum lt_status lt_triage_entry(struct lt_triage *t,
+    const struct lt_record *r);
+
+/*
+ * Write the pending matches whose hold is over, and whatever the
+ * emitters wrote so far; *due_ms: ms until the next hold is over, 0 when
+ * none waits.  A source that waits for input calls it before waiting, and
+ * waits no longer than *due_ms.
+ */
+LT_API enum lt_status lt_triage_tick(struct lt_triage *t,
+    unsigned long long *due_ms);
+
+/* The current source's name ("-" before the first). */
+LT_API const char *lt_triage_source(const struct lt_triage *t);
+/*
+ * End the current source (a last line without newline counts; matches
+ * waiting for context lines or for evidence are decided).  When the
+ * source itself was bad (a saved Loki document cut short or over its
+ * cap; see decode.h) feed or end return LT_ERR_SYNTAX or LT_ERR_LIMIT,
+ * and end fills err (origin: the source name); the run can go on with
+ * the next source.  err may be NULL.  A source of entries may end more
+ * than once (Loki: after each page), and goes on as the same source.
  */
 LT_API enum lt_status lt_triage_end(struct lt_triage *t, struct lt_error *err);
-
-/*
- * Start the next document of the current source (a Loki source pages
- * through several responses): the decoder starts afresh, dropping a
- * document fed only in part, while the source's name, counts and
- * redaction state go on.
- */
-LT_API void lt_triage_next(struct lt_triage *t);
-
-/* Set the decoder's Loki entry hook (decode.h); NULL removes it. */
-LT_API void lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn,
-    void *ctx);
 
 /*
  * Count an input that could not be read (name: its name; NULL: the
@@ -146,14 +165,6 @@ LT_API void lt_triage_input_failed(struct lt_triage *t, const char *name);
 
 /* 1 when opts.interrupted is set: a source should stop reading. */
 LT_API int lt_triage_interrupted(const struct lt_triage *t);
-
-/*
- * Read fd to its end into the current source.  On a read error fills err
- * (origin: the source name) and returns LT_ERR_IO.  Stops early, with the
- * status, when a feed does not return LT_OK.
- */
-LT_API enum lt_status lt_triage_fd(struct lt_triage *t, int fd,
-    struct lt_error *err);
 
 /* Write the summary (when enabled) and flush. */
 LT_API enum lt_status lt_triage_finish(struct lt_triage *t);

@@ -23,12 +23,17 @@
 #include "logtriage/emit.h"
 #include "logtriage/push.h"
 #include "logtriage/rules.h"
+#include "logtriage/source.h"
 #include "logtriage/triage.h"
 
 _Static_assert(CLI_METRIC_LABELS_MAX == LT_METRICS_LABELS_MAX &&
     CLI_LABEL_NAME_MAX == LT_METRICS_NAME_MAX &&
     CLI_LABEL_SETS_DEFAULT == LT_METRICS_SETS_DEFAULT &&
     CLI_LABEL_SETS_MAX == LT_METRICS_SETS_MAX, "cli.h and metrics.h agree");
+
+#ifndef LT_DOCDIR
+#define LT_DOCDIR "/usr/local/share/doc/logtriage"
+#endif
 
 #define EMITTERS_MAX 4	/* one per LT_OUT_* format */
 
@@ -141,8 +146,7 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 	struct lt_rules *b = NULL;
 	struct lt_ruleset *rs = NULL;
 	struct lt_compile_opts co;
-	int show = show_warnings;
-	size_t i;
+	int show = show_warnings, given;
 
 	*n_errors = 0;
 	if ((b = lt_rules_new(cli_diag, &show)) == NULL) {
@@ -150,12 +154,25 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 		*n_errors = 1;
 		return NULL;
 	}
+	/*
+	 * The default rules' runbooks are the installed pages, unless the
+	 * user set a base (the emitters join it) or reads the pages
+	 * themselves (runbook, lint: the embedded copies).
+	 */
+	(void)cli_runbook_base(c, &given);
+	if (!given && (c->cmd & (CMD_RUN | CMD_RULES | CMD_TEST)) &&
+	    lt_rules_set_runbook_base(b, LT_DOCDIR) != LT_OK) {
+		cli_warn("error: out of memory");
+		*n_errors = 1;
+		lt_rules_free(b);
+		return NULL;
+	}
 	if (!c->no_defaults)
 		(void)lt_rules_add_defaults(b);
 	else if (!c->no_redact)	/* redaction stays on: only --no-redact */
 		(void)lt_rules_add_default_redactions(b);
-	for (i = 0; i < c->n_rule_paths; i++)
-		(void)lt_rules_add_path(b, c->rule_paths[i]);
+	(void)lt_rules_set_runbook_base(b, NULL);
+	cli_add_rule_paths(c, b);
 	lt_compile_opts_init(&co);
 	co.no_jit = c->no_jit;
 	co.no_prefilter = c->no_prefilter;
@@ -529,6 +546,34 @@ start_exporter(const struct cli *c, const struct lt_ruleset *rs,
 }
 
 /*
+ * 1 when an input is live: a pipe, FIFO, socket or terminal (journalctl
+ * -f | logtriage), or Loki with --follow, which may never end, rather
+ * than a file, which is read to its end.  The github and text outputs
+ * then write as they go what they would otherwise keep for the end.
+ */
+static int
+input_live(const struct cli *c, char **files, size_t n)
+{
+	struct stat sb;
+	size_t i;
+	int r;
+
+	if (c->loki)
+		return c->lo.follow;
+	if (n == 0)
+		return fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+		    !S_ISDIR(sb.st_mode);
+	for (i = 0; i < n; i++) {
+		r = strcmp(files[i], "-") == 0 ? fstat(STDIN_FILENO, &sb) :
+		    stat(files[i], &sb);
+		if (r == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
+		    S_ISCHR(sb.st_mode)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * The output formats asked for, as emitters, in the order their output
  * has always come: JSON, text, GitHub, metrics.  *github: the GitHub
  * emitter (its fence), or NULL.  Returns the number made, or -1 when out
@@ -551,7 +596,7 @@ make_emitters(const struct cli *c, const struct lt_ruleset *rs,
 	    NULL)
 		return -1;
 	if ((formats & LT_OUT_GITHUB) && (*github = e[n++] =
-	    lt_emit_github_new(eo)) == NULL)
+	    lt_emit_github_new(rs, eo)) == NULL)
 		return -1;
 	if ((formats & LT_OUT_PROMETHEUS) && (e[n++] =
 	    lt_emit_prometheus_new(eo)) == NULL)
@@ -571,7 +616,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	struct lt_triage *t;
 	char **files = c->files, **walked = NULL;
 	size_t n = c->n_files, n_walked = 0, i;
-	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions, n_em;
+	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions, n_em, given;
 	enum lt_status st;
 	int show = 1;
 	const char *summary_file;
@@ -581,7 +626,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	lt_triage_opts_init(&o);
 	o.fail_on = c->fail_on;
 	o.max_line = c->max_line;
-	o.input = c->loki ? LT_INPUT_LOKI : c->input;
+	o.input = c->input;	/* Loki pushes decoded entries */
 	o.write = write_stdout;
 	o.diag = cli_diag;
 	o.diag_ctx = &show;
@@ -594,7 +639,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	eo.matches = !c->summary_only && !c->quiet;
 	eo.summary = !c->quiet;
 	eo.groups = c->per_file;
-	eo.runbook_base = c->runbook_base;
+	eo.runbook_base = cli_runbook_base(c, &given);
 	eo.now = now;
 	eo.color = strcmp(c->color, "always") == 0 || (strcmp(c->color,
 	    "auto") == 0 && isatty(STDOUT_FILENO) && !env_set("NO_COLOR"));
@@ -627,6 +672,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 		cli_walk_free(walked, n_walked);
 		return EXIT_USAGE;
 	}
+	eo.live = input_live(c, files, n);
 	t = lt_triage_new(rs, &o);
 	n_em = t ? make_emitters(c, rs, formats, &eo, em, &github) : -1;
 	for (i = 0; n_em > 0 && i < (size_t)n_em; i++)
@@ -679,7 +725,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	close_fence(github);
 	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')
-		write_step_summary(t, summary_file, c->runbook_base);
+		write_step_summary(t, summary_file, eo.runbook_base);
 	if (c->push_url != NULL && c->push_url[0] == '\0')
 		cli_warn("note: --push: the URL is empty; nothing pushed");
 	else if (c->push_url != NULL)
@@ -717,6 +763,8 @@ main(int argc, char **argv)
 	if (c.cmd == CMD_LINT) {
 		size_t warnings = 0;
 
+		if (rs != NULL)
+			errors += cli_lint_runbooks(rs);
 		rc = errors ? EXIT_USAGE : EXIT_CLEAN;
 		if (rs != NULL && c.n_files > 0 &&
 		    cli_lint_samples(&c, rs, &warnings) != 0)
@@ -730,10 +778,14 @@ main(int argc, char **argv)
 		fputc('\n', stderr);
 	} else if (rs == NULL) {
 		rc = EXIT_USAGE;
+	} else if (c.cmd == CMD_RULES && c.explain != NULL) {
+		rc = cli_cmd_explain(&c, rs);
 	} else if (c.cmd == CMD_RULES) {
 		rc = cmd_rules(rs);
 	} else if (c.cmd == CMD_TEST) {
 		rc = cli_cmd_test(&c, rs);
+	} else if (c.cmd == CMD_RUNBOOK) {
+		rc = cli_cmd_runbook(&c, rs);
 	} else if (c.cmd == CMD_LOGQL) {
 		rc = cli_cmd_logql(&c, rs);
 	} else {

@@ -16,13 +16,10 @@
  * passes FLUSH_AT), so a live pipe sees a verdict as soon as the line
  * arrives while a large file is written in large blocks.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "decode/line_start.h"
 #include "logtriage/buf.h"
@@ -39,7 +36,6 @@
 #include "verdict/evidence.h"
 
 #define FLUSH_AT (64u << 10)
-#define READ_SIZE (1u << 20)
 
 struct lt_triage {
 	const struct lt_ruleset *rs;
@@ -55,8 +51,8 @@ struct lt_triage {
 	struct lt_buf out;
 	char *scratch;		/* max_line bytes, for ANSI stripping */
 	char *label_red;	/* redacted label values, with redaction */
-	char *readbuf;		/* READ_SIZE bytes, for lt_triage_fd */
 	char *source;
+	int entries;		/* the source pushes entries, not bytes */
 	unsigned char *limit_warned;	/* per rule */
 	int budget_warned;	/* the line budget warning was given */
 	unsigned char *matched;	/* per rule, with rule_stats */
@@ -157,7 +153,6 @@ lt_triage_free(struct lt_triage *t)
 	lt_buf_free(&t->out);
 	free(t->scratch);
 	free(t->label_red);
-	free(t->readbuf);
 	free(t->source);
 	free(t->limit_warned);
 	free(t->matched);
@@ -679,8 +674,8 @@ group_open(struct lt_triage *t, const char *name)
 	return LT_OK;
 }
 
-enum lt_status
-lt_triage_begin(struct lt_triage *t, const char *name)
+static enum lt_status
+begin(struct lt_triage *t, const char *name, int entries)
 {
 	size_t n = strlen(name);
 	char *s;
@@ -693,11 +688,30 @@ lt_triage_begin(struct lt_triage *t, const char *name)
 	memcpy(s, name, n + 1);
 	free(t->source);
 	t->source = s;
+	t->entries = entries;
 	lt_decoder_begin(t->dec, s);
 	if (t->red != NULL)
 		lt_redactor_reset(t->red);
 	lt_verdict_counts(t->v)->sources++;
 	return LT_OK;
+}
+
+enum lt_status
+lt_triage_begin(struct lt_triage *t, const char *name)
+{
+	return begin(t, name, 0);
+}
+
+enum lt_status
+lt_triage_begin_entries(struct lt_triage *t, const char *name)
+{
+	return begin(t, name, 1);
+}
+
+const char *
+lt_triage_source(const struct lt_triage *t)
+{
+	return t->source != NULL ? t->source : "-";
 }
 
 /* A monotonic clock in ms, for the hold of pending matches. */
@@ -752,10 +766,38 @@ lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
 	return st;
 }
 
+/*
+ * An entry a source decoded itself: cut to max_line, as the decoders cut
+ * their records, and on as a record.
+ */
+enum lt_status
+lt_triage_entry(struct lt_triage *t, const struct lt_record *r)
+{
+	struct lt_record c = *r;
+
+	if (c.len > t->o.max_line) {
+		c.len = t->o.max_line;
+		c.flags |= LT_LINE_TRUNCATED;
+	}
+	lt_evidence_clock(t->ev, mono_ms());
+	return on_record(t, &c);
+}
+
+enum lt_status
+lt_triage_tick(struct lt_triage *t, unsigned long long *due_ms)
+{
+	enum lt_status st;
+
+	if ((st = hold_tick(t, due_ms)) != LT_OK)
+		return st;
+	return flush(t);
+}
+
 enum lt_status
 lt_triage_end(struct lt_triage *t, struct lt_error *err)
 {
-	enum lt_status st = lt_decoder_end(t->dec, err), st2;
+	enum lt_status st = t->entries ? LT_OK : lt_decoder_end(t->dec, err),
+	    st2;
 
 	st2 = context_flush(t);
 	if (st2 == LT_OK)
@@ -763,18 +805,6 @@ lt_triage_end(struct lt_triage *t, struct lt_error *err)
 	if (flush(t) != LT_OK)
 		return t->werr;
 	return st != LT_OK ? st : st2;
-}
-
-void
-lt_triage_next(struct lt_triage *t)
-{
-	lt_decoder_begin(t->dec, t->source ? t->source : "-");
-}
-
-void
-lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn, void *ctx)
-{
-	lt_decoder_loki_hook(t->dec, fn, ctx);
 }
 
 int
@@ -792,48 +822,6 @@ lt_triage_input_failed(struct lt_triage *t, const char *name)
 	    != 0))
 		(void)group_open(t, name);
 	(void)lt_verdict_unreadable(t->v, name);
-}
-
-enum lt_status
-lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
-{
-	unsigned long long due;
-	struct pollfd pfd;
-	enum lt_status st;
-	ssize_t got;
-	int r;
-
-	if (t->readbuf == NULL && (t->readbuf = malloc(READ_SIZE)) == NULL)
-		return LT_ERR_NOMEM;
-	for (;;) {
-		if (t->o.interrupted != NULL && *t->o.interrupted)
-			return LT_STOP;
-		/* a pending match waits no longer than the hold */
-		if ((st = hold_tick(t, &due)) != LT_OK)
-			return st;
-		if (flush(t) != LT_OK)
-			return t->werr;
-		if (due > 0) {
-			pfd.fd = fd;
-			pfd.events = POLLIN;
-			pfd.revents = 0;
-			r = poll(&pfd, 1, due > 60000 ? 60000 : (int)due);
-			if (r == 0 || (r < 0 && errno == EINTR))
-				continue;
-		}
-		got = read(fd, t->readbuf, READ_SIZE);
-		if (got < 0 && errno == EINTR)
-			continue;	/* the loop head checks for a stop */
-		if (got < 0) {
-			lt_error_set(err, LT_ERR_IO, LT_LEVEL_ERROR, t->source,
-			    0, 0, "read error: %s", strerror(errno));
-			return LT_ERR_IO;
-		}
-		if (got == 0)
-			return LT_OK;
-		if ((st = lt_triage_feed(t, t->readbuf, (size_t)got)) != LT_OK)
-			return st;
-	}
 }
 
 /*

@@ -22,7 +22,10 @@ stage naming functions it should reach only through an interface) is
 listed in the table after "<!-- stage calls ...": a stage's files (comments
 and string literals left out) must not name an identifier that starts
 with one of the prefixes in its row (e.g. the pipeline names no output
-format's functions, only the emitter interface's).  Diagnostics are "path:line: error: message"; the exit status is 0
+format's functions, only the emitter interface's).  And no file may name
+(call, or take the address of) an lt_ function declared in a header of a
+stage after its own, even without including that header: what is
+declared where is read from every header's prototypes.  Diagnostics are "path:line: error: message"; the exit status is 0
 when there are none, 1 when there are.
 """
 import os
@@ -80,6 +83,16 @@ def read_doc(root):
     return order, headers, calls
 
 
+# a prototype (or function type) name: not a tag (enum lt_status (*f)())
+DECL = re.compile(r"(?<!enum )(?<!struct )\b(lt_[A-Za-z0-9_]*)\s*\((?!\*)")
+LT_IDENT = re.compile(r"\blt_[A-Za-z0-9_]*")
+
+
+def bare(code):
+    """code with comments and string literals blanked, lines kept."""
+    return NOISE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), code)
+
+
 def check(root):
     root = os.path.abspath(root)
     order, headers, calls = read_doc(root)
@@ -118,6 +131,18 @@ def check(root):
             return rel[1] if len(rel) > 2 else None
         return headers.get(rel[-1])
 
+    # the stage of each lt_ function and function type, by its header
+    owner = {}
+    for path in files:
+        st = stage_of(path)
+        if not path.endswith(".h") or st is None:
+            continue
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for m in DECL.finditer(bare(f.read())):
+                name = m.group(1)
+                if name not in owner or rank[st] < rank[owner[name]]:
+                    owner[name] = st
+
     n_inc = 0
     for path in files:
         here = stage_of(path)
@@ -125,17 +150,19 @@ def check(root):
         with open(path, encoding="utf-8", errors="replace") as f:
             code = f.read()
         banned = tuple(calls.get(here, ())) if here else ()
-        if banned:
-            # blank comments and strings out, keeping the line numbers
-            bare = NOISE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)),
-                             code)
-            for no, text in enumerate(bare.split("\n"), 1):
-                if text.lstrip().startswith("#"):
-                    continue
-                for ident in IDENT.findall(text):
-                    if ident.startswith(banned):
-                        err(path, no, f"stage {here} names {ident}, which "
-                            "docs/architecture.md keeps from it")
+        for no, text in enumerate(bare(code).split("\n"), 1) if here \
+                else ():
+            if text.lstrip().startswith("#"):
+                continue
+            for ident in IDENT.findall(text) if banned else ():
+                if ident.startswith(banned):
+                    err(path, no, f"stage {here} names {ident}, which "
+                        "docs/architecture.md keeps from it")
+            for ident in LT_IDENT.findall(text):
+                there = owner.get(ident)
+                if there is not None and rank[there] > rank[here]:
+                    err(path, no, f"stage {here} names {ident} of stage "
+                        f"{there}, which comes after it")
         for no, text in enumerate(code.splitlines(True), 1):
             m = INCLUDE.match(text)
             if not m:
@@ -197,9 +224,10 @@ GOOD = {
     "src/match/a.c": '#include "match_int.h"\n#include "match/match_int.h"\n'
                      '/* lt_emit_json_match() */ char *s = "lt_emit_text";\n',
     "src/util/util.h": "\n",
-    "src/emit/e.c": '#include "logtriage/emit.h"\n#include "util/util.h"\n',
-    "include/logtriage/buf.h": "\n",
-    "include/logtriage/emit.h": '#include "buf.h"\n',
+    "src/emit/e.c": '#include "logtriage/emit.h"\n#include "util/util.h"\n'
+                    'int g(void) { return lt_buf_add(0) + lt_emit_x(1); }\n',
+    "include/logtriage/buf.h": "int lt_buf_add(int);\n",
+    "include/logtriage/emit.h": '#include "buf.h"\nint lt_emit_x(int);\n',
 }
 
 BAD = [
@@ -219,6 +247,12 @@ BAD = [
     ("banned call", {"src/match/b.c": "int f(void) {\n"
                      "  return lt_emit_json_match(0);\n}\n"},
      "src/match/b.c:2: error: stage match names lt_emit_json_match"),
+    ("call up without include", {"src/util/u.c": "int lt_emit_x(int);\n"
+                                 "int h(void) { return lt_emit_x(2); }\n"},
+     "src/util/u.c:1: error: stage util names lt_emit_x of stage emit"),
+    ("hook installed up", {"src/util/v.c": "void *p = /* a hook */\n"
+                           "    (void *)lt_emit_x;\n"},
+     "src/util/v.c:2: error: stage util names lt_emit_x of stage emit"),
 ]
 
 

@@ -174,7 +174,7 @@ test_interface(const struct lt_ruleset *rs)
 		lt_emit_opts_init(&eo);
 		eo.stop_token = test_token;
 		json = lt_emit_json_new(rs, &eo);
-		gh = lt_emit_github_new(&eo);
+		gh = lt_emit_github_new(rs, &eo);
 		t = lt_triage_new(rs, &o);
 		CHECK(t != NULL && json != NULL && gh != NULL);
 		if (t == NULL || json == NULL || gh == NULL)
