@@ -74,6 +74,19 @@ struct lt_triage_opts {
 	 * default 5000, 0: never.
 	 */
 	unsigned long hold_ms;
+	/*
+	 * An observer of the run (the exporter's, --listen), called from
+	 * the thread that feeds: on_match for every match the verdict
+	 * counts (n: how many matches it stands for, more than 1 when a
+	 * cleared_by match stood for several), on_progress with the verdict
+	 * so far whenever output is flushed (after every feed, source and
+	 * the run).  NULL: none.  Why this is not an emitter (emit.h):
+	 * docs/architecture.md.
+	 */
+	void (*on_match)(void *ctx, const struct lt_match *m,
+	    unsigned long long n);
+	void (*on_progress)(void *ctx, const struct lt_verdict *v);
+	void *observe_ctx;
 };
 
 /* Per rule, with rule_stats: how its sample lines went. */

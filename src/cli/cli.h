@@ -28,6 +28,11 @@ enum {
 };
 
 #define CLI_PUSH_LABELS_MAX 16
+/* --listen's labels; the same as emit/metrics.h (main.c checks) */
+#define CLI_METRIC_LABELS_MAX 8
+#define CLI_LABEL_NAME_MAX 64
+#define CLI_LABEL_SETS_DEFAULT 500
+#define CLI_LABEL_SETS_MAX 100000
 
 enum cli_cmd {
 	CMD_RUN = 1 << 0,
@@ -72,6 +77,10 @@ struct cli {
 	const char *push_job;
 	const char *push_labels[CLI_PUSH_LABELS_MAX];	/* "k=v" */
 	size_t n_push_labels;
+	const char *listen;	/* --listen ADDR:PORT */
+	const char *metric_labels[CLI_METRIC_LABELS_MAX];	/* NAME[=KEY] */
+	size_t n_metric_labels;
+	unsigned max_label_sets;	/* --max-label-sets */
 	int exit_code;		/* -1: not given */
 	unsigned long hold_ms;	/* --hold */
 	int no_jit;
@@ -134,6 +143,9 @@ int cli_cmd_logql(const struct cli *c, const struct lt_ruleset *rs);
 
 /* `logtriage test`: returns the exit status. */
 int cli_cmd_test(const struct cli *c, const struct lt_ruleset *rs);
+
+/* 1 when --metric-label may use name; else 0 and why (main.c). */
+int cli_metric_label_ok(const char *name, const char **why);
 
 /* A file embedded at build time (runbooks_embedded.c). */
 struct cli_embedded_file {

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "emit/listen.h"
+#include "emit/metrics.h"
 #include "logtriage/archive.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
@@ -23,6 +25,11 @@
 #include "logtriage/rules.h"
 #include "logtriage/source.h"
 #include "logtriage/triage.h"
+
+_Static_assert(CLI_METRIC_LABELS_MAX == LT_METRICS_LABELS_MAX &&
+    CLI_LABEL_NAME_MAX == LT_METRICS_NAME_MAX &&
+    CLI_LABEL_SETS_DEFAULT == LT_METRICS_SETS_DEFAULT &&
+    CLI_LABEL_SETS_MAX == LT_METRICS_SETS_MAX, "cli.h and metrics.h agree");
 
 #ifndef LT_DOCDIR
 #define LT_DOCDIR "/usr/local/share/doc/logtriage"
@@ -401,6 +408,58 @@ out:
 	lt_buf_free(&md);
 }
 
+static int
+has_label(const struct lt_push *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_labels; i++)
+		if (strcmp(p->label_names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The grouping labels the CI system gives, for those --push-label did
+ * not name, so that each run is a group of its own: parallel jobs and
+ * later runs do not replace each other (contrib/README.md).  GitHub
+ * Actions: runner = $RUNNER_NAME, run_id = $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT;
+ * GitLab CI: runner = $CI_RUNNER_DESCRIPTION, run_id = $CI_JOB_ID;
+ * Jenkins: runner = $NODE_NAME, run_id = $BUILD_TAG.  An empty
+ * --push-label run_id= (or runner=) keeps one out.
+ */
+static void
+ci_labels(struct lt_push *p, char *run_id, size_t size)
+{
+	const char *runner = NULL, *id = NULL, *attempt = NULL;
+
+	if (env_is("GITHUB_ACTIONS", "true")) {
+		runner = getenv("RUNNER_NAME");
+		id = getenv("GITHUB_RUN_ID");
+		attempt = getenv("GITHUB_RUN_ATTEMPT");
+	} else if (env_is("GITLAB_CI", "true")) {
+		runner = getenv("CI_RUNNER_DESCRIPTION");
+		id = getenv("CI_JOB_ID");
+	} else if (env_set("JENKINS_URL")) {
+		runner = getenv("NODE_NAME");
+		id = getenv("BUILD_TAG");
+	}
+	if (runner != NULL && runner[0] != '\0' && !has_label(p, "runner") &&
+	    p->n_labels < LT_PUSH_LABELS_MAX) {
+		p->label_names[p->n_labels] = "runner";
+		p->label_values[p->n_labels++] = runner;
+	}
+	if (id != NULL && id[0] != '\0' && !has_label(p, "run_id") &&
+	    p->n_labels < LT_PUSH_LABELS_MAX) {
+		if (attempt != NULL && attempt[0] != '\0')
+			snprintf(run_id, size, "%s-%s", id, attempt);
+		else
+			snprintf(run_id, size, "%s", id);
+		p->label_names[p->n_labels] = "run_id";
+		p->label_values[p->n_labels++] = run_id;
+	}
+}
+
 /* Push the run's metrics; a failure is reported, never fatal. */
 static void
 push(const struct cli *c, struct lt_triage *t, long long now)
@@ -410,7 +469,7 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 	struct lt_push p;
 	struct lt_error err;
 	struct lt_buf metrics;
-	char names[CLI_PUSH_LABELS_MAX][128];
+	char names[CLI_PUSH_LABELS_MAX][128], run_id[256];
 	size_t i, k;
 
 	memset(&p, 0, sizeof p);
@@ -426,6 +485,7 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 		p.label_values[i] = eq + 1;
 	}
 	p.n_labels = c->n_push_labels;
+	ci_labels(&p, run_id, sizeof run_id);
 	lt_buf_init(&metrics, (size_t)64 << 20);
 	lt_error_clear(&err);
 	lt_emit_opts_init(&eo);
@@ -437,6 +497,52 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 		cli_error_report(&err);
 	lt_emitter_free(e);
 	lt_buf_free(&metrics);
+}
+
+int
+cli_metric_label_ok(const char *name, const char **why)
+{
+	return lt_metrics_label_ok(name, why);
+}
+
+/*
+ * --listen: the registry and its server, hooked to the run's observer.
+ * 0, or -1 after a message.
+ */
+static int
+start_exporter(const struct cli *c, const struct lt_ruleset *rs,
+    struct lt_triage_opts *o, struct lt_metrics **mx, struct lt_listen **srv)
+{
+	const char *names[CLI_METRIC_LABELS_MAX], *keys[CLI_METRIC_LABELS_MAX];
+	char nbuf[CLI_METRIC_LABELS_MAX][CLI_LABEL_NAME_MAX + 1];
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < c->n_metric_labels; i++) {
+		const char *arg = c->metric_labels[i], *eq = strchr(arg, '=');
+
+		snprintf(nbuf[i], sizeof nbuf[i], "%.*s", (int)(eq ? (size_t)(eq -
+		    arg) : strlen(arg)), arg);
+		names[i] = nbuf[i];
+		keys[i] = eq ? eq + 1 : arg;
+	}
+	if ((*mx = lt_metrics_new(rs, names, keys, c->n_metric_labels,
+	    c->max_label_sets)) == NULL) {
+		cli_warn("error: --listen: out of memory");
+		return -1;
+	}
+	if ((*srv = lt_listen_start(c->listen, *mx, why, sizeof why)) == NULL) {
+		cli_warn("error: --listen: %s", why);
+		lt_metrics_free(*mx);
+		*mx = NULL;
+		return -1;
+	}
+	cli_warn("note: serving metrics at http://%s/metrics",
+	    lt_listen_where(*srv));
+	o->on_match = lt_listen_on_match;
+	o->on_progress = lt_listen_on_progress;
+	o->observe_ctx = *srv;
+	return 0;
 }
 
 /*
@@ -501,6 +607,8 @@ make_emitters(const struct cli *c, const struct lt_ruleset *rs,
 static int
 cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 {
+	struct lt_metrics *mx = NULL;
+	struct lt_listen *srv = NULL;
 	static char *stdin_only[] = { "-" };
 	struct lt_triage_opts o;
 	struct lt_emit_opts eo;
@@ -560,6 +668,10 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			return EXIT_INPUT;
 		}
 	}
+	if (c->listen != NULL && start_exporter(c, rs, &o, &mx, &srv) != 0) {
+		cli_walk_free(walked, n_walked);
+		return EXIT_USAGE;
+	}
 	eo.live = input_live(c, files, n);
 	t = lt_triage_new(rs, &o);
 	n_em = t ? make_emitters(c, rs, formats, &eo, em, &github) : -1;
@@ -571,6 +683,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 		lt_triage_free(t);
 		for (i = 0; i < EMITTERS_MAX; i++)
 			lt_emitter_free(em[i]);
+		lt_listen_stop(srv);
+		lt_metrics_free(mx);
 		cli_walk_free(walked, n_walked);
 		return EXIT_INPUT;
 	}
@@ -581,6 +695,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if (c->loki) {
 		rc = cli_loki_run(c, rs, t, &got_signal, &stop);
 		if (rc == -3) {
+			lt_listen_stop(srv);
+			lt_metrics_free(mx);
 			lt_triage_free(t);
 			for (i = 0; i < EMITTERS_MAX; i++)
 				lt_emitter_free(em[i]);
@@ -610,8 +726,13 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')
 		write_step_summary(t, summary_file, eo.runbook_base);
-	if (c->push_url != NULL)
+	if (c->push_url != NULL && c->push_url[0] == '\0')
+		cli_warn("note: --push: the URL is empty; nothing pushed");
+	else if (c->push_url != NULL)
 		push(c, t, now);
+	/* the server stops before the triage it reads from goes */
+	lt_listen_stop(srv);
+	lt_metrics_free(mx);
 	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
 	    EXIT_CLEAN;
 	if (unreadable || fatal)

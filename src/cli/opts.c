@@ -83,7 +83,10 @@ enum opt_key {
 	OPT_PATH,
 	OPT_NO_CONFIG,
 	OPT_PRINT_MISSED,
-	OPT_EXPLAIN
+	OPT_EXPLAIN,
+	OPT_LISTEN,
+	OPT_METRIC_LABEL,
+	OPT_MAX_LABEL_SETS
 };
 
 /* What an option does with its argument. */
@@ -168,6 +171,15 @@ static const struct opt options[] = {
 	{ "push-label", OPT_PUSH_LABEL, "K=V", CMD_RUN,
 	  "grouping label for --push, e.g. instance=runner-1 (repeatable)",
 	  CODE },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", CMD_RUN,
+	  "serve cumulative metrics at http://ADDR:PORT/metrics while reading",
+	  STRING(listen) },
+	{ "metric-label", OPT_METRIC_LABEL, "NAME[=KEY]", CMD_RUN,
+	  "--listen: split matches by the line label KEY (repeatable, 8)",
+	  CODE },
+	{ "max-label-sets", OPT_MAX_LABEL_SETS, "N", CMD_RUN,
+	  "--listen: distinct --metric-label value sets kept (default 500)",
+	  NUMBER(max_label_sets, 1, CLI_LABEL_SETS_MAX) },
 	{ "exit-code", OPT_EXIT_CODE, "N", CMD_RUN,
 	  "the failed step's exit status, as evidence (see exit_code)",
 	  NUMBER(exit_code, 0, 255) },
@@ -608,6 +620,43 @@ apply(struct cli *c, int key, const char *arg)
 		c->push_labels[c->n_push_labels++] = arg;
 		return 0;
 	}
+	case OPT_METRIC_LABEL: {
+		const char *eq = strchr(arg, '='), *why = NULL;
+		char name[CLI_LABEL_NAME_MAX + 1];
+		size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+
+		if (c->n_metric_labels == CLI_METRIC_LABELS_MAX) {
+			cli_warn("error: --metric-label: at most %d",
+			    CLI_METRIC_LABELS_MAX);
+			return -1;
+		}
+		snprintf(name, sizeof name, "%.*s", (int)n, arg);
+		if (n > CLI_LABEL_NAME_MAX || !cli_metric_label_ok(name, &why)) {
+			cli_warn("error: --metric-label: '%.*s': %s", (int)n, arg,
+			    why ? why : "too long");
+			return -1;
+		}
+		if (eq != NULL && eq[1] == '\0') {
+			cli_warn("error: --metric-label: '%s': the KEY after = is "
+			    "empty", arg);
+			return -1;
+		}
+		if (strlen(eq ? eq + 1 : arg) > LT_LABEL_KEY_MAX) {
+			cli_warn("error: --metric-label: '%s': the KEY is longer "
+			    "than %u bytes", arg, LT_LABEL_KEY_MAX);
+			return -1;
+		}
+		for (size_t i = 0; i < c->n_metric_labels; i++)
+			if (strncmp(c->metric_labels[i], arg, n) == 0 &&
+			    (c->metric_labels[i][n] == '\0' ||
+			    c->metric_labels[i][n] == '=')) {
+				cli_warn("error: --metric-label: '%s' is given "
+				    "twice", name);
+				return -1;
+			}
+		c->metric_labels[c->n_metric_labels++] = arg;
+		return 0;
+	}
 	case OPT_HOLD: {
 		unsigned long long ns;
 		size_t len = strlen(arg);
@@ -672,6 +721,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->hold_ms = 5000;
 	c->color = "auto";
 	c->push_job = "logtriage";
+	c->max_label_sets = CLI_LABEL_SETS_DEFAULT;
 	c->input = LT_INPUT_AUTO;
 	lt_loki_opts_init(&c->lo);
 	c->jobs = default_jobs();
@@ -741,6 +791,12 @@ cli_parse(int argc, char **argv, struct cli *c)
 				goto usage;
 			return 1;
 		}
+	}
+	if (c->listen == NULL && (c->n_metric_labels > 0 ||
+	    c->max_label_sets != CLI_LABEL_SETS_DEFAULT)) {
+		cli_warn("error: --%s needs --listen", c->n_metric_labels > 0 ?
+		    "metric-label" : "max-label-sets");
+		goto usage;
 	}
 	c->files = argv + optind;
 	c->n_files = (size_t)(argc - optind);

@@ -4,8 +4,10 @@
  *
  * Series: logtriage_lines_total, logtriage_matches_total per (category,
  * severity, rule), logtriage_verdict per category that matched (1 for
- * the cause's category, 0 for the others), logtriage_failed (1 or 0) and
- * logtriage_last_run_timestamp_seconds.  Label values are escaped as the
+ * the cause's category, 0 for the others; category="clean" 1 when the
+ * run found no cause, so that a clean run is counted by the same
+ * series as the failed ones), logtriage_failed (1 or 0),
+ * logtriage_confidence and logtriage_last_run_timestamp_seconds.  Label values are escaped as the
  * format requires (backslash, double quote, newline); names and IDs are
  * ASCII by the rule syntax, so they are valid UTF-8 already.
  */
@@ -66,8 +68,11 @@ lt_emit_prometheus(struct lt_buf *b, const struct lt_verdict *v,
 		TRY(lt_buf_addf(b, "} %llu\n", n));
 	}
 	TRY(lt_buf_adds(b, "# HELP logtriage_verdict 1 for the category of "
-	    "the root cause, 0 for other categories that matched.\n"
+	    "the root cause, 0 for other categories that matched; clean 1 "
+	    "when none failed.\n"
 	    "# TYPE logtriage_verdict gauge\n"));
+	if (cause == NULL)	/* a clean run is a series too */
+		TRY(lt_buf_adds(b, "logtriage_verdict{category=\"clean\"} 1\n"));
 	for (i = 0; i < lt_ruleset_category_count(rs); i++) {
 		const char *name = lt_ruleset_category(rs, i)->name;
 

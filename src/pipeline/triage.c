@@ -175,6 +175,8 @@ flush(struct lt_triage *t)
 {
 	enum lt_status st;
 
+	if (t->o.on_progress != NULL)
+		t->o.on_progress(t->o.observe_ctx, t->v);
 	if (t->werr != LT_OK)
 		return t->werr;
 	if (t->out.len == 0)
@@ -318,6 +320,8 @@ publish(void *ctx, const struct lt_match *m)
 	if ((st = lt_verdict_add(t->v, m)) != LT_OK ||
 	    (t->gv != NULL && (st = lt_verdict_add(t->gv, m)) != LT_OK))
 		return st;
+	if (t->o.on_match != NULL)
+		t->o.on_match(t->o.observe_ctx, m, 1);
 	if (!m->has_context)
 		return emit_match(t, m);
 	if (t->n_em > 0 && (st = room(t)) != LT_OK)
@@ -424,6 +428,8 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 		    (t->gv != NULL && (st = lt_verdict_add(t->gv, &c)) !=
 		    LT_OK))
 			return st;
+	if (t->o.on_match != NULL && note->matches > 1)
+		t->o.on_match(t->o.observe_ctx, &c, note->matches - 1);
 	return LT_OK;
 }
 

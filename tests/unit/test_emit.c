@@ -331,6 +331,19 @@ main(void)
 	CHECK(strstr(b.p, "\nlogtriage_verdict{category=\"c\"} 1\n") != NULL);
 	CHECK(strstr(b.p, "\nlogtriage_last_run_timestamp_seconds 1700000000\n")
 	    != NULL);
+	CHECK(strstr(b.p, "logtriage_verdict{category=\"clean\"}") == NULL);
+	/* a clean run: verdict clean 1, failed 0 */
+	{
+		struct lt_verdict *v3 = lt_verdict_new(rs, LT_SEV_LOW);
+
+		lt_buf_reset(&b);
+		CHECK(lt_emit_prometheus(&b, v3, 1700000000) == LT_OK);
+		CHECK(strstr(b.p, "\nlogtriage_verdict{category=\"clean\"} 1\n")
+		    != NULL);
+		CHECK(strstr(b.p, "\nlogtriage_failed 0\n") != NULL);
+		CHECK(strstr(b.p, "logtriage_verdict{category=\"c\"}") == NULL);
+		lt_verdict_free(v3);
+	}
 	lt_buf_free(&b);
 	lt_verdict_free(v);
 	test_interface(rs);
