@@ -18,6 +18,10 @@
 #include "t.h"
 #include "util/utf8.h"
 
+#ifdef LT_HAVE_VECTORSCAN
+#include <hs/hs.h>
+#endif
+
 /* ---- atoms on a table ---- */
 
 struct want {
@@ -808,6 +812,73 @@ test_lint_warning(void)
 }
 #endif
 
+/* The default rules, plus text when it is not NULL. */
+static struct lt_ruleset *
+defaults(const char *text)
+{
+	struct lt_rules *b = lt_rules_new(NULL, NULL);
+	struct lt_ruleset *rs = NULL;
+
+	lt_rules_add_defaults(b);
+	if (text != NULL)
+		lt_rules_add_buffer(b, "t.rules", text, strlen(text));
+	lt_rules_compile(b, NULL, &rs);
+	lt_rules_free(b);
+	return rs;
+}
+
+#ifdef LT_HAVE_VECTORSCAN
+/*
+ * The embedded databases (pfdb_gen.c): the default rules take them from
+ * the blob where it fits this CPU, and they are the very databases a
+ * compile builds (serialized byte for byte); any other rule set, and the
+ * defaults with the blob turned off, compile.
+ */
+static void
+test_blob(void)
+{
+	struct lt_ruleset *a, *c, *x;
+	unsigned char *ea = NULL, *ec = NULL;
+	size_t na = 0, nc = 0;
+	hs_platform_info_t plat;
+	uint64_t features = 0;
+
+	if (lt_pfdb_blob_len == 0) {
+		fprintf(stderr, "test_blob: this build embeds no databases\n");
+		return;
+	}
+	CHECK(lt_pfdb_blob_len > 16 && memcmp(lt_pfdb_blob, "LTPFDB1\n", 8)
+	    == 0);
+	memcpy(&features, lt_pfdb_blob + 8, sizeof features);
+	CHECK(hs_populate_platform(&plat) == HS_SUCCESS);
+	a = defaults(NULL);
+	CHECK(a != NULL && a->pf != NULL);
+	if (plat.cpu_features == features)	/* the machine that built it */
+		CHECK(lt_prefilter_blob_used(a) & 1);
+	else	/* e.g. valgrind's CPU: its features differ */
+		CHECK(lt_prefilter_blob_used(a) == 0);
+	lt_prefilter_blob(0);
+	c = defaults(NULL);
+	lt_prefilter_blob(1);
+	CHECK(c != NULL && lt_prefilter_blob_used(c) == 0);
+	CHECK(lt_prefilter_export(a, &ea, &na) == LT_OK);
+	CHECK(lt_prefilter_export(c, &ec, &nc) == LT_OK);
+	CHECK(na == nc && na > 16 && memcmp(ea, ec, na) == 0);
+	if (plat.cpu_features == features)	/* the blob is this export */
+		CHECK(na == lt_pfdb_blob_len &&
+		    memcmp(ea, lt_pfdb_blob, na) == 0);
+	/* one more literal: another database */
+	x = defaults("[rule extra.one]\ncategory = disk_space\n"
+	    "match = zqxv frobnicated\n");
+	CHECK(x != NULL && lt_prefilter_blob_used(x) == 0);
+	free(ea);
+	free(ec);
+	lt_ruleset_free(a);
+	lt_ruleset_free(c);
+	lt_ruleset_free(x);
+}
+#endif
+
 int
 main(void)
 {
@@ -818,6 +889,7 @@ main(void)
 	test_scanner_nasty();
 	test_lint_warning();
 	test_runs();
+	test_blob();
 #endif
 	test_pipeline_random();
 	test_quick_formats();
