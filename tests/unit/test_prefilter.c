@@ -7,6 +7,7 @@
  * to a match, . over a multi-byte character, (?i) and non-ASCII, lines
  * cut at max_line, buffers split anywhere.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -879,6 +880,158 @@ test_blob(void)
 }
 #endif
 
+/* JIT size of match program j of the rule with this id, or -1. */
+static long
+jit_size(const struct lt_ruleset *rs, const char *id, size_t j)
+{
+	size_t r, sz = 0;
+
+	for (r = 0; r < rs->n_rules; r++)
+		if (strcmp(rs->rules[r].info.id, id) == 0 &&
+		    j < rs->rules[r].info.n_match) {
+			if (pcre2_pattern_info(rs->rules[r].match[j],
+			    PCRE2_INFO_JITSIZE, &sz) != 0)
+				return -1;
+			return (long)sz;
+		}
+	return -1;
+}
+
+/*
+ * Match and unless programs are JIT compiled on first use (scan.c): none
+ * after compiling the rules, the one that ran after a line, none with JIT
+ * off; and the results are those of the interpreter.
+ */
+static void
+test_lazy_jit(void)
+{
+	static const char rules[] =
+	    "[category c]\nseverity = high\n"
+	    "[rule one]\ncategory = c\nmatch = disk (?:is )?full\n"
+	    "[rule two]\ncategory = c\nmatch = connection refused\n";
+	struct lt_rules *b;
+	struct lt_ruleset *rs = NULL;
+	struct lt_compile_opts o;
+	struct lt_scanner *sc;
+	struct lt_hit hit;
+	struct lt_scan_note note;
+	uint32_t jit = 0;
+	int nojit;
+
+	(void)pcre2_config(PCRE2_CONFIG_JIT, &jit);
+	for (nojit = 0; nojit <= 1; nojit++) {
+		b = lt_rules_new(NULL, NULL);
+		lt_compile_opts_init(&o);
+		o.no_jit = nojit;
+		lt_rules_add_buffer(b, "t.rules", rules, strlen(rules));
+		CHECK(lt_rules_compile(b, &o, &rs) == LT_OK);
+		lt_rules_free(b);
+		CHECK(jit_size(rs, "one", 0) == 0 && jit_size(rs, "two", 0) == 0);
+		sc = lt_scanner_new(rs);
+		CHECK(sc != NULL);
+		CHECK(lt_scanner_scan(sc, "x: disk is full", 15, &hit, &note)
+		    == 1);
+		CHECK(strcmp(rs->rules[hit.rule].info.id, "one") == 0);
+		CHECK(hit.start == 3 && hit.end == 15);
+		if (jit && !nojit)
+			CHECK(jit_size(rs, "one", 0) > 0);
+		else
+			CHECK(jit_size(rs, "one", 0) == 0);
+#ifdef LT_HAVE_VECTORSCAN
+		CHECK(jit_size(rs, "two", 0) == 0);	/* never a candidate */
+#endif
+		CHECK(lt_scanner_scan(sc, "connection refused", 18, &hit,
+		    &note) == 1);
+		CHECK(strcmp(rs->rules[hit.rule].info.id, "two") == 0);
+		lt_scanner_free(sc);
+		lt_ruleset_free(rs);
+		rs = NULL;
+	}
+}
+
+/*
+ * Scanners in several threads share one ruleset whose programs are not
+ * compiled yet: each thread must see what a single thread sees (the JIT
+ * on first use takes care that no thread matches a program another is
+ * compiling; run under a thread sanitizer to see races).
+ */
+#define TH_N 4
+#define TH_LINES 400
+
+static const char *const th_lines[] = {
+	"write /srv/x: no space left on device",
+	"curl: (7) Failed to connect to example.com port 443: Connection refused",
+	"x509: certificate has expired or is not yet valid",
+	"Killed signal terminated program cc1 (out of memory)",
+	"fatal: Authentication failed for 'https://github.com/o/r.git/'",
+	"Error: Process completed with exit code 137.",
+	"npm ERR! code ETIMEDOUT",
+	"nothing to see here, just a build step",
+	"error: failed to push some refs to 'origin'",
+	"The runner has received a shutdown signal.",
+};
+
+struct th {
+	struct lt_ruleset *rs;
+	size_t hits[TH_LINES];	/* rule + 1, or 0 */
+	int ok;
+};
+
+static void *
+th_scan(void *arg)
+{
+	struct th *t = arg;
+	struct lt_scanner *sc = lt_scanner_new(t->rs);
+	struct lt_hit hit;
+	struct lt_scan_note note;
+	size_t i;
+	const char *l;
+
+	t->ok = sc != NULL;
+	for (i = 0; sc != NULL && i < TH_LINES; i++) {
+		l = th_lines[(i * 7 + 3) % LT_ARRAY_LEN(th_lines)];
+		t->hits[i] = lt_scanner_scan(sc, l, strlen(l), &hit, &note) == 1 ?
+		    hit.rule + 1 : 0;
+	}
+	lt_scanner_free(sc);
+	return NULL;
+}
+
+static void
+test_shared_threads(void)
+{
+	static struct th th[TH_N + 1];
+	pthread_t id[TH_N];
+	struct lt_ruleset *shared = defaults(NULL), *alone = defaults(NULL);
+	size_t k, i, matched = 0;
+	int started[TH_N];
+
+	CHECK(shared != NULL && alone != NULL);
+	if (shared == NULL || alone == NULL)
+		goto out;
+	th[TH_N].rs = alone;
+	th_scan(&th[TH_N]);
+	CHECK(th[TH_N].ok);
+	for (k = 0; k < TH_N; k++) {
+		th[k].rs = shared;
+		started[k] = pthread_create(&id[k], NULL, th_scan, &th[k]) == 0;
+		CHECK(started[k]);
+	}
+	for (k = 0; k < TH_N; k++) {
+		if (!started[k])
+			continue;
+		pthread_join(id[k], NULL);
+		CHECK(th[k].ok);
+		CHECK(memcmp(th[k].hits, th[TH_N].hits, sizeof th[k].hits) == 0);
+	}
+	for (i = 0; i < TH_LINES; i++)
+		matched += th[TH_N].hits[i] != 0;
+	CHECK(matched > TH_LINES / 2);	/* most lines name a rule */
+out:
+	lt_ruleset_free(shared);
+	lt_ruleset_free(alone);
+}
+
 int
 main(void)
 {
@@ -891,6 +1044,8 @@ main(void)
 	test_runs();
 	test_blob();
 #endif
+	test_lazy_jit();
+	test_shared_threads();
 	test_pipeline_random();
 	test_quick_formats();
 	return T_DONE();
