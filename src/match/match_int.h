@@ -91,6 +91,15 @@ enum lt_status lt_prefilter_export(const struct lt_ruleset *rs,
 int lt_prefilter_blob_used(const struct lt_ruleset *rs);
 void lt_prefilter_blob(int on);
 
+/*
+ * For tests: lt_prefilter_pad(0) makes later builds leave mid-sized
+ * literal sets unpadded (see prefilter.c; not thread-safe), and
+ * lt_prefilter_db_size() is the literal database's size in bytes (0:
+ * none).
+ */
+void lt_prefilter_pad(int on);
+size_t lt_prefilter_db_size(const struct lt_ruleset *rs);
+
 /* NULL when out of memory. */
 struct lt_pfscan *lt_pfscan_new(const struct lt_prefilter *pf);
 void lt_pfscan_free(struct lt_pfscan *ps);

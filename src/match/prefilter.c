@@ -97,6 +97,10 @@
 
 #define MARK UINT32_MAX		/* event of a U+017F / U+212A marker */
 #define NOTE (UINT32_MAX - 1)	/* event of an attention literal */
+#define PAD (UINT32_MAX - 2)	/* a padding literal: never an event */
+#define PAD_FROM 32u		/* literal sets of this size ... */
+#define PAD_TO 112u		/* ... and up are padded to this size */
+#define PAD_LEN 8u
 #define REGION (64u << 10)	/* bytes scanned at once, normally */
 #define REGIONS_MAX 64u		/* in one window; larger windows, larger regions */
 #define SLOTS 16u		/* regions scanned ahead of the main thread */
@@ -116,6 +120,25 @@
 static const char *const attention[] = {
 	"PRIVATE KEY-", "##[group]",
 };
+
+/*
+ * The literal engine, chosen on purpose.  vectorscan matches a small
+ * literal set with Teddy (SIMD shuffles over a few buckets of literals)
+ * and a larger one with FDR (hashing).  Teddy is fast while its buckets
+ * are lightly loaded; from about 30 literals up to the 96 that its
+ * largest (AVX2 "fat") form takes, it is the slower one: bench-50's 62
+ * literals: a 16 MiB run took 27 ms of CPU with it, 21 ms with FDR.  FDR
+ * in turn picks a larger hash domain from about 100 literals, which is
+ * what made the difference (97 literals: no faster).  So a set of
+ * PAD_FROM to PAD_TO literals is padded to PAD_TO with literals no
+ * UTF-8 text holds (0xFF 0xFE "P" three digits 0xFE 0xFD); their events
+ * are dropped (on_event, add_cand), so whatever the input, even one
+ * that holds them, the results are those without padding.
+ * unit.prefilter checks that the padded database is the larger engine
+ * (by its size), not how fast it is.
+ * Measured in docs/performance.md; smaller sets (the 5-rule one: 9
+ * literals) stay with Teddy, which is faster there.
+ */
 
 struct lt_prefilter {
 	hs_database_t *lit;	/* atoms, markers, attention literals */
@@ -272,6 +295,14 @@ make_key(int kind, const char *const *src, const size_t *len,
 }
 
 static int blob_on = 1;	/* lt_prefilter_blob() */
+static int pad_on = 1;	/* lt_prefilter_pad() */
+
+void
+lt_prefilter_pad(int on)
+{
+	pad_on = on;
+}
+
 
 void
 lt_prefilter_blob(int on)
@@ -467,6 +498,17 @@ lt_prefilter_blob_used(const struct lt_ruleset *rs)
 	return rs->pf != NULL ? (int)rs->pf->from_blob : -1;
 }
 
+size_t
+lt_prefilter_db_size(const struct lt_ruleset *rs)
+{
+	size_t n = 0;
+
+	if (rs->pf == NULL || rs->pf->lit == NULL ||
+	    hs_database_size(rs->pf->lit, &n) != HS_SUCCESS)
+		return 0;
+	return n;
+}
+
 /* Decide tier A (atoms added) or a candidate for B, or C. */
 static void
 classify(struct build *b, uint32_t k)
@@ -619,7 +661,8 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 	b.warn_ctx = warn_ctx;
 	if (rs->n_pats == 0 || rs->n_pats >= UINT32_MAX / 2)
 		return LT_OK;
-	cap = rs->n_pats * LT_ATOMS_MAX + 2 + LT_ARRAY_LEN(attention);
+	cap = rs->n_pats * LT_ATOMS_MAX + 2 + LT_ARRAY_LEN(attention) +
+	    PAD_TO;
 	b.cap_lit = cap;
 	b.tier = calloc(rs->n_pats, 1);
 	b.lits = calloc(cap, sizeof *b.lits);
@@ -649,6 +692,16 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 	for (k = 0; k < LT_ARRAY_LEN(attention); k++)
 		(void)add_literal(&b, attention[k], strlen(attention[k]), 0,
 		    NOTE);
+	if (b.n_lit >= PAD_FROM && b.n_lit < PAD_TO && pad_on) {
+		char pad[PAD_LEN] = "\xff\xfe" "P000" "\xfe\xfd";
+
+		for (k = 0; b.n_lit < PAD_TO; k++) {	/* k < PAD_TO */
+			pad[3] = (char)('0' + k / 100 % 10);
+			pad[4] = (char)('0' + k / 10 % 10);
+			pad[5] = (char)('0' + k % 10);
+			(void)add_literal(&b, pad, PAD_LEN, 0, PAD);
+		}
+	}
 	pf->n_lit = (uint32_t)b.n_lit;
 	if ((pf->key[LIT] = make_key(LIT, b.lits, b.lit_len, b.lit_flags,
 	    b.lit_ids, b.n_lit, &pf->key_len[LIT])) == NULL)
@@ -758,6 +811,8 @@ on_event(unsigned id, unsigned long long from, unsigned long long to,
 
 	(void)from;
 	(void)flags;
+	if (id < f->pf->n_lit && f->pf->lit_pat[id] == PAD)
+		return 0;
 	if (s->n_ev == EVENTS_MAX) {
 		f->overflow = 1;
 		return 1;	/* stop the scan */
@@ -1129,7 +1184,7 @@ add_cand(struct lt_pfscan *ps, uint32_t pat)
 		ps->mark = 1;
 		return;
 	}
-	if (pat == NOTE)
+	if (pat == NOTE || pat == PAD)
 		return;
 	if (ps->seen[pat] == ps->gen)
 		return;
@@ -1316,6 +1371,19 @@ void
 lt_prefilter_blob(int on)
 {
 	(void)on;
+}
+
+void
+lt_prefilter_pad(int on)
+{
+	(void)on;
+}
+
+size_t
+lt_prefilter_db_size(const struct lt_ruleset *rs)
+{
+	(void)rs;
+	return 0;
 }
 
 enum lt_status

@@ -811,6 +811,64 @@ test_lint_warning(void)
 	CHECK(n_warnings == 0);
 	lt_ruleset_free(rs);
 }
+
+/*
+ * A mid-sized literal set is padded so that vectorscan builds its FDR
+ * engine (prefilter.c): the database is several times larger than the
+ * unpadded set's; and the padding literals, even when the input holds
+ * them, change nothing.
+ */
+static void
+test_padding(void)
+{
+	struct lt_buf t;
+	struct lt_ruleset *pad, *nopad, *off;
+	struct lt_scanner *a, *b;
+	struct lt_hit ha, hb;
+	struct lt_scan_note note;
+	size_t i, sa, sb;
+	int ra, rb;
+	char line[128];
+	static const char *const lines[] = {
+		"x \xff\xfeP000\xfe\xfd y",
+		"\xff\xfeP011\xfe\xfd qqword07 broke",
+		"nothing at all",
+		"it was qqword39 broke\xff\xfeP111\xfe\xfd",
+	};
+
+	lt_buf_init(&t, 1 << 20);
+	lt_buf_adds(&t, "[category c]\nseverity = high\n");
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(line, sizeof line, "[rule r%02zu]\ncategory = c\n"
+		    "match = qqword%02zu broke\n", i, i);
+		lt_buf_adds(&t, line);
+	}
+	lt_buf_add(&t, "", 1);
+	pad = compile(t.p, 0);
+	lt_prefilter_pad(0);
+	nopad = compile(t.p, 0);
+	lt_prefilter_pad(1);
+	off = compile(t.p, 1);
+	CHECK(pad != NULL && nopad != NULL && off != NULL);
+	sa = lt_prefilter_db_size(pad);
+	sb = lt_prefilter_db_size(nopad);
+	CHECK(sa > 2 * sb && sb > 0);
+	a = lt_scanner_new(pad);
+	b = lt_scanner_new(off);
+	for (i = 0; i < LT_ARRAY_LEN(lines); i++) {
+		ra = lt_scanner_scan(a, lines[i], strlen(lines[i]), &ha, &note);
+		rb = lt_scanner_scan(b, lines[i], strlen(lines[i]), &hb, &note);
+		CHECK(ra == rb);
+		CHECK(ra != 1 || (ha.rule == hb.rule && ha.start == hb.start));
+	}
+	CHECK(ra == 1);
+	lt_scanner_free(a);
+	lt_scanner_free(b);
+	lt_ruleset_free(pad);
+	lt_ruleset_free(nopad);
+	lt_ruleset_free(off);
+	lt_buf_free(&t);
+}
 #endif
 
 /* The default rules, plus text when it is not NULL. */
@@ -1043,6 +1101,7 @@ main(void)
 	test_lint_warning();
 	test_runs();
 	test_blob();
+	test_padding();
 #endif
 	test_lazy_jit();
 	test_shared_threads();
