@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decode/loki_doc.h"
 #include "logtriage/decode.h"
+#include "logtriage/duration.h"
 #include "logtriage/loki.h"
 #include "t.h"
 
@@ -29,6 +31,19 @@ test_times(void)
 	CHECK(lt_loki_duration("1y", &ns) == -1);
 	CHECK(lt_loki_duration("1.5h", &ns) == -1);
 	CHECK(lt_loki_duration("99999999999999999999d", &ns) == -1);
+	/* a byte span: read to n, not to a NUL; any other byte fails */
+	CHECK(lt_duration_parse("5m30", 2, &ns) == 0 && ns == 300000000000ull);
+	CHECK(lt_duration_parse("5m\0s", 4, &ns) == -1);
+	CHECK(lt_duration_parse("1m1", 3, &ns) == -1);
+	CHECK(lt_duration_parse("1M", 2, &ns) == -1);
+	CHECK(lt_duration_parse("5 m", 3, &ns) == -1);
+	CHECK(lt_duration_parse("1msx", 4, &ns) == -1);
+	/* 9,999,999,999 weeks is past 2^64 ns; 11 digits are refused */
+	CHECK(lt_duration_parse("9999999999w", 11, &ns) == -1);
+	CHECK(lt_duration_parse("99999999999ms", 13, &ns) == -1);
+	CHECK(lt_duration_parse("18446744074s", 12, &ns) == -1);
+	ns = 7;
+	CHECK(lt_duration_parse("", 0, &ns) == -1 && ns == 7);
 
 	/* 2025-01-11T10:00:00Z is 1736589600 */
 	CHECK(lt_loki_time("2025-01-11T10:00:00Z", &ns) == 0 &&
@@ -49,7 +64,7 @@ test_times(void)
 	CHECK(lt_loki_now() > 1736589600000000000ull);
 }
 
-/* ---- the entry hook ---- */
+/* ---- the shared parse of a response, as the Loki source uses it ---- */
 
 struct seen {
 	char keys[8][64];
@@ -60,8 +75,7 @@ struct seen {
 };
 
 static enum lt_status
-hook(void *ctx, const struct lt_loki_entry *e, int *keep,
-    unsigned long long *no)
+entry(void *ctx, const struct lt_loki_entry *e, struct lt_record *r)
 {
 	struct seen *s = ctx;
 	size_t i;
@@ -71,16 +85,9 @@ hook(void *ctx, const struct lt_loki_entry *e, int *keep,
 			s->keys[s->n][i] = e->stream[i] ? e->stream[i] : '|';
 		s->n++;
 	}
-	*keep = strstr(e->line, "drop") == NULL;
-	*no += 100;
-	return LT_OK;
-}
-
-static enum lt_status
-rec(void *ctx, const struct lt_record *r)
-{
-	struct seen *s = ctx;
-
+	if (strstr(e->line, "drop") != NULL)
+		return LT_OK;
+	r->no += 100;
 	if (s->m < 8) {
 		snprintf(s->texts[s->m], sizeof s->texts[0], "%.*s",
 		    (int)r->len, r->text);
@@ -90,7 +97,7 @@ rec(void *ctx, const struct lt_record *r)
 }
 
 static void
-test_hook(void)
+test_doc(void)
 {
 	static const char doc[] = "{\"status\":\"success\",\"data\":{"
 	    "\"resultType\":\"streams\",\"result\":["
@@ -99,18 +106,11 @@ test_hook(void)
 	    "{\"stream\":{\"host\":\"a\",\"job\":\"ci\"},\"values\":["
 	    "[\"10\",\"first\"]]}]}}";
 	struct seen s;
-	struct lt_decoder *d;
-	struct lt_error err;
+	char msg[LT_MESSAGE_MAX];
 
 	memset(&s, 0, sizeof s);
-	d = lt_decoder_new(LT_INPUT_LOKI, 1024, rec, &s);
-	CHECK(d != NULL);
-	if (d == NULL)
-		return;
-	lt_decoder_loki_hook(d, hook, &s);
-	lt_decoder_begin(d, "loki");
-	CHECK(lt_decoder_feed(d, doc, sizeof doc - 1) == LT_OK);
-	CHECK(lt_decoder_end(d, &err) == LT_OK);
+	CHECK(lt_loki_doc_parse(doc, sizeof doc - 1, 1, entry, &s, msg,
+	    sizeof msg) == LT_OK && msg[0] == '\0');
 	/* both label orders give one canonical key, sorted by key */
 	CHECK(s.n == 3);
 	CHECK_STR(s.keys[0], "host|a|job|ci|");
@@ -121,13 +121,22 @@ test_hook(void)
 	CHECK_STR(s.texts[0], "first");
 	CHECK_STR(s.texts[1], "second");
 	CHECK(s.nos[0] == 101 && s.nos[1] == 102);
-	lt_decoder_free(d);
+	/* a document cut short: an error that says so, and no entry at all */
+	memset(&s, 0, sizeof s);
+	CHECK(lt_loki_doc_parse(doc, sizeof doc - 10, 1, entry, &s, msg,
+	    sizeof msg) == LT_ERR_SYNTAX);
+	CHECK(strstr(msg, "cut short") != NULL && s.n == 0 && s.m == 0);
+	/* without keys: no stream bytes */
+	memset(&s, 0, sizeof s);
+	CHECK(lt_loki_doc_parse(doc, sizeof doc - 1, 0, entry, &s, msg,
+	    sizeof msg) == LT_OK);
+	CHECK(s.n == 3 && s.keys[0][0] == '\0' && s.m == 2);
 }
 
 int
 main(void)
 {
 	test_times();
-	test_hook();
+	test_doc();
 	return T_DONE();
 }
