@@ -20,8 +20,18 @@
  * up is taken as it is, valid UTF-8 or not (the emitters make output
  * valid); "\u0000" is a NUL byte, not the end; an unpaired surrogate
  * escape becomes U+FFFD.
+ *
+ * Speed: a journal entry is mostly the bytes of its strings, and taking
+ * them one at a time was a third of a journal run.  With SSE2 (every
+ * x86-64) plain_run() looks at 16 bytes at a time for the three kinds of
+ * byte that end a plain stretch: '"', '\\' and a control byte below 0x20;
+ * the grammar is checked from there as before.
  */
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "decode_int.h"
 
@@ -61,6 +71,31 @@ hex4(const char *p, unsigned *u)
 /* A byte that a string may hold as it is. */
 #define PLAIN(c) ((unsigned char)(c) >= 0x20 && (c) != '"' && (c) != '\\')
 
+/* The first byte of p[0..end) that is not PLAIN, or end. */
+static const char *
+plain_run(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1f);
+	__m128i x, hit;
+	unsigned m;
+
+	for (; end - p >= 16; p += 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		/* x <= 0x1f unsigned: min(x, 0x1f) == x */
+		hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, quote),
+		    _mm_cmpeq_epi8(x, bsl)));
+		if ((m = (unsigned)_mm_movemask_epi8(hit)) != 0)
+			return p + __builtin_ctz(m);
+	}
+#endif
+	while (p < end && PLAIN(*p))
+		p++;
+	return p;
+}
+
 /* A string at r->p (the opening quote); its inside in *v. */
 static int
 string(struct reader *r, struct lt_jl_val *v)
@@ -71,8 +106,7 @@ string(struct reader *r, struct lt_jl_val *v)
 	v->type = LT_JL_STRING;
 	v->escaped = 0;
 	for (;;) {
-		while (r->p < r->end && PLAIN(*r->p))
-			r->p++;
+		r->p = plain_run(r->p, r->end);
 		if (r->p >= r->end || *r->p != '\\')
 			break;
 		v->escaped = 1;

@@ -21,6 +21,14 @@ struct lt_embedded_file {
 extern const struct lt_embedded_file lt_embedded_rules[];
 extern const size_t lt_embedded_rules_count;
 
+/*
+ * The default rules' prefilter databases, compiled and serialized at
+ * build time (pfdb_gen.c, lt_prefilter_export); lt_pfdb_blob_len is 0
+ * when the build embeds none (no vectorscan, cross builds: pfdb_none.c).
+ */
+extern const unsigned char lt_pfdb_blob[];
+extern const size_t lt_pfdb_blob_len;
+
 /* ---- atoms.c: literals a pattern cannot match without ---- */
 
 #define LT_ATOM_MAX 32		/* bytes in one atom */
@@ -65,6 +73,32 @@ typedef void lt_pf_warn_fn(void *ctx, size_t rule, size_t j,
 enum lt_status lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn,
     void *warn_ctx);
 void lt_prefilter_free(struct lt_prefilter *pf);
+
+/*
+ * The ruleset's prefilter databases with what they were compiled from,
+ * as the blob lt_pfdb_blob holds: *out (malloc'd) and *out_len.  LT_OK,
+ * LT_ERR_ARG when rs has no prefilter, LT_ERR_NOMEM.
+ */
+enum lt_status lt_prefilter_export(const struct lt_ruleset *rs,
+    unsigned char **out, size_t *out_len);
+
+/*
+ * Which of rs's databases came from the blob instead of a compile: bit 0
+ * the literal database, bit 1 the regex one; -1 when rs has no
+ * prefilter.  For tests, as is lt_prefilter_blob(0), which makes every
+ * later build compile (not thread-safe: call it before building).
+ */
+int lt_prefilter_blob_used(const struct lt_ruleset *rs);
+void lt_prefilter_blob(int on);
+
+/*
+ * For tests: lt_prefilter_pad(0) makes later builds leave mid-sized
+ * literal sets unpadded (see prefilter.c; not thread-safe), and
+ * lt_prefilter_db_size() is the literal database's size in bytes (0:
+ * none).
+ */
+void lt_prefilter_pad(int on);
+size_t lt_prefilter_db_size(const struct lt_ruleset *rs);
 
 /* NULL when out of memory. */
 struct lt_pfscan *lt_pfscan_new(const struct lt_prefilter *pf);

@@ -67,6 +67,21 @@
  *
  * A PCRE2 limit ("match limit") can only be hit by a pattern that runs,
  * so with the prefilter fewer lines can count limit hits.
+ *
+ * Start-up.  Compiling the literal database of the default rules was
+ * more than half of a short run (100 M of 177 M instructions for a
+ * one-line log).  The build compiles it once (pfdb_gen.c) and embeds it
+ * serialized, with its key: the bytes of everything the compile is
+ * given, each literal's id, flags and bytes (the regex database the
+ * same).  A build here makes the key of what it is about to compile and
+ * deserializes the embedded database instead when the keys are equal,
+ * the running vectorscan is the version that serialized it, in block
+ * mode, and this CPU has the same features as the one it was compiled
+ * for (then it is the database the compile would build, which
+ * unit.prefilter checks byte for byte, and this CPU can run it).
+ * Otherwise, and for any other rule set (one more literal changes the
+ * key), it compiles as before.  So it is not "the rules came from
+ * lt_rules_add_defaults" that decides, but the literals themselves.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +99,10 @@
 
 #define MARK UINT32_MAX		/* event of a U+017F / U+212A marker */
 #define NOTE (UINT32_MAX - 1)	/* event of an attention literal */
+#define PAD (UINT32_MAX - 2)	/* a padding literal: never an event */
+#define PAD_FROM 32u		/* literal sets of this size ... */
+#define PAD_TO 112u		/* ... and up are padded to this size */
+#define PAD_LEN 8u
 #define REGION (64u << 10)	/* bytes scanned at once, normally */
 #define REGIONS_MAX 64u		/* in one window; larger windows, larger regions */
 #define SLOTS 16u		/* regions scanned ahead of the main thread */
@@ -104,6 +123,25 @@ static const char *const attention[] = {
 	"PRIVATE KEY-", "##[group]",
 };
 
+/*
+ * The literal engine, chosen on purpose.  vectorscan matches a small
+ * literal set with Teddy (SIMD shuffles over a few buckets of literals)
+ * and a larger one with FDR (hashing).  Teddy is fast while its buckets
+ * are lightly loaded; from about 30 literals up to the 96 that its
+ * largest (AVX2 "fat") form takes, it is the slower one: bench-50's 62
+ * literals: a 16 MiB run took 27 ms of CPU with it, 21 ms with FDR.  FDR
+ * in turn picks a larger hash domain from about 100 literals, which is
+ * what made the difference (97 literals: no faster).  So a set of
+ * PAD_FROM to PAD_TO literals is padded to PAD_TO with literals no
+ * UTF-8 text holds (0xFF 0xFE "P" three digits 0xFE 0xFD); their events
+ * are dropped (on_event, add_cand), so whatever the input, even one
+ * that holds them, the results are those without padding.
+ * unit.prefilter checks that the padded database is the larger engine
+ * (by its size), not how fast it is.
+ * Measured in docs/performance.md; smaller sets (the 5-rule one: 9
+ * literals) stay with Teddy, which is faster there.
+ */
+
 struct lt_prefilter {
 	hs_database_t *lit;	/* atoms, markers, attention literals */
 	hs_database_t *rx;	/* tier B; NULL if none */
@@ -114,7 +152,13 @@ struct lt_prefilter {
 	uint32_t *verify_rx;	/* tiers B and C, sorted */
 	size_t n_verify_rx;
 	size_t n_pats;
+	/* what each database was compiled from (see "Start-up" above) */
+	unsigned char *key[2];	/* [LIT], [RX]; NULL: no such database */
+	size_t key_len[2];
+	unsigned from_blob;	/* bit LIT, RX: deserialized, not compiled */
 };
+
+enum { LIT = 0, RX = 1 };
 
 struct event {
 	uint32_t to;		/* end offset, from the region's start */
@@ -244,6 +288,263 @@ add_literal(struct build *b, const char *s, size_t len, int caseless,
 	return 0;
 }
 
+/* ---- the embedded database of the default rules ---- */
+
+/*
+ * A database's key: the bytes of everything its compile is given (kind,
+ * each expression's id, flags and bytes); two compiles with equal keys
+ * on the same library and CPU build the same database.  Host byte order:
+ * a key never leaves the machine that made it (cross builds embed none).
+ */
+static unsigned char *
+make_key(int kind, const char *const *src, const size_t *len,
+    const unsigned *flags, const unsigned *ids, size_t n, size_t *key_len)
+{
+	unsigned char *key, *w;
+	size_t i, total = 1 + sizeof(uint64_t), l;
+	uint32_t v[3];
+
+	for (i = 0; i < n; i++) {
+		l = len != NULL ? len[i] : strlen(src[i]);
+		if (l > UINT32_MAX || total > SIZE_MAX - sizeof v - l)
+			return NULL;
+		total += sizeof v + l;
+	}
+	if ((key = malloc(total)) == NULL)
+		return NULL;
+	w = key;
+	*w++ = kind == LIT ? 'L' : 'R';
+	memcpy(w, &(uint64_t){ n }, sizeof(uint64_t));
+	w += sizeof(uint64_t);
+	for (i = 0; i < n; i++) {
+		l = len != NULL ? len[i] : strlen(src[i]);
+		v[0] = ids[i];
+		v[1] = flags[i];
+		v[2] = (uint32_t)l;
+		memcpy(w, v, sizeof v);
+		w += sizeof v;
+		memcpy(w, src[i], l);
+		w += l;
+	}
+	*key_len = total;
+	return key;
+}
+
+static int blob_on = 1;	/* lt_prefilter_blob() */
+static int pad_on = 1;	/* lt_prefilter_pad() */
+
+void
+lt_prefilter_pad(int on)
+{
+	pad_on = on;
+}
+
+
+void
+lt_prefilter_blob(int on)
+{
+	blob_on = on;
+}
+
+/* Read n bytes at *p of the blob's [*p, end); NULL past the end. */
+static const unsigned char *
+take(const unsigned char **p, const unsigned char *end, size_t n)
+{
+	const unsigned char *q = *p;
+
+	if ((size_t)(end - q) < n)
+		return NULL;
+	*p = q + n;
+	return q;
+}
+
+static int
+take_len(const unsigned char **p, const unsigned char *end, size_t *n)
+{
+	const unsigned char *q = take(p, end, sizeof(uint64_t));
+	uint64_t v;
+
+	if (q == NULL)
+		return -1;
+	memcpy(&v, q, sizeof v);
+	if (v > (uint64_t)(end - *p))
+		return -1;
+	*n = (size_t)v;
+	return 0;
+}
+
+#define BLOB_MAGIC "LTPFDB1\n"
+
+/*
+ * The blob (lt_pfdb_blob, made at build time by lt_prefilter_export):
+ * BLOB_MAGIC, the CPU features (uint64_t) it was compiled for, then for
+ * LIT and RX a key (length, bytes) and a serialized database (length,
+ * bytes; length 0: none).  Finds kind's section; 0 when found.
+ */
+static int
+blob_section(int kind, const unsigned char **key, size_t *key_len,
+    const unsigned char **db, size_t *db_len, uint64_t *features)
+{
+	const unsigned char *p = lt_pfdb_blob, *end = p + lt_pfdb_blob_len, *q;
+	int k;
+
+	if ((q = take(&p, end, 8)) == NULL || memcmp(q, BLOB_MAGIC, 8) != 0 ||
+	    (q = take(&p, end, sizeof *features)) == NULL)
+		return -1;
+	memcpy(features, q, sizeof *features);
+	for (k = 0; k <= kind; k++) {
+		if (take_len(&p, end, key_len) != 0 ||
+		    (*key = take(&p, end, *key_len)) == NULL ||
+		    take_len(&p, end, db_len) != 0 ||
+		    (*db = take(&p, end, *db_len)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* Does a serialized database fit the running library (version, mode)? */
+static int
+fits_library(const unsigned char *db, size_t n)
+{
+	const char *ver = hs_version();
+	char *info = NULL, want[64];
+	size_t vl = strcspn(ver, " ");
+	int ok;
+
+	if (vl == 0 || vl > 32)
+		return 0;
+	(void)snprintf(want, sizeof want, "Version: %.*s ", (int)vl, ver);
+	if (hs_serialized_database_info((const char *)db, n, &info) !=
+	    HS_SUCCESS || info == NULL)
+		return 0;
+	ok = strncmp(info, want, strlen(want)) == 0 &&
+	    strstr(info, "Mode: BLOCK") != NULL;
+	free(info);
+	return ok;
+}
+
+/*
+ * The database compiled at build time from this very key, when the blob
+ * has one that fits: the same library version, block mode, and the same
+ * CPU features as this machine (so it is the database compiling here
+ * would build, and this CPU can run it).  NULL: compile it.
+ */
+static hs_database_t *
+from_blob(int kind, const unsigned char *key, size_t key_len)
+{
+	const unsigned char *bkey, *bdb;
+	size_t bkey_len, bdb_len;
+	uint64_t features;
+	hs_platform_info_t plat;
+	hs_database_t *db = NULL;
+	hs_scratch_t *s = NULL;
+
+	if (!blob_on || blob_section(kind, &bkey, &bkey_len, &bdb, &bdb_len,
+	    &features) != 0 || bdb_len == 0 || bkey_len != key_len ||
+	    memcmp(bkey, key, key_len) != 0)
+		return NULL;
+	if (hs_populate_platform(&plat) != HS_SUCCESS ||
+	    plat.cpu_features != features || !fits_library(bdb, bdb_len))
+		return NULL;
+	if (hs_deserialize_database((const char *)bdb, bdb_len, &db) !=
+	    HS_SUCCESS)
+		return NULL;
+	if (hs_alloc_scratch(db, &s) != HS_SUCCESS) {	/* platform check */
+		hs_free_database(db);
+		return NULL;
+	}
+	hs_free_scratch(s);
+	return db;
+}
+
+/* Append a length and bytes to the growing blob. */
+static int
+put(unsigned char **out, size_t *len, size_t *cap, const void *p, size_t n,
+    int with_len)
+{
+	uint64_t l = n;
+	size_t need = n + (with_len ? sizeof l : 0);
+	unsigned char *np;
+
+	if (*cap - *len < need) {
+		size_t ncap = *cap * 2 + need + 4096;
+
+		if ((np = realloc(*out, ncap)) == NULL)
+			return -1;
+		*out = np;
+		*cap = ncap;
+	}
+	if (with_len) {
+		memcpy(*out + *len, &l, sizeof l);
+		*len += sizeof l;
+	}
+	if (n > 0)
+		memcpy(*out + *len, p, n);
+	*len += n;
+	return 0;
+}
+
+enum lt_status
+lt_prefilter_export(const struct lt_ruleset *rs, unsigned char **out,
+    size_t *out_len)
+{
+	const struct lt_prefilter *pf = rs->pf;
+	const hs_database_t *db[2];
+	hs_platform_info_t plat;
+	uint64_t features;
+	unsigned char *o = NULL;
+	size_t len = 0, cap = 0, sl;
+	char *ser;
+	int k;
+
+	*out = NULL;
+	*out_len = 0;
+	if (pf == NULL || hs_populate_platform(&plat) != HS_SUCCESS)
+		return LT_ERR_ARG;
+	db[LIT] = pf->lit;
+	db[RX] = pf->rx;
+	features = plat.cpu_features;
+	if (put(&o, &len, &cap, BLOB_MAGIC, 8, 0) != 0 ||
+	    put(&o, &len, &cap, &features, sizeof features, 0) != 0)
+		goto nomem;
+	for (k = LIT; k <= RX; k++) {
+		ser = NULL;
+		sl = 0;
+		if (db[k] != NULL && pf->key[k] != NULL &&
+		    hs_serialize_database(db[k], &ser, &sl) != HS_SUCCESS)
+			goto nomem;
+		if (put(&o, &len, &cap, pf->key[k], ser ? pf->key_len[k] : 0,
+		    1) != 0 || put(&o, &len, &cap, ser, sl, 1) != 0) {
+			free(ser);
+			goto nomem;
+		}
+		free(ser);
+	}
+	*out = o;
+	*out_len = len;
+	return LT_OK;
+nomem:
+	free(o);
+	return LT_ERR_NOMEM;
+}
+
+int
+lt_prefilter_blob_used(const struct lt_ruleset *rs)
+{
+	return rs->pf != NULL ? (int)rs->pf->from_blob : -1;
+}
+
+size_t
+lt_prefilter_db_size(const struct lt_ruleset *rs)
+{
+	size_t n = 0;
+
+	if (rs->pf == NULL || rs->pf->lit == NULL ||
+	    hs_database_size(rs->pf->lit, &n) != HS_SUCCESS)
+		return 0;
+	return n;
+}
+
 /* Decide tier A (atoms added) or a candidate for B, or C. */
 static void
 classify(struct build *b, uint32_t k)
@@ -321,6 +622,15 @@ build_rx(struct build *b, struct lt_prefilter *pf)
 		}
 		if (b->n_rx == 0)
 			return LT_OK;
+		free(pf->key[RX]);
+		if ((pf->key[RX] = make_key(RX, b->rx_src, NULL, b->rx_flags,
+		    b->rx_ids, b->n_rx, &pf->key_len[RX])) == NULL)
+			return LT_ERR_NOMEM;
+		if ((pf->rx = from_blob(RX, pf->key[RX],
+		    pf->key_len[RX])) != NULL) {
+			pf->from_blob |= 1u << RX;
+			return LT_OK;
+		}
 		if (hs_compile_multi(b->rx_src, b->rx_flags, b->rx_ids,
 		    (unsigned)b->n_rx, HS_MODE_BLOCK, NULL, &pf->rx,
 		    &err) == HS_SUCCESS)
@@ -331,6 +641,8 @@ build_rx(struct build *b, struct lt_prefilter *pf)
 		if (err == NULL || err->expression < 0 ||
 		    (size_t)err->expression >= b->n_rx) {
 			/* not one pattern's fault: give up on tier B */
+			free(pf->key[RX]);
+			pf->key[RX] = NULL;
 			for (k = 0; k < b->rs->n_pats; k++)
 				if (b->tier[k] == 'B') {
 					b->tier[k] = 'C';
@@ -385,7 +697,8 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 	b.warn_ctx = warn_ctx;
 	if (rs->n_pats == 0 || rs->n_pats >= UINT32_MAX / 2)
 		return LT_OK;
-	cap = rs->n_pats * LT_ATOMS_MAX + 2 + LT_ARRAY_LEN(attention);
+	cap = rs->n_pats * LT_ATOMS_MAX + 2 + LT_ARRAY_LEN(attention) +
+	    PAD_TO;
 	b.cap_lit = cap;
 	b.tier = calloc(rs->n_pats, 1);
 	b.lits = calloc(cap, sizeof *b.lits);
@@ -415,8 +728,24 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 	for (k = 0; k < LT_ARRAY_LEN(attention); k++)
 		(void)add_literal(&b, attention[k], strlen(attention[k]), 0,
 		    NOTE);
+	if (b.n_lit >= PAD_FROM && b.n_lit < PAD_TO && pad_on) {
+		char pad[PAD_LEN] = "\xff\xfe" "P000" "\xfe\xfd";
+
+		for (k = 0; b.n_lit < PAD_TO; k++) {	/* k < PAD_TO */
+			pad[3] = (char)('0' + k / 100 % 10);
+			pad[4] = (char)('0' + k / 10 % 10);
+			pad[5] = (char)('0' + k % 10);
+			(void)add_literal(&b, pad, PAD_LEN, 0, PAD);
+		}
+	}
 	pf->n_lit = (uint32_t)b.n_lit;
-	if (hs_compile_lit_multi(b.lits, b.lit_flags,
+	if ((pf->key[LIT] = make_key(LIT, b.lits, b.lit_len, b.lit_flags,
+	    b.lit_ids, b.n_lit, &pf->key_len[LIT])) == NULL)
+		goto out;
+	if ((pf->lit = from_blob(LIT, pf->key[LIT], pf->key_len[LIT])) !=
+	    NULL) {
+		pf->from_blob |= 1u << LIT;
+	} else if (hs_compile_lit_multi(b.lits, b.lit_flags,
 	    b.lit_ids, b.lit_len, (unsigned)b.n_lit, HS_MODE_BLOCK, NULL,
 	    &pf->lit, &err) != HS_SUCCESS) {
 		/* cannot happen for plain literals; run without prefilter */
@@ -457,6 +786,8 @@ lt_prefilter_free(struct lt_prefilter *pf)
 		return;
 	hs_free_database(pf->lit);
 	hs_free_database(pf->rx);
+	free(pf->key[LIT]);
+	free(pf->key[RX]);
 	free(pf->lit_pat);
 	free(pf->verify);
 	free(pf->verify_rx);
@@ -516,6 +847,8 @@ on_event(unsigned id, unsigned long long from, unsigned long long to,
 
 	(void)from;
 	(void)flags;
+	if (id < f->pf->n_lit && f->pf->lit_pat[id] == PAD)
+		return 0;
 	if (s->n_ev == EVENTS_MAX) {
 		f->overflow = 1;
 		return 1;	/* stop the scan */
@@ -887,7 +1220,7 @@ add_cand(struct lt_pfscan *ps, uint32_t pat)
 		ps->mark = 1;
 		return;
 	}
-	if (pat == NOTE)
+	if (pat == NOTE || pat == PAD)
 		return;
 	if (ps->seen[pat] == ps->gen)
 		return;
@@ -1069,6 +1402,42 @@ lt_pfscan_line(struct lt_pfscan *ps, const char *p, size_t n,
 }
 
 #else	/* no vectorscan: the prefilter is never built */
+
+void
+lt_prefilter_blob(int on)
+{
+	(void)on;
+}
+
+void
+lt_prefilter_pad(int on)
+{
+	(void)on;
+}
+
+size_t
+lt_prefilter_db_size(const struct lt_ruleset *rs)
+{
+	(void)rs;
+	return 0;
+}
+
+enum lt_status
+lt_prefilter_export(const struct lt_ruleset *rs, unsigned char **out,
+    size_t *out_len)
+{
+	(void)rs;
+	*out = NULL;
+	*out_len = 0;
+	return LT_ERR_ARG;
+}
+
+int
+lt_prefilter_blob_used(const struct lt_ruleset *rs)
+{
+	(void)rs;
+	return -1;
+}
 
 enum lt_status
 lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)

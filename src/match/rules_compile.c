@@ -10,11 +10,16 @@
  * the first rule that matches a line is the best rule for it, so a line
  * costs no more than the rules up to its winner.
  *
- * The PCRE2 programs move from the builder into the ruleset and are JIT
- * compiled here, once, and the prefilter (prefilter.c) is built over all
- * match patterns; nothing in a ruleset changes after this.  A pattern the
- * prefilter cannot cover is reported with a warning, since PCRE2 then
- * runs it on every line.
+ * The PCRE2 programs move from the builder into the ruleset, and the
+ * prefilter (prefilter.c) is built over all match patterns.  Redact and
+ * cleared_by programs are JIT compiled here; match and unless programs
+ * are JIT compiled by the scanner when it first runs them (scan.c): with
+ * the prefilter most of them never run on a short log, and compiling
+ * all of them was a third of such a run's work.  That first compile is
+ * the only change to a ruleset after this, and it is made safe for
+ * rulesets shared between threads there.  A pattern the prefilter cannot
+ * cover is reported with a warning, since PCRE2 then runs it on every
+ * line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +110,7 @@ lt_ruleset_free(struct lt_ruleset *rs)
 			pcre2_code_free(r->clear[j]);
 		free(r->match);
 		free(r->unless);
+		free(r->jit);
 		free(r->clear);
 		free((void *)r->info.match);
 		free((void *)r->info.unless);
@@ -281,21 +287,25 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 	c->match = calloc(nm ? nm : 1, sizeof *c->match);
 	c->unless = calloc(nu ? nu : 1, sizeof *c->unless);
 	c->clear = calloc(nc ? nc : 1, sizeof *c->clear);
+	c->jit = calloc(nm + nu ? nm + nu : 1, sizeof *c->jit);
 	msrc = calloc(nm ? nm : 1, sizeof *msrc);
 	usrc = calloc(nu ? nu : 1, sizeof *usrc);
 	csrc = calloc(nc ? nc : 1, sizeof *csrc);
 	c->info.match = msrc;
 	c->info.unless = usrc;
 	c->info.cleared_by = csrc;
-	if (!c->match || !c->unless || !c->clear || !msrc || !usrc || !csrc)
+	if (!c->match || !c->unless || !c->clear || !c->jit || !msrc ||
+	    !usrc || !csrc)
 		return -1;
+	for (j = 0; j < nm + nu; j++)	/* 0: the scanner compiles it */
+		atomic_init(&c->jit[j], (unsigned char)!jit);
 	for (j = 0; j < r->n_pats; j++) {
 		struct lt_pat *pt = &r->pats[j];
 		const char *src = keep(rs, scap, pt->src);
 
 		if (src == NULL)
 			return -1;
-		if (jit)
+		if (jit && r->pat_kind[j] == PAT_CLEAR)
 			(void)pcre2_jit_compile(pt->code, PCRE2_JIT_COMPLETE);
 		if (r->pat_kind[j] == PAT_CLEAR) {
 			c->clear[c->info.n_cleared_by] = pt->code;

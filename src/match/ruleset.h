@@ -11,6 +11,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,13 @@ struct lt_crule {
 	pcre2_code **match;	/* info.n_match programs */
 	pcre2_code **unless;	/* info.n_unless programs */
 	pcre2_code **clear;	/* info.n_cleared_by programs */
+	/*
+	 * Per match, then unless program: 1 once it needs no JIT compile
+	 * (done, failed, or JIT off).  The scanner compiles a program on its
+	 * first use (scan.c, code_of): the only change to a ruleset
+	 * after it is built.
+	 */
+	atomic_uchar *jit;
 	size_t def_order;	/* position of first definition */
 };
 

@@ -30,7 +30,23 @@
  * used the ruleset's line_budget_ms, the evaluation stops, counts as a
  * limit hit, and every later pattern on that line counts as one too
  * (the note says so, for the caller to warn).
+ *
+ * JIT on first use.  The ruleset leaves its match and unless programs
+ * uncompiled (rules_compile.c); a program is JIT compiled just before
+ * its first pcre2_match(), so a short log pays only for the patterns
+ * the prefilter names.  A ruleset may be shared by scanners in several
+ * threads, and pcre2_jit_compile() writes to the program while
+ * pcre2_match() reads it, so no thread may match a program another may
+ * be compiling: every thread calls code_of() before a match, which
+ * returns at once when the program's flag is set (an acquire load) and
+ * otherwise compiles it under one process-wide mutex, then sets the flag
+ * (a release store).  A program is thus compiled once, before any
+ * thread matches it, and only read after; the mutex is taken only until
+ * a thread has seen a program's flag.  The results are those of
+ * compiling everything up front: the same programs, JIT or not.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +57,27 @@
 #define JIT_STACK_MIN (32u << 10)
 #define JIT_STACK_MAX (1u << 20)
 #define WINDOW 4096		/* start positions per search of a long line */
+
+static pthread_mutex_t jit_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Program i of rule c (match, then unless), JIT compiled if it can be. */
+static const pcre2_code *
+code_of(const struct lt_crule *c, size_t i)
+{
+	pcre2_code *code = i < c->info.n_match ? c->match[i] :
+	    c->unless[i - c->info.n_match];
+
+	if (atomic_load_explicit(&c->jit[i], memory_order_acquire))
+		return code;
+	pthread_mutex_lock(&jit_mu);
+	if (!atomic_load_explicit(&c->jit[i], memory_order_relaxed)) {
+		/* a failure leaves the interpreter, as compiling up front did */
+		(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+		atomic_store_explicit(&c->jit[i], 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&jit_mu);
+	return code;
+}
 
 struct lt_scanner {
 	const struct lt_ruleset *rs;
@@ -248,13 +285,14 @@ try_rule(struct lt_scanner *sc, size_t r, size_t j, const char *p, size_t n,
     struct lt_hit *hit, struct lt_scan_note *note)
 {
 	const struct lt_crule *c = &sc->rs->rules[r];
+	const pcre2_code *code = code_of(c, j);
 	size_t k;
 
-	if (!try(sc, c->match[j], p, n, r, note))
+	if (!try(sc, code, p, n, r, note))
 		return 0;
-	fill_hit(sc, c->match[j], r, n, hit);
+	fill_hit(sc, code, r, n, hit);
 	for (k = 0; k < c->info.n_unless; k++)
-		if (try(sc, c->unless[k], p, n, r, note))
+		if (try(sc, code_of(c, c->info.n_match + k), p, n, r, note))
 			return -1;
 	return 1;
 }
@@ -328,12 +366,12 @@ rule_matches(struct lt_scanner *sc, size_t r, const char *p, size_t n,
 	size_t j, k;
 
 	for (j = 0; j < c->info.n_match; j++)
-		if (try(sc, c->match[j], p, n, r, note))
+		if (try(sc, code_of(c, j), p, n, r, note))
 			break;
 	if (j == c->info.n_match)
 		return 0;
 	for (k = 0; k < c->info.n_unless; k++)
-		if (try(sc, c->unless[k], p, n, r, note))
+		if (try(sc, code_of(c, c->info.n_match + k), p, n, r, note))
 			return 0;
 	return 1;
 }

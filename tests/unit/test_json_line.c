@@ -330,6 +330,43 @@ test_against_cjson(void)
 	CHECK(agree > 1000);	/* the strings were really compared */
 }
 
+/*
+ * Strings are looked at 16 bytes at a time (json_line.c): a raw control
+ * byte, a quote or a backslash is seen wherever it falls in the block,
+ * and bytes from 0x20 up (0x7f and 0x80 up too) are plain.
+ */
+static void
+test_string_blocks(void)
+{
+	static const unsigned char bad[] = { 0x00, 0x01, 0x0a, 0x1f };
+	static const unsigned char good[] = { 0x20, 0x7f, 0x80, 0xff };
+	const struct lt_jl_val *v;
+	char line[128];
+	size_t pos, k, n;
+
+	for (pos = 0; pos < 48; pos++) {
+		n = (size_t)snprintf(line, sizeof line, "{\"M\":\"%.*s\"}",
+		    60, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+		for (k = 0; k < sizeof bad; k++) {
+			line[6 + pos] = (char)bad[k];
+			CHECK(lt_jl_parse(line, n, &jl) != 0);
+		}
+		for (k = 0; k < sizeof good; k++) {
+			line[6 + pos] = (char)good[k];
+			CHECK(lt_jl_parse(line, n, &jl) == 0);
+			v = lt_jl_get(&jl, "M");
+			CHECK(v != NULL && v->n == 60 && !v->escaped);
+		}
+		line[6 + pos] = '"';	/* the string ends early */
+		CHECK(lt_jl_parse(line, n, &jl) != 0);
+		line[6 + pos] = '\\';
+		line[7 + pos] = 'n';
+		CHECK(lt_jl_parse(line, n, &jl) == 0);
+		v = lt_jl_get(&jl, "M");
+		CHECK(v != NULL && v->n == 60 && v->escaped);
+	}
+}
+
 int
 main(void)
 {
@@ -337,5 +374,6 @@ main(void)
 	test_strings();
 	test_arrays();
 	test_against_cjson();
+	test_string_blocks();
 	return T_DONE();
 }

@@ -7,6 +7,7 @@
  * to a match, . over a multi-byte character, (?i) and non-ASCII, lines
  * cut at max_line, buffers split anywhere.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,10 @@
 #include "match/match_int.h"
 #include "t.h"
 #include "util/utf8.h"
+
+#ifdef LT_HAVE_VECTORSCAN
+#include <hs/hs.h>
+#endif
 
 /* ---- atoms on a table ---- */
 
@@ -813,7 +818,284 @@ test_lint_warning(void)
 	CHECK(n_warnings == 0);
 	lt_ruleset_free(rs);
 }
+
+/*
+ * A mid-sized literal set is padded so that vectorscan builds its FDR
+ * engine (prefilter.c): the database is several times larger than the
+ * unpadded set's; and the padding literals, even when the input holds
+ * them, change nothing.
+ */
+static void
+test_padding(void)
+{
+	struct lt_buf t;
+	struct lt_ruleset *pad, *nopad, *off;
+	struct lt_scanner *a, *b;
+	struct lt_hit ha, hb;
+	struct lt_scan_note note;
+	size_t i, sa, sb;
+	int ra, rb;
+	char line[128];
+	static const char *const lines[] = {
+		"x \xff\xfeP000\xfe\xfd y",
+		"\xff\xfeP011\xfe\xfd qqword07 broke",
+		"nothing at all",
+		"it was qqword39 broke\xff\xfeP111\xfe\xfd",
+	};
+
+	lt_buf_init(&t, 1 << 20);
+	lt_buf_adds(&t, "[category c]\nseverity = high\n");
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(line, sizeof line, "[rule r%02zu]\ncategory = c\n"
+		    "match = qqword%02zu broke\n", i, i);
+		lt_buf_adds(&t, line);
+	}
+	lt_buf_add(&t, "", 1);
+	pad = compile(t.p, 0);
+	lt_prefilter_pad(0);
+	nopad = compile(t.p, 0);
+	lt_prefilter_pad(1);
+	off = compile(t.p, 1);
+	CHECK(pad != NULL && nopad != NULL && off != NULL);
+	sa = lt_prefilter_db_size(pad);
+	sb = lt_prefilter_db_size(nopad);
+	CHECK(sa > 2 * sb && sb > 0);
+	a = lt_scanner_new(pad);
+	b = lt_scanner_new(off);
+	for (i = 0; i < LT_ARRAY_LEN(lines); i++) {
+		ra = lt_scanner_scan(a, lines[i], strlen(lines[i]), &ha, &note);
+		rb = lt_scanner_scan(b, lines[i], strlen(lines[i]), &hb, &note);
+		CHECK(ra == rb);
+		CHECK(ra != 1 || (ha.rule == hb.rule && ha.start == hb.start));
+	}
+	CHECK(ra == 1);
+	lt_scanner_free(a);
+	lt_scanner_free(b);
+	lt_ruleset_free(pad);
+	lt_ruleset_free(nopad);
+	lt_ruleset_free(off);
+	lt_buf_free(&t);
+}
 #endif
+
+/* The default rules, plus text when it is not NULL. */
+static struct lt_ruleset *
+defaults(const char *text)
+{
+	struct lt_rules *b = lt_rules_new(NULL, NULL);
+	struct lt_ruleset *rs = NULL;
+
+	lt_rules_add_defaults(b);
+	if (text != NULL)
+		lt_rules_add_buffer(b, "t.rules", text, strlen(text));
+	lt_rules_compile(b, NULL, &rs);
+	lt_rules_free(b);
+	return rs;
+}
+
+#ifdef LT_HAVE_VECTORSCAN
+/*
+ * The embedded databases (pfdb_gen.c): the default rules take them from
+ * the blob where it fits this CPU, and they are the very databases a
+ * compile builds (serialized byte for byte); any other rule set, and the
+ * defaults with the blob turned off, compile.
+ */
+static void
+test_blob(void)
+{
+	struct lt_ruleset *a, *c, *x;
+	unsigned char *ea = NULL, *ec = NULL;
+	size_t na = 0, nc = 0;
+	hs_platform_info_t plat;
+	uint64_t features = 0;
+
+	if (lt_pfdb_blob_len == 0) {
+		fprintf(stderr, "test_blob: this build embeds no databases\n");
+		return;
+	}
+	CHECK(lt_pfdb_blob_len > 16 && memcmp(lt_pfdb_blob, "LTPFDB1\n", 8)
+	    == 0);
+	memcpy(&features, lt_pfdb_blob + 8, sizeof features);
+	CHECK(hs_populate_platform(&plat) == HS_SUCCESS);
+	a = defaults(NULL);
+	CHECK(a != NULL && a->pf != NULL);
+	if (plat.cpu_features == features)	/* the machine that built it */
+		CHECK(lt_prefilter_blob_used(a) & 1);
+	else	/* e.g. valgrind's CPU: its features differ */
+		CHECK(lt_prefilter_blob_used(a) == 0);
+	lt_prefilter_blob(0);
+	c = defaults(NULL);
+	lt_prefilter_blob(1);
+	CHECK(c != NULL && lt_prefilter_blob_used(c) == 0);
+	CHECK(lt_prefilter_export(a, &ea, &na) == LT_OK);
+	CHECK(lt_prefilter_export(c, &ec, &nc) == LT_OK);
+	CHECK(na == nc && na > 16 && memcmp(ea, ec, na) == 0);
+	if (plat.cpu_features == features)	/* the blob is this export */
+		CHECK(na == lt_pfdb_blob_len &&
+		    memcmp(ea, lt_pfdb_blob, na) == 0);
+	/* one more literal: another database */
+	x = defaults("[rule extra.one]\ncategory = disk_space\n"
+	    "match = zqxv frobnicated\n");
+	CHECK(x != NULL && lt_prefilter_blob_used(x) == 0);
+	free(ea);
+	free(ec);
+	lt_ruleset_free(a);
+	lt_ruleset_free(c);
+	lt_ruleset_free(x);
+}
+#endif
+
+/* JIT size of match program j of the rule with this id, or -1. */
+static long
+jit_size(const struct lt_ruleset *rs, const char *id, size_t j)
+{
+	size_t r, sz = 0;
+
+	for (r = 0; r < rs->n_rules; r++)
+		if (strcmp(rs->rules[r].info.id, id) == 0 &&
+		    j < rs->rules[r].info.n_match) {
+			if (pcre2_pattern_info(rs->rules[r].match[j],
+			    PCRE2_INFO_JITSIZE, &sz) != 0)
+				return -1;
+			return (long)sz;
+		}
+	return -1;
+}
+
+/*
+ * Match and unless programs are JIT compiled on first use (scan.c): none
+ * after compiling the rules, the one that ran after a line, none with JIT
+ * off; and the results are those of the interpreter.
+ */
+static void
+test_lazy_jit(void)
+{
+	static const char rules[] =
+	    "[category c]\nseverity = high\n"
+	    "[rule one]\ncategory = c\nmatch = disk (?:is )?full\n"
+	    "[rule two]\ncategory = c\nmatch = connection refused\n";
+	struct lt_rules *b;
+	struct lt_ruleset *rs = NULL;
+	struct lt_compile_opts o;
+	struct lt_scanner *sc;
+	struct lt_hit hit;
+	struct lt_scan_note note;
+	uint32_t jit = 0;
+	int nojit;
+
+	(void)pcre2_config(PCRE2_CONFIG_JIT, &jit);
+	for (nojit = 0; nojit <= 1; nojit++) {
+		b = lt_rules_new(NULL, NULL);
+		lt_compile_opts_init(&o);
+		o.no_jit = nojit;
+		lt_rules_add_buffer(b, "t.rules", rules, strlen(rules));
+		CHECK(lt_rules_compile(b, &o, &rs) == LT_OK);
+		lt_rules_free(b);
+		CHECK(jit_size(rs, "one", 0) == 0 && jit_size(rs, "two", 0) == 0);
+		sc = lt_scanner_new(rs);
+		CHECK(sc != NULL);
+		CHECK(lt_scanner_scan(sc, "x: disk is full", 15, &hit, &note)
+		    == 1);
+		CHECK(strcmp(rs->rules[hit.rule].info.id, "one") == 0);
+		CHECK(hit.start == 3 && hit.end == 15);
+		if (jit && !nojit)
+			CHECK(jit_size(rs, "one", 0) > 0);
+		else
+			CHECK(jit_size(rs, "one", 0) == 0);
+#ifdef LT_HAVE_VECTORSCAN
+		CHECK(jit_size(rs, "two", 0) == 0);	/* never a candidate */
+#endif
+		CHECK(lt_scanner_scan(sc, "connection refused", 18, &hit,
+		    &note) == 1);
+		CHECK(strcmp(rs->rules[hit.rule].info.id, "two") == 0);
+		lt_scanner_free(sc);
+		lt_ruleset_free(rs);
+		rs = NULL;
+	}
+}
+
+/*
+ * Scanners in several threads share one ruleset whose programs are not
+ * compiled yet: each thread must see what a single thread sees (the JIT
+ * on first use takes care that no thread matches a program another is
+ * compiling; run under a thread sanitizer to see races).
+ */
+#define TH_N 4
+#define TH_LINES 400
+
+static const char *const th_lines[] = {
+	"write /srv/x: no space left on device",
+	"curl: (7) Failed to connect to example.com port 443: Connection refused",
+	"x509: certificate has expired or is not yet valid",
+	"Killed signal terminated program cc1 (out of memory)",
+	"fatal: Authentication failed for 'https://github.com/o/r.git/'",
+	"Error: Process completed with exit code 137.",
+	"npm ERR! code ETIMEDOUT",
+	"nothing to see here, just a build step",
+	"error: failed to push some refs to 'origin'",
+	"The runner has received a shutdown signal.",
+};
+
+struct th {
+	struct lt_ruleset *rs;
+	size_t hits[TH_LINES];	/* rule + 1, or 0 */
+	int ok;
+};
+
+static void *
+th_scan(void *arg)
+{
+	struct th *t = arg;
+	struct lt_scanner *sc = lt_scanner_new(t->rs);
+	struct lt_hit hit;
+	struct lt_scan_note note;
+	size_t i;
+	const char *l;
+
+	t->ok = sc != NULL;
+	for (i = 0; sc != NULL && i < TH_LINES; i++) {
+		l = th_lines[(i * 7 + 3) % LT_ARRAY_LEN(th_lines)];
+		t->hits[i] = lt_scanner_scan(sc, l, strlen(l), &hit, &note) == 1 ?
+		    hit.rule + 1 : 0;
+	}
+	lt_scanner_free(sc);
+	return NULL;
+}
+
+static void
+test_shared_threads(void)
+{
+	static struct th th[TH_N + 1];
+	pthread_t id[TH_N];
+	struct lt_ruleset *shared = defaults(NULL), *alone = defaults(NULL);
+	size_t k, i, matched = 0;
+	int started[TH_N];
+
+	CHECK(shared != NULL && alone != NULL);
+	if (shared == NULL || alone == NULL)
+		goto out;
+	th[TH_N].rs = alone;
+	th_scan(&th[TH_N]);
+	CHECK(th[TH_N].ok);
+	for (k = 0; k < TH_N; k++) {
+		th[k].rs = shared;
+		started[k] = pthread_create(&id[k], NULL, th_scan, &th[k]) == 0;
+		CHECK(started[k]);
+	}
+	for (k = 0; k < TH_N; k++) {
+		if (!started[k])
+			continue;
+		pthread_join(id[k], NULL);
+		CHECK(th[k].ok);
+		CHECK(memcmp(th[k].hits, th[TH_N].hits, sizeof th[k].hits) == 0);
+	}
+	for (i = 0; i < TH_LINES; i++)
+		matched += th[TH_N].hits[i] != 0;
+	CHECK(matched > TH_LINES / 2);	/* most lines name a rule */
+out:
+	lt_ruleset_free(shared);
+	lt_ruleset_free(alone);
+}
 
 int
 main(void)
@@ -825,7 +1107,11 @@ main(void)
 	test_scanner_nasty();
 	test_lint_warning();
 	test_runs();
+	test_blob();
+	test_padding();
 #endif
+	test_lazy_jit();
+	test_shared_threads();
 	test_pipeline_random();
 	test_quick_formats();
 	return T_DONE();

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/line_start.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
 #include "logtriage/lines.h"
@@ -167,6 +168,74 @@ test_runs(void)
 	CHECK(r.g.no[2] == 8 && memcmp(r.g.text[2], "ff", 2) == 0);
 	CHECK(r.asked == 5);
 	lt_lines_free(sp);
+}
+
+/*
+ * A run's lines are counted 32 bytes at a time (lines.c): the count and
+ * the lines over the cap must be those of a line-by-line count, for any
+ * line lengths around the block size and the cap, CRs included.
+ */
+static void
+test_runs_random(void)
+{
+	static const size_t caps[] = { 8, 31, 32, 33, 40, 64, 100, 1000 };
+	unsigned long long st = 0x2545f4914f6cdd1dull;
+	static char buf[1 << 16];
+
+	for (unsigned round = 0; round < 400; round++) {
+		size_t max = caps[round % (sizeof caps / sizeof caps[0])], n = 0, len, k;
+		unsigned long long lines = 0, over = 0;
+		struct runs r;
+		struct lt_lines *sp;
+		size_t ans[1];
+
+		while (n < sizeof buf - 3000) {
+			len = t_rnd(&st, 4) == 0 ? t_rnd(&st, 2 * max + 80) :
+			    t_rnd(&st, 40);
+			if (t_rnd(&st, 5) == 0)
+				len = max + t_rnd(&st, 3);	/* near the cap */
+			for (k = 0; k < len; k++)
+				buf[n + k] = (char)('a' + t_rnd(&st, 26));
+			if (len > 0 && t_rnd(&st, 3) == 0)
+				buf[n + len - 1] = '\r';
+			over += (len > 0 && buf[n + len - 1] == '\r' ? len - 1 :
+			    len) > max;
+			n += len;
+			buf[n++] = '\n';
+			lines++;
+		}
+		memset(&r, 0, sizeof r);
+		ans[0] = n;
+		r.answer = ans;
+		r.n_answer = 1;
+		sp = lt_lines_new(max, on_run_line, &r);
+		lt_lines_runs(sp, ask, on_run, &r);
+		CHECK(lt_lines_feed(sp, buf, n) == LT_OK);
+		CHECK(r.n_run == 1 && r.g.n == 0);
+		CHECK(r.run[0].lines == lines && r.run[0].truncated == over);
+		lt_lines_free(sp);
+	}
+}
+
+/* lt_line_start() looks back 16 bytes at a time: as a byte at a time. */
+static void
+test_line_start(void)
+{
+	unsigned long long st = 0x853c49e6748fea9bull;
+	static char buf[600];
+	const char *want, *at;
+	size_t i, lo, k;
+
+	for (unsigned round = 0; round < 2000; round++) {
+		for (i = 0; i < sizeof buf; i++)
+			buf[i] = t_rnd(&st, 1 + round % 60) == 0 ? '\n' : 'x';
+		lo = t_rnd(&st, 40);
+		k = lo + t_rnd(&st, (unsigned)(sizeof buf - lo + 1));
+		for (at = buf + k; at > buf + lo && at[-1] != '\n'; at--)
+			;
+		want = at;
+		CHECK(lt_line_start(buf + lo, buf + k) == want);
+	}
 }
 
 /* ---- scanner ---- */
@@ -552,6 +621,8 @@ int
 main(void)
 {
 	test_runs();
+	test_runs_random();
+	test_line_start();
 	test_lines();
 	test_scan();
 	test_windows();
