@@ -120,6 +120,8 @@ match_members(struct lt_buf *b, const struct lt_ruleset *rs,
 	if (m->ev_count > 1)
 		TRY(lt_buf_addf(b, "\"evidence\":{\"count\":%u,"
 		    "\"first_line\":%llu},", m->ev_count, m->ev_first_line));
+	if (m->ev_matches > 1)
+		TRY(lt_buf_addf(b, "\"matches\":%llu,", m->ev_matches));
 	TRY(kv_str(b, "summary", ri->summary));
 	TRY(kv_str(b, "remediation", ri->remediation));
 	TRY(key(b, "runbook"));

@@ -524,6 +524,7 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 		return lt_emit_json_resolved(&t->out, t->rs, &c, note->matches,
 		    note->clear_line, txt, len);
 	}
+	c.ev_matches = note->matches;
 	if (t->ev_now && c.seq == t->seq)
 		return deliver(t, &c);
 	c.has_context = 0;
