@@ -45,7 +45,8 @@ LT_API enum lt_status lt_emit_json_summary(struct lt_buf *out,
 
 /*
  * The summary of one group of the input (e.g. gkey "file", gvalue its
- * name), with "group":{gkey:gvalue} after "type", and a newline.
+ * name), with "group":{gkey:gvalue} after "type" (null for a NULL
+ * gvalue), and a newline.
  */
 LT_API enum lt_status lt_emit_json_group_summary(struct lt_buf *out,
     const struct lt_verdict *v, const char *gkey, const char *gvalue);

@@ -453,6 +453,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	catch_signals();
 	o.jobs = c->jobs;
 	o.per_source = c->per_file;
+	o.group_label = c->group_label;
 	o.hold_ms = c->hold_ms;
 	if (c->recursive) {
 		if (cli_walk(c->files, c->n_files, &walked, &n_walked) != 0)

@@ -198,7 +198,10 @@ lt_emit_json_group_summary(struct lt_buf *b, const struct lt_verdict *v,
 		TRY(lt_buf_adds(b, "\"group\":{"));
 		TRY(lt_emit_json_string(b, gkey, strlen(gkey)));
 		TRY(lt_buf_addc(b, ':'));
-		TRY(lt_emit_json_string(b, gvalue, strlen(gvalue)));
+		if (gvalue == NULL)
+			TRY(lt_buf_adds(b, "null"));
+		else
+			TRY(lt_emit_json_string(b, gvalue, strlen(gvalue)));
 		TRY(lt_buf_add(b, "},", 2));
 	}
 	TRY(kv_str(b, "verdict", lt_verdict_word(v)));

@@ -32,6 +32,7 @@
 #include "util/utf8.h"
 #include "util/util.h"
 #include "verdict/evidence.h"
+#include "verdict/group.h"
 
 #define FLUSH_AT (64u << 10)
 #define READ_SIZE (1u << 20)
@@ -62,6 +63,7 @@ struct lt_triage {
 	struct lt_verdict *gv;	/* per_source: this source's own verdict */
 	struct lt_counts g0;	/* per_source: counts when it began */
 	char *gname;		/* per_source: its name; NULL: none open */
+	struct lt_groups *groups;	/* group_label: a verdict per value */
 	struct lt_buf out;
 	char *scratch;		/* max_line bytes, for ANSI stripping */
 	char *label_red;	/* redacted label values, with redaction */
@@ -178,6 +180,11 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	}
 	t->v = lt_verdict_new(rs, o->fail_on);
 	t->ev = lt_evidence_new(rs);
+	if (o->group_label != NULL && (t->groups = lt_groups_new(rs,
+	    o->fail_on, o->group_label)) == NULL) {
+		lt_triage_free(t);
+		return NULL;
+	}
 	t->scratch = malloc(o->max_line);
 	t->limit_warned = calloc(rs->n_rules ? rs->n_rules : 1, 1);
 	if (o->rule_stats) {
@@ -196,8 +203,12 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	}
 	if (o->jobs > 1)
 		(void)lt_scanner_jobs(t->sc, o->jobs);
-	/* lint's stats and context lines need every line decoded */
-	if (rs->pf != NULL && t->stats == NULL && t->ctx_store == NULL)
+	/*
+	 * lint's stats, context lines and label groups (each line counts
+	 * for its group) need every line decoded
+	 */
+	if (rs->pf != NULL && t->stats == NULL && t->ctx_store == NULL &&
+	    t->groups == NULL)
 		lt_decoder_runs(t->dec, run_ask, run_passed, t);
 	return t;
 }
@@ -213,6 +224,7 @@ lt_triage_free(struct lt_triage *t)
 	lt_verdict_free(t->v);
 	lt_verdict_free(t->gv);
 	free(t->gname);
+	lt_groups_free(t->groups);
 	lt_evidence_free(t->ev);
 	lt_buf_free(&t->out);
 	free(t->scratch);
@@ -342,6 +354,36 @@ redact_labels(struct lt_triage *t, const struct lt_record *r,
 	return LT_OK;
 }
 
+/*
+ * group_label: the verdict of match m's group (by its labels), NULL
+ * without groups; *st: LT_ERR_NOMEM when it could not be made.
+ */
+static struct lt_verdict *
+group_of(struct lt_triage *t, const struct lt_label *l, size_t n,
+    enum lt_status *st)
+{
+	struct lt_verdict *v;
+
+	*st = LT_OK;
+	if (t->groups == NULL)
+		return NULL;
+	v = lt_groups_find(t->groups, l, n,
+	    lt_verdict_counts_const(t->v)->sources);
+	if (v == NULL)
+		*st = LT_ERR_NOMEM;
+	return v;
+}
+
+/* Rank match m in its label group too (group_label). */
+static enum lt_status
+group_add(struct lt_triage *t, const struct lt_match *m)
+{
+	enum lt_status st;
+	struct lt_verdict *v = group_of(t, m->labels, m->n_labels, &st);
+
+	return v == NULL ? st : lt_verdict_add(v, m);
+}
+
 /* Count and write a complete match (context included). */
 static enum lt_status
 publish(struct lt_triage *t, const struct lt_match *m)
@@ -349,7 +391,8 @@ publish(struct lt_triage *t, const struct lt_match *m)
 	enum lt_status st;
 
 	if ((st = lt_verdict_add(t->v, m)) != LT_OK ||
-	    (t->gv != NULL && (st = lt_verdict_add(t->gv, m)) != LT_OK))
+	    (t->gv != NULL && (st = lt_verdict_add(t->gv, m)) != LT_OK) ||
+	    (st = group_add(t, m)) != LT_OK)
 		return st;
 	if (!t->o.emit_matches)
 		return LT_OK;
@@ -511,6 +554,13 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 		return lt_emit_json_pending(&t->out, t->rs, &c);
 	}
 	if (kind == LT_EV_RESOLVED) {
+		struct lt_verdict *gv = group_of(t, m->labels, m->n_labels,
+		    &st);
+
+		if (st != LT_OK)
+			return st;
+		if (gv != NULL)
+			lt_verdict_counts(gv)->resolved += note->matches;
 		lt_verdict_counts(t->v)->resolved += note->matches;
 		if (!t->o.emit_matches || !(t->o.formats & LT_OUT_JSON))
 			return LT_OK;
@@ -534,7 +584,7 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 	for (i = 1; i < note->matches; i++)
 		if ((st = lt_verdict_add(t->v, &c)) != LT_OK ||
 		    (t->gv != NULL && (st = lt_verdict_add(t->gv, &c)) !=
-		    LT_OK))
+		    LT_OK) || (st = group_add(t, &c)) != LT_OK)
 			return st;
 	return LT_OK;
 }
@@ -598,6 +648,13 @@ matched(struct lt_triage *t, const struct lt_record *r, const char *p,
 		st = lt_evidence_offer(t->ev, r, &m, on_evidence, t, &below);
 		t->ev_now = 0;
 		lt_verdict_counts(t->v)->unconfirmed += (unsigned)below;
+		if (st == LT_OK && below) {
+			struct lt_verdict *gv = group_of(t, m.labels,
+			    m.n_labels, &st);
+
+			if (gv != NULL)
+				lt_verdict_counts(gv)->unconfirmed++;
+		}
 		return st;
 	}
 	return deliver(t, &m);
@@ -701,6 +758,18 @@ on_record(void *ctx, const struct lt_record *r)
 		c->truncated_lines++;
 	if (r->flags & LT_RECORD_UNDECODED)
 		c->decode_errors++;
+	if (t->groups != NULL) {
+		struct lt_verdict *gv = group_of(t, r->labels, r->n_labels,
+		    &st);
+		struct lt_counts *gc;
+
+		if (gv == NULL)
+			return st;
+		gc = lt_verdict_counts(gv);
+		gc->lines++;
+		gc->truncated_lines += (r->flags & LT_LINE_TRUNCATED) != 0;
+		gc->decode_errors += (r->flags & LT_RECORD_UNDECODED) != 0;
+	}
 	if (memchr(p, 0x1b, n) != NULL) {
 		n = lt_ansi_strip(t->scratch, p, n);
 		p = t->scratch;
@@ -796,7 +865,13 @@ lt_triage_begin(struct lt_triage *t, const char *name)
 	char *s;
 	enum lt_status st;
 
-	if ((st = group_open(t, name)) != LT_OK)
+	/*
+	 * What the last source left pending is decided now, not at each
+	 * lt_triage_end: a source such as Loki ends a document per page,
+	 * and a clearing line on the next page must still clear.
+	 */
+	if ((st = lt_evidence_end(t->ev, on_evidence, t)) != LT_OK ||
+	    (st = group_open(t, name)) != LT_OK)
 		return st;
 	if ((s = malloc(n + 1)) == NULL)
 		return LT_ERR_NOMEM;
@@ -868,8 +943,6 @@ lt_triage_end(struct lt_triage *t, struct lt_error *err)
 	enum lt_status st = lt_decoder_end(t->dec, err), st2;
 
 	st2 = context_flush(t);
-	if (st2 == LT_OK)
-		st2 = lt_evidence_end(t->ev, on_evidence, t);
 	if (flush(t) != LT_OK)
 		return t->werr;
 	return st != LT_OK ? st : st2;
@@ -988,6 +1061,45 @@ exit_code_evidence(struct lt_triage *t)
 	return LT_OK;
 }
 
+/*
+ * group_label: each label group's summary, in the order the values were
+ * first seen ("group":{"NAME":VALUE}, null for the lines without one).
+ */
+static enum lt_status
+groups_write(struct lt_triage *t)
+{
+	const char *label, *value;
+	struct lt_verdict *v;
+	enum lt_status st = LT_OK;
+	size_t i;
+
+	if (t->groups == NULL)
+		return LT_OK;
+	label = lt_groups_label(t->groups);
+	for (i = 0; i < lt_groups_count(t->groups) && st == LT_OK; i++) {
+		v = lt_groups_at(t->groups, i, &value);
+		if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
+			break;
+		if (t->o.formats & LT_OUT_JSON)
+			st = lt_emit_json_group_summary(&t->out, v, label,
+			    value);
+		if (st != LT_OK || !(t->o.formats & LT_OUT_TEXT))
+			continue;
+		if ((st = lt_buf_adds(&t->out, "== ")) == LT_OK &&
+		    (st = lt_emit_text_safe(&t->out, label,
+		    strlen(label))) == LT_OK)
+			st = value == NULL ? lt_buf_adds(&t->out, " (none)") :
+			    lt_buf_addc(&t->out, '=');
+		if (st == LT_OK && value != NULL)
+			st = lt_emit_text_safe(&t->out, value, strlen(value));
+		if (st == LT_OK && (st = lt_buf_adds(&t->out, "\n")) ==
+		    LT_OK)
+			st = lt_emit_text_summary(&t->out, v, t->o.color,
+			    t->o.runbook_base);
+	}
+	return st;
+}
+
 enum lt_status
 lt_triage_finish(struct lt_triage *t)
 {
@@ -1002,10 +1114,12 @@ lt_triage_finish(struct lt_triage *t)
 		return st;
 	if (!t->o.emit_summary)
 		return flush(t);
+	if ((st = groups_write(t)) != LT_OK)
+		return st;
 	if ((f & LT_OUT_JSON) &&
 	    (st = lt_emit_json_summary(&t->out, t->v)) != LT_OK)
 		return st;
-	if ((f & LT_OUT_TEXT) && t->o.per_source &&
+	if ((f & LT_OUT_TEXT) && (t->o.per_source || t->groups != NULL) &&
 	    (st = lt_buf_adds(&t->out, "== all inputs\n")) != LT_OK)
 		return st;
 	if ((f & LT_OUT_TEXT) && (st = lt_emit_text_summary(&t->out, t->v,
