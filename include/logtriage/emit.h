@@ -46,7 +46,8 @@ LT_API enum lt_status lt_emit_json_summary(struct lt_buf *out,
 
 /*
  * The summary of one group of the input (e.g. gkey "file", gvalue its
- * name), with "group":{gkey:gvalue} after "type", and a newline.
+ * name), with "group":{gkey:gvalue} after "type" (null for a NULL
+ * gvalue), and a newline.
  */
 LT_API enum lt_status lt_emit_json_group_summary(struct lt_buf *out,
     const struct lt_verdict *v, const char *gkey, const char *gvalue);
@@ -104,7 +105,9 @@ LT_API enum lt_status lt_emit_json_string(struct lt_buf *out, const char *p,
  *             written as pending after the hold, or resolved by a later
  *             line (struct lt_emit_ev)
  *   summary   the verdict of one group of the input (gkey, gvalue: e.g.
- *             "file" and its name), when such groups are asked for
+ *             "file" and its name, or a label's key and value; gvalue
+ *             NULL for the lines without the label), when such groups
+ *             are asked for
  *   finish    the verdict of the whole run, once at the end
  *   written   what the emitter appended so far has been written out
  *   free      the emitter's own memory

@@ -161,6 +161,13 @@ struct lt_rule_info {
 	unsigned long long within_lines;
 	size_t n_cleared_by;
 	const char *const *cleared_by;	/* pattern sources */
+	/*
+	 * clear_within: a pending match waits at most this long (by the
+	 * lines' times) or this many further lines of its stream for a
+	 * clearing line, then is evidence at once; 0: until the end.
+	 */
+	unsigned long long clear_within_ns;
+	unsigned long long clear_within_lines;
 };
 
 /* Rules in rank order (see lt_ruleset_rule). */

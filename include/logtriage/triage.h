@@ -87,6 +87,14 @@ struct lt_triage_opts {
 	    unsigned long long n);
 	void (*on_progress)(void *ctx, const struct lt_verdict *v);
 	void *observe_ctx;
+	/*
+	 * Not NULL: a summary per value of this label as well (with
+	 * "group":{"LABEL":VALUE}, null for lines without it), in the order
+	 * first seen, written before the overall one when the run
+	 * finishes; at most 1000 values, the lines of further values count
+	 * with those without the label.  Every line is decoded.
+	 */
+	const char *group_label;
 };
 
 /* Per rule, with rule_stats: how its sample lines went. */

@@ -56,6 +56,9 @@ struct lt_match {
 	const struct lt_ctx_line *after;
 	unsigned ev_count;	/* > 1: it completed a count of this many */
 	unsigned long long ev_first_line;	/* where that count began */
+	unsigned long long ev_matches;	/* > 1: it stands for this many
+					   pending matches (itself and those
+					   only counted), all of them counted */
 };
 
 /*

@@ -56,7 +56,8 @@ struct cli {
 	int no_defaults;
 	enum lt_severity fail_on;
 	int summary_only;
-	int per_file;		/* --per-file */
+	int per_file;		/* --per-file, --group-by file */
+	const char *group_label;	/* --group-by label:NAME */
 	int recursive;		/* -R: directory operands are walked */
 	int quiet;
 	size_t max_line;

@@ -638,7 +638,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	lt_emit_opts_init(&eo);
 	eo.matches = !c->summary_only && !c->quiet;
 	eo.summary = !c->quiet;
-	eo.groups = c->per_file;
+	eo.groups = c->per_file || c->group_label != NULL;
 	eo.runbook_base = cli_runbook_base(c, &given);
 	eo.now = now;
 	eo.color = strcmp(c->color, "always") == 0 || (strcmp(c->color,
@@ -656,6 +656,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	catch_signals();
 	o.jobs = c->jobs;
 	o.per_source = c->per_file;
+	o.group_label = c->group_label;
 	o.hold_ms = c->hold_ms;
 	if (c->recursive) {
 		if (cli_walk(c->files, c->n_files, &walked, &n_walked) != 0)

@@ -55,6 +55,7 @@ enum opt_key {
 	OPT_PUSH_LABEL,
 	OPT_EXIT_CODE,
 	OPT_PER_FILE,
+	OPT_GROUP_BY,
 	OPT_HOLD,
 	OPT_BLESS,
 	OPT_NO_COVERAGE,
@@ -133,6 +134,9 @@ static const struct opt options[] = {
 	{ "per-file", OPT_PER_FILE, NULL, CMD_RUN,
 	  "a summary for each input file too, before the overall one",
 	  FLAG(per_file) },
+	{ "group-by", OPT_GROUP_BY, "file|label:NAME", CMD_RUN,
+	  "a summary per input file, or per value of label NAME, too",
+	  CODE },
 	{ "recursive", OPT_RECURSIVE, NULL, CMD_RUN,
 	  "read every file under directory operands, in name order",
 	  FLAG(recursive) },
@@ -657,6 +661,25 @@ apply(struct cli *c, int key, const char *arg)
 		c->metric_labels[c->n_metric_labels++] = arg;
 		return 0;
 	}
+	case OPT_GROUP_BY: {
+		const char *name = arg + 6;
+		size_t len = strlen(name);
+
+		if (strcmp(arg, "file") == 0) {
+			c->per_file = 1;
+			return 0;
+		}
+		if (strncmp(arg, "label:", 6) != 0 || len == 0 || len > 128 ||
+		    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != len) {
+			cli_warn("error: --group-by: '%s' is neither 'file' nor "
+			    "'label:NAME' (NAME: 1 to 128 letters, digits, "
+			    "'_', '.', '-')", arg);
+			return -1;
+		}
+		c->group_label = name;
+		return 0;
+	}
 	case OPT_HOLD: {
 		unsigned long long ns;
 		size_t len = strlen(arg);
@@ -802,6 +825,12 @@ cli_parse(int argc, char **argv, struct cli *c)
 	c->n_files = (size_t)(argc - optind);
 	if (c->cmd == CMD_RULES && c->n_files > 0) {
 		cli_warn("error: unexpected operand '%s'", c->files[0]);
+		goto usage;
+	}
+	if (c->per_file && c->group_label != NULL) {
+		cli_warn("error: --group-by label:%s and a summary per file "
+		    "(--per-file, --group-by file) exclude each other",
+		    c->group_label);
 		goto usage;
 	}
 	return 0;

@@ -121,6 +121,8 @@ match_members(struct lt_buf *b, const struct lt_ruleset *rs,
 	if (m->ev_count > 1)
 		TRY(lt_buf_addf(b, "\"evidence\":{\"count\":%u,"
 		    "\"first_line\":%llu},", m->ev_count, m->ev_first_line));
+	if (m->ev_matches > 1)
+		TRY(lt_buf_addf(b, "\"matches\":%llu,", m->ev_matches));
 	TRY(kv_str(b, "summary", ri->summary));
 	TRY(kv_str(b, "remediation", ri->remediation));
 	TRY(key(b, "runbook"));
@@ -197,7 +199,10 @@ lt_emit_json_group_summary(struct lt_buf *b, const struct lt_verdict *v,
 		TRY(lt_buf_adds(b, "\"group\":{"));
 		TRY(lt_emit_json_string(b, gkey, strlen(gkey)));
 		TRY(lt_buf_addc(b, ':'));
-		TRY(lt_emit_json_string(b, gvalue, strlen(gvalue)));
+		if (gvalue == NULL)
+			TRY(lt_buf_adds(b, "null"));
+		else
+			TRY(lt_emit_json_string(b, gvalue, strlen(gvalue)));
 		TRY(lt_buf_add(b, "},", 2));
 	}
 	TRY(kv_str(b, "verdict", lt_verdict_word(v)));

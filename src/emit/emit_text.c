@@ -386,11 +386,16 @@ text_summary(struct lt_emitter *e, struct lt_buf *out,
 	struct text_emitter *t = (struct text_emitter *)e;
 	enum lt_status st;
 
-	(void)gkey;
 	if (!t->o.summary)
 		return LT_OK;
+	/* "== job.log" for a file, "== unit=VALUE" or "== unit (none)" */
 	TRY(lt_buf_adds(out, "== "));
-	TRY(lt_emit_text_safe(out, gvalue, strlen(gvalue)));
+	if (gkey != NULL && strcmp(gkey, "file") != 0) {
+		TRY(lt_emit_text_safe(out, gkey, strlen(gkey)));
+		TRY(lt_buf_adds(out, gvalue != NULL ? "=" : " (none)"));
+	}
+	if (gvalue != NULL)
+		TRY(lt_emit_text_safe(out, gvalue, strlen(gvalue)));
 	TRY(lt_buf_adds(out, "\n"));
 	return lt_emit_text_summary(out, v, t->o.color, t->o.runbook_base);
 }

@@ -65,7 +65,8 @@
  * lose lines when case is ignored (see write_filter).  Lines are also
  * matched cut at --max-line; every end-of-text assertion being dropped,
  * a match in a prefix of a line is a match of the whole line too.
- * unless patterns are not pushed: they only take matches away.
+ * unless patterns are not pushed: they only take matches away; cleared_by
+ * patterns are, like match patterns: their lines must come back too.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -725,7 +726,7 @@ struct plan {
 	size_t n, cap;
 	struct lt_buf rx;	/* translated whole patterns, |-joined */
 	size_t n_rx;		/* patterns there */
-	size_t n_pat;		/* match patterns of the rules */
+	size_t n_pat;		/* match and cleared_by patterns */
 };
 
 static int
@@ -952,8 +953,9 @@ write_filter(const struct plan *pl, const struct lit *l, size_t n,
 }
 
 /*
- * Gather each match pattern's literals (atoms.c), or the pattern
- * translated whole when it has none.  LT_ERR_REGEX (why set) when a
+ * Gather each match and cleared_by pattern's literals (atoms.c), or the
+ * pattern translated whole when it has none: a line that clears a
+ * pending match must reach logtriage as much as one that matches.  LT_ERR_REGEX (why set) when a
  * pattern has neither.
  */
 static enum lt_status
@@ -962,15 +964,18 @@ gather(const struct lt_ruleset *rs, struct plan *pl, struct lt_error *why)
 	const struct lt_rule_info *r;
 	struct lt_atoms at;
 	struct lt_error e;
-	const char *aw;
+	const char *aw, *pat;
 	struct lit *nl;
 	size_t i, j, k;
 	enum lt_status st;
 
 	for (i = 0; i < lt_ruleset_count(rs); i++) {
 		r = lt_ruleset_rule(rs, i);
-		for (j = 0; j < r->n_match; j++, pl->n_pat++) {
-			if (lt_atoms_extract(r->match[j], strlen(r->match[j]),
+		for (j = 0; j < r->n_match + r->n_cleared_by; j++,
+		    pl->n_pat++) {
+			pat = j < r->n_match ? r->match[j] :
+			    r->cleared_by[j - r->n_match];
+			if (lt_atoms_extract(pat, strlen(pat),
 			    &at, &aw) == 0) {
 				if (pl->n + at.n > pl->cap) {
 					k = pl->cap ? pl->cap * 2 : 256;
@@ -1000,15 +1005,15 @@ gather(const struct lt_ruleset *rs, struct plan *pl, struct lt_error *why)
 			if (st == LT_OK)
 				st = lt_buf_adds(&pl->rx, "(?:");
 			if (st == LT_OK)
-				st = lt_logql_translate(r->match[j],
-				    strlen(r->match[j]), &pl->rx, &e);
+				st = lt_logql_translate(pat, strlen(pat),
+				    &pl->rx, &e);
 			if (st == LT_OK)
 				st = lt_buf_addc(&pl->rx, ')');
 			if (st == LT_ERR_REGEX) {
 				lt_error_set(why, st, LT_LEVEL_NOTE, r->origin,
 				    r->line, 0, "rule '%.100s': /%.150s/ has "
 				    "no literal every match holds (%s), and %s",
-				    r->id, r->match[j], aw, e.message);
+				    r->id, pat, aw, e.message);
 				return st;
 			}
 			if (st == LT_ERR_LIMIT) {

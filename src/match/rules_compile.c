@@ -233,6 +233,13 @@ check(struct lt_rules *b)
 			    "of 2 or more", r->id);
 			errs++;
 		}
+		if ((r->keys & (K_CLEAR_WITHIN_TIME | K_CLEAR_WITHIN_LINES)) &&
+		    r->n_clears == 0) {
+			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
+			    r->line, r->col, "rule '%s' has clear_within but no "
+			    "cleared_by", r->id);
+			errs++;
+		}
 	}
 	for (i = 0; i < b->n_redacts; i++) {
 		const struct lt_rdef *r = &b->redacts[i];
@@ -335,6 +342,8 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 	c->info.count = r->count ? r->count : 1;
 	c->info.within_ns = r->within_ns;
 	c->info.within_lines = r->within_lines;
+	c->info.clear_within_ns = r->clear_within_ns;
+	c->info.clear_within_lines = r->clear_within_lines;
 	c->def_order = r->order;
 	if (r->n_exit_codes > 0) {
 		int *codes = malloc(r->n_exit_codes * sizeof *codes);

@@ -30,7 +30,9 @@ enum {
 	K_CONFIDENCE = 1 << 8,
 	K_COUNT = 1 << 9,
 	K_WITHIN_TIME = 1 << 10,
-	K_WITHIN_LINES = 1 << 11
+	K_WITHIN_LINES = 1 << 11,
+	K_CLEAR_WITHIN_TIME = 1 << 12,
+	K_CLEAR_WITHIN_LINES = 1 << 13
 };
 
 struct lt_rdef {
@@ -56,6 +58,8 @@ struct lt_rdef {
 	unsigned count;		/* 0: not set */
 	unsigned long long within_ns;
 	unsigned long long within_lines;
+	unsigned long long clear_within_ns;	/* 0: not set */
+	unsigned long long clear_within_lines;
 	size_t n_clears;	/* cleared_by patterns among pats */
 	int disabled;
 	int broken;		/* had a parse error: skip whole-set checks */

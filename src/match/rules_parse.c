@@ -621,11 +621,13 @@ parse_count(struct pstate *ps, struct lt_rdef *r, const char *v, size_t vlen,
  * within = 90s | 5m | 1h30m | 1d | 200 lines: a rule may have one of each
  * kind, a time for input with times and a line distance for the rest.
  * Times are read as --since and --hold read them (lt_duration_parse), from
- * 1 ms to LT_WITHIN_TIME_MAX_DAYS days.
+ * 1 ms to LT_WITHIN_TIME_MAX_DAYS days.  clear_within takes the same
+ * values (clear: 1).
  */
 static void
 parse_within(struct pstate *ps, struct lt_rdef *r, const char *k, size_t klen,
-    unsigned long kcol, const char *v, size_t vlen, unsigned long vcol)
+    unsigned long kcol, const char *v, size_t vlen, unsigned long vcol,
+    int clear)
 {
 	unsigned long long ns;
 	size_t i, d;
@@ -637,19 +639,23 @@ parse_within(struct pstate *ps, struct lt_rdef *r, const char *k, size_t klen,
 	for (i = d; i < vlen && is_blank(v[i]); i++)
 		;
 	if (x > 0 && vlen - i == 5 && memcmp(v + i, "lines", 5) == 0) {
-		if (once(ps, &r->keys, K_WITHIN_LINES, k, klen, kcol))
-			r->within_lines = (unsigned long long)x;
+		if (once(ps, &r->keys, clear ? K_CLEAR_WITHIN_LINES :
+		    K_WITHIN_LINES, k, klen, kcol))
+			*(clear ? &r->clear_within_lines : &r->within_lines) =
+			    (unsigned long long)x;
 		return;
 	}
 	if (lt_duration_parse(v, vlen, &ns) == 0 && ns >= 1000000ull &&
 	    ns <= LT_WITHIN_TIME_MAX_DAYS * 86400000000000ull) {
-		if (once(ps, &r->keys, K_WITHIN_TIME, k, klen, kcol))
-			r->within_ns = ns;
+		if (once(ps, &r->keys, clear ? K_CLEAR_WITHIN_TIME :
+		    K_WITHIN_TIME, k, klen, kcol))
+			*(clear ? &r->clear_within_ns : &r->within_ns) = ns;
 		return;
 	}
-	perr(ps, LT_ERR_SYNTAX, vcol, "invalid within: expected a duration "
+	perr(ps, LT_ERR_SYNTAX, vcol, "invalid %s: expected a duration "
 	    "(90s, 5m, 1h30m, 1d; at most %u days) or a line distance "
-	    "(200 lines)", LT_WITHIN_TIME_MAX_DAYS);
+	    "(200 lines)", clear ? "clear_within" : "within",
+	    LT_WITHIN_TIME_MAX_DAYS);
 }
 
 /* "137" or "137, 143": whole numbers 0-255, at most 16. */
@@ -809,7 +815,9 @@ rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 		if (once(ps, &r->keys, K_COUNT, k, klen, kcol))
 			parse_count(ps, r, v, vlen, vcol);
 	} else if (key_is(k, klen, "within")) {
-		parse_within(ps, r, k, klen, kcol, v, vlen, vcol);
+		parse_within(ps, r, k, klen, kcol, v, vlen, vcol, 0);
+	} else if (key_is(k, klen, "clear_within")) {
+		parse_within(ps, r, k, klen, kcol, v, vlen, vcol, 1);
 	} else if (key_is(k, klen, "category")) {
 		if (!once(ps, &r->keys, K_CATEGORY, k, klen, kcol))
 			return;

@@ -34,6 +34,7 @@
 #include "util/utf8.h"
 #include "util/util.h"
 #include "verdict/evidence.h"
+#include "verdict/group.h"
 
 #define FLUSH_AT (64u << 10)
 
@@ -48,6 +49,7 @@ struct lt_triage {
 	struct lt_verdict *gv;	/* per_source: this source's own verdict */
 	struct lt_counts g0;	/* per_source: counts when it began */
 	char *gname;		/* per_source: its name; NULL: none open */
+	struct lt_groups *groups;	/* group_label: a verdict per value */
 	struct lt_buf out;
 	char *scratch;		/* max_line bytes, for ANSI stripping */
 	char *label_red;	/* redacted label values, with redaction */
@@ -114,6 +116,11 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	}
 	t->v = lt_verdict_new(rs, o->fail_on);
 	t->ev = lt_evidence_new(rs);
+	if (o->group_label != NULL && (t->groups = lt_groups_new(rs,
+	    o->fail_on, o->group_label)) == NULL) {
+		lt_triage_free(t);
+		return NULL;
+	}
 	t->scratch = malloc(o->max_line);
 	t->limit_warned = calloc(rs->n_rules ? rs->n_rules : 1, 1);
 	if (o->rule_stats) {
@@ -132,8 +139,12 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	}
 	if (o->jobs > 1)
 		(void)lt_scanner_jobs(t->sc, o->jobs);
-	/* lint's stats and context lines need every line decoded */
-	if (rs->pf != NULL && t->stats == NULL && t->ctx == NULL)
+	/*
+	 * lint's stats, context lines and label groups (each line counts
+	 * for its group) need every line decoded
+	 */
+	if (rs->pf != NULL && t->stats == NULL && t->ctx == NULL &&
+	    t->groups == NULL)
 		lt_decoder_runs(t->dec, run_ask, run_passed, t);
 	return t;
 }
@@ -149,6 +160,7 @@ lt_triage_free(struct lt_triage *t)
 	lt_verdict_free(t->v);
 	lt_verdict_free(t->gv);
 	free(t->gname);
+	lt_groups_free(t->groups);
 	lt_evidence_free(t->ev);
 	lt_buf_free(&t->out);
 	free(t->scratch);
@@ -291,6 +303,36 @@ redact_labels(struct lt_triage *t, const struct lt_record *r,
 	return LT_OK;
 }
 
+/*
+ * group_label: the verdict of match m's group (by its labels), NULL
+ * without groups; *st: LT_ERR_NOMEM when it could not be made.
+ */
+static struct lt_verdict *
+group_of(struct lt_triage *t, const struct lt_label *l, size_t n,
+    enum lt_status *st)
+{
+	struct lt_verdict *v;
+
+	*st = LT_OK;
+	if (t->groups == NULL)
+		return NULL;
+	v = lt_groups_find(t->groups, l, n,
+	    lt_verdict_counts_const(t->v)->sources);
+	if (v == NULL)
+		*st = LT_ERR_NOMEM;
+	return v;
+}
+
+/* Rank match m in its label group too (group_label). */
+static enum lt_status
+group_add(struct lt_triage *t, const struct lt_match *m)
+{
+	enum lt_status st;
+	struct lt_verdict *v = group_of(t, m->labels, m->n_labels, &st);
+
+	return v == NULL ? st : lt_verdict_add(v, m);
+}
+
 /* A match was decided: the emitters that write it at once. */
 static enum lt_status
 emit_match(struct lt_triage *t, const struct lt_match *m)
@@ -318,7 +360,8 @@ publish(void *ctx, const struct lt_match *m)
 	size_t i;
 
 	if ((st = lt_verdict_add(t->v, m)) != LT_OK ||
-	    (t->gv != NULL && (st = lt_verdict_add(t->gv, m)) != LT_OK))
+	    (t->gv != NULL && (st = lt_verdict_add(t->gv, m)) != LT_OK) ||
+	    (st = group_add(t, m)) != LT_OK)
 		return st;
 	if (t->o.on_match != NULL)
 		t->o.on_match(t->o.observe_ctx, m, 1);
@@ -403,6 +446,13 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 		return emit_evidence(t, &ev);
 	}
 	if (kind == LT_EV_RESOLVED) {
+		struct lt_verdict *gv = group_of(t, m->labels, m->n_labels,
+		    &st);
+
+		if (st != LT_OK)
+			return st;
+		if (gv != NULL)
+			lt_verdict_counts(gv)->resolved += note->matches;
 		lt_verdict_counts(t->v)->resolved += note->matches;
 		if (t->n_em == 0)
 			return LT_OK;
@@ -417,6 +467,7 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 			return st;
 		return emit_evidence(t, &ev);
 	}
+	c.ev_matches = note->matches;
 	if (t->ev_now && c.seq == t->seq)
 		return deliver(t, &c);
 	c.has_context = 0;
@@ -426,7 +477,7 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 	for (i = 1; i < note->matches; i++)
 		if ((st = lt_verdict_add(t->v, &c)) != LT_OK ||
 		    (t->gv != NULL && (st = lt_verdict_add(t->gv, &c)) !=
-		    LT_OK))
+		    LT_OK) || (st = group_add(t, &c)) != LT_OK)
 			return st;
 	if (t->o.on_match != NULL && note->matches > 1)
 		t->o.on_match(t->o.observe_ctx, &c, note->matches - 1);
@@ -492,6 +543,13 @@ matched(struct lt_triage *t, const struct lt_record *r, const char *p,
 		st = lt_evidence_offer(t->ev, r, &m, on_evidence, t, &below);
 		t->ev_now = 0;
 		lt_verdict_counts(t->v)->unconfirmed += (unsigned)below;
+		if (st == LT_OK && below) {
+			struct lt_verdict *gv = group_of(t, m.labels,
+			    m.n_labels, &st);
+
+			if (gv != NULL)
+				lt_verdict_counts(gv)->unconfirmed++;
+		}
 		return st;
 	}
 	return deliver(t, &m);
@@ -594,6 +652,18 @@ on_record(void *ctx, const struct lt_record *r)
 		c->truncated_lines++;
 	if (r->flags & LT_RECORD_UNDECODED)
 		c->decode_errors++;
+	if (t->groups != NULL) {
+		struct lt_verdict *gv = group_of(t, r->labels, r->n_labels,
+		    &st);
+		struct lt_counts *gc;
+
+		if (gv == NULL)
+			return st;
+		gc = lt_verdict_counts(gv);
+		gc->lines++;
+		gc->truncated_lines += (r->flags & LT_LINE_TRUNCATED) != 0;
+		gc->decode_errors += (r->flags & LT_RECORD_UNDECODED) != 0;
+	}
 	if (memchr(p, 0x1b, n) != NULL) {
 		n = lt_ansi_strip(t->scratch, p, n);
 		p = t->scratch;
@@ -681,7 +751,13 @@ begin(struct lt_triage *t, const char *name, int entries)
 	char *s;
 	enum lt_status st;
 
-	if ((st = group_open(t, name)) != LT_OK)
+	/*
+	 * What the last source left pending is decided now, not at each
+	 * lt_triage_end: a source such as Loki ends a document per page,
+	 * and a clearing line on the next page must still clear.
+	 */
+	if ((st = lt_evidence_end(t->ev, on_evidence, t)) != LT_OK ||
+	    (st = group_open(t, name)) != LT_OK)
 		return st;
 	if ((s = malloc(n + 1)) == NULL)
 		return LT_ERR_NOMEM;
@@ -800,8 +876,6 @@ lt_triage_end(struct lt_triage *t, struct lt_error *err)
 	    st2;
 
 	st2 = context_flush(t);
-	if (st2 == LT_OK)
-		st2 = lt_evidence_end(t->ev, on_evidence, t);
 	if (flush(t) != LT_OK)
 		return t->werr;
 	return st != LT_OK ? st : st2;
@@ -866,6 +940,32 @@ exit_code_evidence(struct lt_triage *t)
 	return LT_OK;
 }
 
+/*
+ * group_label: each label group's summary, in the order the values were
+ * first seen ("group":{"NAME":VALUE}, null for the lines without one).
+ */
+static enum lt_status
+groups_write(struct lt_triage *t)
+{
+	const char *label, *value;
+	struct lt_verdict *v;
+	enum lt_status st = LT_OK;
+	size_t i, j;
+
+	if (t->groups == NULL)
+		return LT_OK;
+	label = lt_groups_label(t->groups);
+	for (i = 0; i < lt_groups_count(t->groups) && st == LT_OK; i++) {
+		v = lt_groups_at(t->groups, i, &value);
+		if (t->n_em > 0 && (st = room(t)) != LT_OK)
+			break;
+		for (j = 0; j < t->n_em && st == LT_OK; j++)
+			st = lt_emitter_summary(t->em[j], &t->out, v, label,
+			    value);
+	}
+	return st;
+}
+
 enum lt_status
 lt_triage_finish(struct lt_triage *t)
 {
@@ -876,6 +976,8 @@ lt_triage_finish(struct lt_triage *t)
 	    (st = lt_evidence_end(t->ev, on_evidence, t)) != LT_OK ||
 	    (st = group_close(t)) != LT_OK ||
 	    (st = exit_code_evidence(t)) != LT_OK)
+		return st;
+	if ((st = groups_write(t)) != LT_OK)
 		return st;
 	for (i = 0; i < t->n_em; i++)
 		if ((st = lt_emitter_finish(t->em[i], &t->out, t->v)) != LT_OK)

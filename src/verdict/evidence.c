@@ -20,6 +20,12 @@
  *     later line of the same stream that matches clears it (the pending
  *     matches are written as resolved, with the clearing line, and are
  *     never the cause) and starts its count anew.
+ *   clear_within = 1 lines | 30s
+ *     ... but waits no longer than that many further lines of its
+ *     stream, or that long by the lines' times, after its first pending
+ *     match: then the group is evidence at once (curl prints the same
+ *     "curl: (7)" line before each retry's "Will retry" warning and after
+ *     the last attempt; the next line tells them apart).
  *
  * A stream is a source and its labels, less the labels that change from
  * line to line of one stream (pid, priority, annotation, level,
@@ -27,7 +33,12 @@
  * bounded: a rule follows at most LT_EV_STREAMS_MAX streams (the least
  * recently used one is decided and forgotten to make room), its window
  * holds at most count entries (count <= LT_COUNT_MAX), and a pending
- * group keeps LT_EV_KEEP whole matches and counts the rest.
+ * group keeps LT_EV_KEEP whole matches and counts the rest; the text of
+ * all kept matches of a run is held to LT_EV_BYTES_MAX, beyond which a
+ * group keeps only its first.  So a rule that never clears, on an
+ * endless stream, holds at most LT_EV_STREAMS_MAX * (the ring + one
+ * kept match) plus a share of LT_EV_BYTES_MAX, whatever the input's
+ * length (tests/bench/evidence-rss measures it).
  *
  * In a live pipe a pending match could wait for ever (a runner that
  * never comes back writes no clearing line, and `journalctl -f` never
@@ -62,6 +73,7 @@ struct ev_kept {
 		unsigned count;
 		unsigned long long first_line;
 	} note;
+	size_t bytes;		/* its text, against LT_EV_BYTES_MAX */
 	unsigned long long since_ms;	/* the clock when it was kept */
 	int announced;		/* written as pending already */
 };
@@ -76,6 +88,8 @@ struct ev_slot {
 	struct ev_kept kept[LT_EV_KEEP];
 	size_t n_kept;
 	unsigned long long n_pending;	/* kept or only counted */
+	unsigned long long wait_ns;	/* clear_within: the first's time */
+	unsigned long long waited;	/* ... lines of the stream since */
 };
 
 struct ev_rule {
@@ -90,6 +104,7 @@ struct lt_evidence {
 	size_t n_rules;
 	size_t *of_rule;	/* rank index -> rules index, SIZE_MAX: none */
 	size_t n_pending;	/* slots with n_pending > 0 */
+	size_t kept_bytes;	/* text of all kept matches */
 	unsigned long long seq;
 	unsigned long long now_ms;	/* lt_evidence_clock */
 	pcre2_match_data *md;
@@ -176,13 +191,14 @@ fail:
 }
 
 static void
-slot_drop_kept(struct ev_slot *s)
+slot_drop_kept(struct lt_evidence *ev, struct ev_slot *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->n_kept; i++) {
 		free(s->kept[i].block);
 		s->kept[i].block = NULL;
+		ev->kept_bytes -= s->kept[i].bytes;
 	}
 	s->n_kept = 0;
 }
@@ -196,7 +212,7 @@ lt_evidence_free(struct lt_evidence *ev)
 		return;
 	for (i = 0; i < ev->n_rules; i++)
 		for (j = 0; j < LT_EV_STREAMS_MAX; j++) {
-			slot_drop_kept(&ev->rules[i].slots[j]);
+			slot_drop_kept(ev, &ev->rules[i].slots[j]);
 			free(ev->rules[i].slots[j].ring);
 		}
 	free(ev->rules);
@@ -235,7 +251,7 @@ decide(struct lt_evidence *ev, struct ev_slot *s, lt_ev_fn *fn, void *ctx)
 		    s->n_pending - (s->n_kept - 1);
 		st = fn(ctx, LT_EV_EVIDENCE, &s->kept[i].m, &note);
 	}
-	slot_drop_kept(s);
+	slot_drop_kept(ev, s);
 	if (s->n_pending > 0)
 		ev->n_pending--;
 	s->n_pending = 0;
@@ -330,13 +346,19 @@ lt_evidence_offer(struct lt_evidence *ev, const struct lt_record *r,
 	note.matches = 1;
 	if (ri->n_cleared_by == 0)
 		return fn(ctx, LT_EV_EVIDENCE, m, &note);
-	if (s->n_pending++ == 0)
+	if (s->n_pending++ == 0) {
 		ev->n_pending++;
-	if (s->n_kept == LT_EV_KEEP)
+		s->wait_ns = mk.ns;
+		s->waited = 0;
+	}
+	if (s->n_kept == LT_EV_KEEP || (s->n_kept > 0 &&
+	    ev->kept_bytes + m->text_len > LT_EV_BYTES_MAX))
 		return LT_OK;
 	k = &s->kept[s->n_kept];
 	if ((k->block = lt_match_dup(m, &k->m)) == NULL)
 		return LT_ERR_NOMEM;
+	k->bytes = m->text_len;
+	ev->kept_bytes += k->bytes;
 	k->note.count = note.count;
 	k->note.first_line = note.first_line;
 	k->since_ms = ev->now_ms;
@@ -405,6 +427,23 @@ clears(struct lt_evidence *ev, const struct lt_crule *c, const char *p,
 	return 0;
 }
 
+/*
+ * 1 when line r of slot s's stream comes later than the rule's
+ * clear_within time after its first pending match (both have times):
+ * the group is evidence now and r cannot clear it.
+ */
+static int
+too_late(const struct lt_crule *c, const struct ev_slot *s,
+    const struct lt_record *r)
+{
+	unsigned long long ns;
+
+	if (c->info.clear_within_ns == 0 || s->wait_ns == 0 ||
+	    r->time == NULL || lt_time_ns(r->time, strlen(r->time), &ns) != 0)
+		return 0;
+	return ns > s->wait_ns && ns - s->wait_ns > c->info.clear_within_ns;
+}
+
 enum lt_status
 lt_evidence_line(struct lt_evidence *ev, const char *source,
     const struct lt_record *r, const char *p, size_t n, lt_ev_fn *fn,
@@ -426,8 +465,20 @@ lt_evidence_line(struct lt_evidence *ev, const char *source,
 			continue;
 		if ((st = find_slot(ev, er, key, 0, fn, ctx, &s)) != LT_OK)
 			return st;
-		if (s == NULL || s->n_pending == 0 || !clears(ev, er->c, p, n))
+		if (s == NULL || s->n_pending == 0)
 			continue;
+		if (too_late(er->c, s, r)) {
+			if ((st = decide(ev, s, fn, ctx)) != LT_OK)
+				return st;
+			continue;
+		}
+		if (!clears(ev, er->c, p, n)) {
+			if (er->c->info.clear_within_lines > 0 &&
+			    ++s->waited >= er->c->info.clear_within_lines &&
+			    (st = decide(ev, s, fn, ctx)) != LT_OK)
+				return st;
+			continue;
+		}
 		for (j = 0; j < s->n_kept; j++) {
 			memset(&note, 0, sizeof note);
 			note.count = s->kept[j].note.count;
@@ -441,7 +492,7 @@ lt_evidence_line(struct lt_evidence *ev, const char *source,
 			    &note)) != LT_OK)
 				return st;
 		}
-		slot_drop_kept(s);
+		slot_drop_kept(ev, s);
 		s->n_pending = 0;
 		s->ring_n = 0;
 		ev->n_pending--;
@@ -452,15 +503,31 @@ lt_evidence_line(struct lt_evidence *ev, const char *source,
 enum lt_status
 lt_evidence_end(struct lt_evidence *ev, lt_ev_fn *fn, void *ctx)
 {
+	struct ev_slot *s, *first;
 	enum lt_status st;
 	size_t i, j;
 
 	if (ev == NULL)
 		return LT_OK;
+	/* the pending groups in input order (of their first match) */
+	while (ev->n_pending > 0) {
+		first = NULL;
+		for (i = 0; i < ev->n_rules; i++)
+			for (j = 0; j < LT_EV_STREAMS_MAX; j++) {
+				s = &ev->rules[i].slots[j];
+				if (s->n_pending > 0 && s->n_kept > 0 &&
+				    (first == NULL || s->kept[0].m.seq <
+				    first->kept[0].m.seq))
+					first = s;
+			}
+		if (first == NULL)
+			break;
+		if ((st = decide(ev, first, fn, ctx)) != LT_OK)
+			return st;
+	}
 	for (i = 0; i < ev->n_rules; i++)
 		for (j = 0; j < LT_EV_STREAMS_MAX; j++) {
-			struct ev_slot *s = &ev->rules[i].slots[j];
-
+			s = &ev->rules[i].slots[j];
 			if ((st = decide(ev, s, fn, ctx)) != LT_OK)
 				return st;
 			s->used = 0;

@@ -24,6 +24,12 @@
 
 #define LT_EV_STREAMS_MAX 64	/* streams followed per rule (LRU beyond) */
 #define LT_EV_KEEP 8		/* pending matches kept whole per stream */
+/*
+ * Bytes of text the kept pending matches of a run may hold together;
+ * beyond it a stream's second and later pending matches are only
+ * counted (its first is always kept, so that none is lost).
+ */
+#define LT_EV_BYTES_MAX (16u << 20)
 
 enum lt_ev_kind {
 	LT_EV_EVIDENCE,	/* write it as a match and count it */

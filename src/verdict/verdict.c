@@ -8,7 +8,11 @@
  * its first match is its best, and the run's best LT_VERDICT_TOP distinct
  * rules can be kept exactly with a small sorted array and a "has fired"
  * bit per rule: a later match of a rule that fired is never better than
- * the first.  The kept matches own copies of their text, source name, time
+ * the first.  "Later" is by position in the input (seq), not by arrival:
+ * a pending match (evidence.c) is decided after lines that came after
+ * it, so a match that arrives with an earlier seq than its rule's kept
+ * one replaces it (and a category's first line moves back likewise).
+ * The kept matches own copies of their text, source name, time
  * and labels (the labels in one block: the array, then the bytes);
  * nothing else of a match outlives lt_verdict_add().
  */
@@ -29,6 +33,7 @@ struct lt_verdict {
 	enum lt_severity fail_on;
 	struct lt_counts counts;
 	struct lt_category_count *cats;
+	unsigned long long *cat_seq;	/* per category: seq of first_line */
 	unsigned char *fired;
 	unsigned long long *rule_counts;
 	struct kept top[LT_VERDICT_TOP];
@@ -54,10 +59,12 @@ lt_verdict_new(const struct lt_ruleset *rs, enum lt_severity fail_on)
 	v->rs = rs;
 	v->fail_on = fail_on;
 	v->cats = calloc(rs->n_cats ? rs->n_cats : 1, sizeof *v->cats);
+	v->cat_seq = calloc(rs->n_cats ? rs->n_cats : 1, sizeof *v->cat_seq);
 	v->fired = calloc(rs->n_rules ? rs->n_rules : 1, 1);
 	v->rule_counts = calloc(rs->n_rules ? rs->n_rules : 1,
 	    sizeof *v->rule_counts);
-	if (v->cats == NULL || v->fired == NULL || v->rule_counts == NULL) {
+	if (v->cats == NULL || v->cat_seq == NULL || v->fired == NULL ||
+	    v->rule_counts == NULL) {
 		lt_verdict_free(v);
 		return NULL;
 	}
@@ -79,6 +86,7 @@ lt_verdict_free(struct lt_verdict *v)
 	for (i = 0; i < v->n_unreadable; i++)
 		free(v->unreadable[i]);
 	free(v->cats);
+	free(v->cat_seq);
 	free(v->fired);
 	free(v->rule_counts);
 	free(v);
@@ -145,23 +153,44 @@ enum lt_status
 lt_verdict_add(struct lt_verdict *v, const struct lt_match *m)
 {
 	const struct lt_rule_info *ri = &v->rs->rules[m->rule].info;
-	struct lt_category_count *cc = &v->cats[v->rs->rule_cat[m->rule]];
+	size_t c_i = v->rs->rule_cat[m->rule];
+	struct lt_category_count *cc = &v->cats[c_i];
 	struct kept k;
 	size_t pos, i;
 
 	v->counts.matches++;
 	v->rule_counts[m->rule]++;
-	if (cc->count++ == 0) {
-		cc->severity = ri->severity;
-		cc->first_line = m->line;
-		if ((cc->first_source = dup_bytes(m->source,
-		    strlen(m->source))) == NULL)
+	if (cc->count++ == 0 || m->seq < v->cat_seq[c_i]) {
+		char *src = dup_bytes(m->source, strlen(m->source));
+
+		if (src == NULL)
 			return LT_ERR_NOMEM;
-	} else if (ri->severity > cc->severity) {
-		cc->severity = ri->severity;
+		free((char *)cc->first_source);
+		cc->first_source = src;
+		cc->first_line = m->line;
+		v->cat_seq[c_i] = m->seq;
 	}
-	if (ri->severity < v->fail_on || v->fired[m->rule])
+	if (ri->severity > cc->severity)
+		cc->severity = ri->severity;
+	if (ri->severity < v->fail_on)
 		return LT_OK;
+	if (v->fired[m->rule]) {
+		/*
+		 * Matches mostly come in input order, so a later one of a
+		 * rule that fired is no better; but a pending match is
+		 * decided late (evidence.c), and may be the earlier one.
+		 */
+		for (i = 0; i < v->n_top && v->top[i].m.rule != m->rule; i++)
+			;
+		if (i < v->n_top) {
+			if (m->seq >= v->top[i].m.seq)
+				return LT_OK;
+			kept_free(&v->top[i]);
+			for (; i + 1 < v->n_top; i++)
+				v->top[i] = v->top[i + 1];
+			v->n_top--;
+		}
+	}
 	v->fired[m->rule] = 1;
 	for (pos = 0; pos < v->n_top; pos++)
 		if (cmp(v->rs, m, &v->top[pos].m) < 0)

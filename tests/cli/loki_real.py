@@ -320,8 +320,11 @@ try:
           on[0] == 1 and on[1] == off[1] and len(on[1]) > 20 and
           "note:" not in on[3], f"{on[0]} {len(on[1])} {len(off[1])} "
           f"{on[3][:400]}")
+    # the filter ships the lines that clear a pending match too
+    # (cleared_by: "Listening for Jobs", "added N packages", ...), which
+    # healthy CI logs are full of: a quarter of this corpus
     check("pushdown on: Loki ships fewer lines", on[2]["lines"] <
-          off[2]["lines"] // 4, f"{on[2]['lines']} of {off[2]['lines']}")
+          off[2]["lines"] // 3, f"{on[2]['lines']} of {off[2]['lines']}")
     ansi = [m for m in on[1] if m[0] >= rfc3339(t0 + len(lines) * 10**6)]
     check("ANSI inside the words: found with pushdown", len(ansi) == 2,
           str(ansi))

@@ -118,7 +118,11 @@ def main():
         if got["verdict"] == "failure" and len(words) >= 4:
             got["cause"] = {"category": words[1], "line": int(words[3])}
         ok = p.returncode == (1 if got["verdict"] == "failure" else 0)
+        # the example prints the verdict and the cause; keys it cannot
+        # print (a fixture's "resolved" count) are logtriage test's
         for k, v in want.items():
+            if k not in ("verdict", "cause"):
+                continue
             if isinstance(v, dict):
                 ok = ok and all(got.get(k, {}).get(kk) == vv
                                 for kk, vv in v.items())

@@ -369,8 +369,8 @@ def live(binary, data, category, args=(), pause=0.02):
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    p = subprocess.Popen([binary, *args, "-"], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE)
+    p = subprocess.Popen([binary, "--hold", "300ms", *args, "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     written = {}
     got = {}
     lock = threading.Lock()
@@ -387,7 +387,10 @@ def live(binary, data, category, args=(), pause=0.02):
             while b"\n" in buf:
                 l, buf = buf.split(b"\n", 1)
                 o = json.loads(l)
-                if o.get("type") == "match" and o["category"] == category \
+                # a match of a rule with cleared_by shows first as a
+                # pending object, once it has waited --hold
+                if o.get("type") in ("match", "pending") and \
+                        o["category"] == category \
                         and o["line"] > 0:      # not the --exit-code one
                     with lock:
                         got.setdefault(o["line"], now)

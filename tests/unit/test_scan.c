@@ -517,6 +517,27 @@ test_verdict(void)
 	lt_verdict_why(v, why, sizeof why);
 	CHECK(strstr(why, "critical severity outranks high") != NULL);
 	CHECK(lt_verdict_counts(v)->matches == 7);
+	/*
+	 * A pending match decided late (evidence.c) may be earlier in the
+	 * input than its rule's kept one: it replaces it, and moves its
+	 * category's first line back.
+	 */
+	m = mk(rs, "a", 1);
+	lt_verdict_add(v, &m);
+	/* a (line 1 now, not 4) ties with e on rank and is earlier */
+	CHECK_STR(lt_ruleset_rule(rs, lt_verdict_top(v, 1)->rule)->id, "a");
+	CHECK(lt_verdict_top(v, 1)->line == 1);
+	CHECK_STR(lt_ruleset_rule(rs, lt_verdict_top(v, 2)->rule)->id, "e");
+	CHECK(lt_verdict_top(v, 4) == NULL);	/* a still once in the top */
+	m = mk(rs, "a", 9);			/* later again: no change */
+	lt_verdict_add(v, &m);
+	CHECK(lt_verdict_top(v, 1)->line == 1);
+	CHECK(lt_verdict_category(v, 1)->first_line == 7);	/* d: b */
+	m = mk(rs, "b", 2);
+	lt_verdict_add(v, &m);
+	CHECK(lt_verdict_top(v, 0)->line == 2);
+	CHECK(lt_verdict_category(v, 1)->first_line == 2);
+	CHECK(lt_verdict_category(v, 1)->count == 2);
 	lt_verdict_free(v);
 	lt_ruleset_free(rs);
 }
