@@ -5,16 +5,19 @@
  *
  *   bytes -> lt_decoder (BOM, format, lt_lines split, per-format decode)
  *         -> record (message, time, labels) -> normalise (ANSI)
- *         -> lt_scanner (match) -> lt_verdict (root cause, counts)
- *         -> emitter (JSON Lines)
+ *         -> lt_scanner (match) -> lt_evidence (count, cleared_by)
+ *         -> redact -> context (-A/-B) -> lt_verdict (root cause, counts)
+ *         -> the emitters (emit.h: JSON Lines, text, GitHub, metrics)
  *
- * A caller opens a source with lt_triage_begin(), pushes its bytes with
- * lt_triage_feed() (or lets lt_triage_fd() read a descriptor), closes it
- * with lt_triage_end(), and after the last source calls lt_triage_finish()
- * for the summary.  Output goes through the caller's write function: match
- * objects are written at the end of every feed that produced one, so a
- * line typed into a pipe gets its verdict at once.  Memory is bounded by
- * max_line and the size of the ruleset, never by the input.
+ * A caller adds the emitters it wants with lt_triage_add_emitter() (none:
+ * nothing is written, the verdict is still there), opens a source with
+ * lt_triage_begin(), pushes its bytes with lt_triage_feed() (or lets
+ * lt_triage_fd() read a descriptor), closes it with lt_triage_end(), and
+ * after the last source calls lt_triage_finish() for the summary.  Output
+ * goes through the caller's write function: what the emitters wrote for
+ * a feed is written at its end, so a line typed into a pipe gets its
+ * verdict at once.  Memory is bounded by max_line and the size of the
+ * ruleset, never by the input.
  */
 #ifndef LOGTRIAGE_TRIAGE_H
 #define LOGTRIAGE_TRIAGE_H
@@ -24,6 +27,7 @@
 
 #include "api.h"
 #include "decode.h"
+#include "emit.h"
 #include "rules.h"
 #include "status.h"
 #include "verdict.h"
@@ -38,9 +42,7 @@ struct lt_triage_opts {
 	enum lt_severity fail_on;	/* lowest severity that is a failure */
 	size_t max_line;	/* bytes of a line that are matched */
 	enum lt_input input;	/* format of every source (default: auto) */
-	int emit_matches;	/* write one object per matched line */
-	int emit_summary;	/* write the summary object at the end */
-	lt_write_fn *write;
+	lt_write_fn *write;	/* where the emitters' output goes */
 	void *write_ctx;
 	lt_diag_fn *diag;	/* warnings, e.g. a rule hit its limit */
 	void *diag_ctx;
@@ -48,11 +50,6 @@ struct lt_triage_opts {
 	int redact;		/* hide secrets in written text (default 1) */
 	size_t before;		/* context lines before a match (-B) */
 	size_t after;		/* ... and after it (-A); at most LT_CONTEXT_MAX */
-	unsigned formats;	/* LT_OUT_* bits; 0 means LT_OUT_JSON */
-	int color;		/* text output: ANSI colours */
-	const char *runbook_base;	/* joined to relative runbook paths */
-	long long now;		/* seconds since the epoch, for metrics */
-	const char *gh_stop_token;	/* github: fence echoed log text */
 	int exit_code;		/* the failed step's status; -1: unknown */
 	/*
 	 * When not NULL and nonzero, lt_triage_fd() stops reading and
@@ -82,11 +79,7 @@ struct lt_rule_stats {
 	size_t winner;		/* rank index of the rule that beat it first */
 };
 
-/* Output formats, combinable. */
-#define LT_OUT_JSON 0x1u	/* JSON Lines: matches and the summary */
-#define LT_OUT_TEXT 0x2u	/* lines and a verdict block for people */
-#define LT_OUT_GITHUB 0x4u	/* workflow-command annotations at the end */
-#define LT_OUT_PROMETHEUS 0x8u	/* metrics in the text format at the end */
+#define LT_TRIAGE_EMITTERS_MAX 16
 
 LT_API void lt_triage_opts_init(struct lt_triage_opts *o);
 
@@ -96,6 +89,15 @@ struct lt_triage;
 LT_API struct lt_triage *lt_triage_new(const struct lt_ruleset *rs,
     const struct lt_triage_opts *opts);
 LT_API void lt_triage_free(struct lt_triage *t);
+
+/*
+ * Add an output format (emit.h), after those added before it: each event
+ * goes to the emitters in that order.  Calls its begin callback.  The
+ * emitter is borrowed: it must outlive t (free it after t).  LT_ERR_LIMIT
+ * past LT_TRIAGE_EMITTERS_MAX.
+ */
+LT_API enum lt_status lt_triage_add_emitter(struct lt_triage *t,
+    struct lt_emitter *e);
 
 /* Start a source; name is copied ("-" for standard input). */
 LT_API enum lt_status lt_triage_begin(struct lt_triage *t, const char *name);
@@ -144,14 +146,6 @@ LT_API enum lt_status lt_triage_fd(struct lt_triage *t, int fd,
 LT_API enum lt_status lt_triage_finish(struct lt_triage *t);
 
 LT_API const struct lt_verdict *lt_triage_verdict(const struct lt_triage *t);
-
-/*
- * 1 while the ::stop-commands:: fence (opts.gh_stop_token) has been
- * opened and its closing line has not been written successfully: the
- * caller must then write "::TOKEN::" itself where the runner still reads
- * it (standard error, when standard output has gone away).
- */
-LT_API int lt_triage_fence_open(const struct lt_triage *t);
 
 /* Stats of rule i (rank index); all zero unless opts.rule_stats. */
 LT_API void lt_triage_rule_stats(const struct lt_triage *t, size_t i,

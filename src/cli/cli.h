@@ -37,6 +37,12 @@ enum cli_cmd {
 	CMD_LOGQL = 1 << 4
 };
 
+/* Output formats (-o), combinable; their output comes in this order. */
+#define LT_OUT_JSON 0x1u	/* JSON Lines: matches and the summary */
+#define LT_OUT_TEXT 0x2u	/* lines and a verdict block for people */
+#define LT_OUT_GITHUB 0x4u	/* workflow-command annotations at the end */
+#define LT_OUT_PROMETHEUS 0x8u	/* metrics in the text format at the end */
+
 struct cli {
 	enum cli_cmd cmd;
 	const char **rule_paths;	/* points into argv */

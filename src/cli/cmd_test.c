@@ -145,6 +145,8 @@ static cJSON *
 classify(const struct lt_ruleset *rs, const char *path)
 {
 	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *json = NULL;
 	struct lt_triage *t = NULL;
 	struct lt_error err;
 	struct lt_buf out;
@@ -153,10 +155,13 @@ classify(const struct lt_ruleset *rs, const char *path)
 
 	lt_buf_init(&out, (size_t)256 << 20);
 	lt_triage_opts_init(&o);
-	o.emit_matches = 0;
 	o.write = to_buf;
 	o.write_ctx = &out;
-	if ((t = lt_triage_new(rs, &o)) == NULL)
+	lt_emit_opts_init(&eo);
+	eo.matches = 0;	/* the summary only */
+	if ((json = lt_emit_json_new(rs, &eo)) == NULL ||
+	    (t = lt_triage_new(rs, &o)) == NULL ||
+	    lt_triage_add_emitter(t, json) != LT_OK)
 		goto out;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		cli_warn("%s: error: cannot open: %s", path, strerror(errno));
@@ -175,6 +180,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	lt_triage_free(t);
+	lt_emitter_free(json);
 	lt_buf_free(&out);
 	return summary;
 }
@@ -480,9 +486,7 @@ cli_lint_samples(const struct cli *c, const struct lt_ruleset *rs,
 		if (collect(c->files[i], 0, &files) != 0)
 			goto out;
 	lt_triage_opts_init(&o);
-	o.emit_matches = 0;
-	o.emit_summary = 0;
-	o.write = discard;
+	o.write = discard;	/* no emitter: only the rules' statistics */
 	o.rule_stats = 1;
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");

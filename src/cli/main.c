@@ -23,6 +23,8 @@
 #include "logtriage/rules.h"
 #include "logtriage/triage.h"
 
+#define EMITTERS_MAX 4	/* one per LT_OUT_* format */
+
 static volatile sig_atomic_t got_signal;
 static int stdout_failed;	/* a write to standard output failed */
 
@@ -324,12 +326,13 @@ stop_token(char *buf, size_t size)
  * workflow command of the step (::add-mask:: too) would be ignored.
  */
 static void
-close_fence(struct lt_triage *t, const char *token)
+close_fence(const struct lt_emitter *github)
 {
-	char line[64];
+	const char *token = lt_emit_github_fence(github);
+	char line[80];
 	int n;
 
-	if (!lt_triage_fence_open(t))
+	if (token == NULL)
 		return;
 	n = snprintf(line, sizeof line, "::%s::\n", token);
 	if (n <= 0 || (size_t)n >= sizeof line)
@@ -344,14 +347,19 @@ close_fence(struct lt_triage *t, const char *token)
 static void
 write_step_summary(struct lt_triage *t, const char *file, const char *base)
 {
+	struct lt_emit_opts eo;
+	struct lt_emitter *e;
 	struct lt_buf md;
 	size_t off = 0;
 	ssize_t w;
 	int fd;
 
 	lt_buf_init(&md, LT_STEP_SUMMARY_MAX);
-	if (lt_emit_markdown(&md, lt_triage_verdict(t), base,
-	    LT_STEP_SUMMARY_MAX) != LT_OK) {
+	lt_emit_opts_init(&eo);
+	eo.runbook_base = base;
+	eo.cap = LT_STEP_SUMMARY_MAX;
+	if ((e = lt_emit_markdown_new(&eo)) == NULL ||
+	    lt_emitter_finish(e, &md, lt_triage_verdict(t)) != LT_OK) {
 		cli_warn("%s: error: cannot build the step summary", file);
 		goto out;
 	}
@@ -372,6 +380,7 @@ write_step_summary(struct lt_triage *t, const char *file, const char *base)
 	}
 	close(fd);
 out:
+	lt_emitter_free(e);
 	lt_buf_free(&md);
 }
 
@@ -379,6 +388,8 @@ out:
 static void
 push(const struct cli *c, struct lt_triage *t, long long now)
 {
+	struct lt_emit_opts eo;
+	struct lt_emitter *e;
 	struct lt_push p;
 	struct lt_error err;
 	struct lt_buf metrics;
@@ -400,11 +411,46 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 	p.n_labels = c->n_push_labels;
 	lt_buf_init(&metrics, (size_t)64 << 20);
 	lt_error_clear(&err);
-	if (lt_emit_prometheus(&metrics, lt_triage_verdict(t), now) != LT_OK)
+	lt_emit_opts_init(&eo);
+	eo.now = now;
+	if ((e = lt_emit_prometheus_new(&eo)) == NULL ||
+	    lt_emitter_finish(e, &metrics, lt_triage_verdict(t)) != LT_OK)
 		cli_warn("push: error: cannot build the metrics");
 	else if (lt_push_metrics(&p, metrics.p, metrics.len, &err) != LT_OK)
 		cli_error_report(&err);
+	lt_emitter_free(e);
 	lt_buf_free(&metrics);
+}
+
+/*
+ * The output formats asked for, as emitters, in the order their output
+ * has always come: JSON, text, GitHub, metrics.  *github: the GitHub
+ * emitter (its fence), or NULL.  Returns the number made, or -1 when out
+ * of memory.  With -q, none: nothing is written to standard output.
+ */
+static int
+make_emitters(const struct cli *c, const struct lt_ruleset *rs,
+    unsigned formats, const struct lt_emit_opts *eo,
+    struct lt_emitter **e, struct lt_emitter **github)
+{
+	int n = 0;
+
+	*github = NULL;
+	if (c->quiet)
+		return 0;
+	if ((formats & LT_OUT_JSON) && (e[n++] = lt_emit_json_new(rs, eo)) ==
+	    NULL)
+		return -1;
+	if ((formats & LT_OUT_TEXT) && (e[n++] = lt_emit_text_new(rs, eo)) ==
+	    NULL)
+		return -1;
+	if ((formats & LT_OUT_GITHUB) && (*github = e[n++] =
+	    lt_emit_github_new(eo)) == NULL)
+		return -1;
+	if ((formats & LT_OUT_PROMETHEUS) && (e[n++] =
+	    lt_emit_prometheus_new(eo)) == NULL)
+		return -1;
+	return n;
 }
 
 static int
@@ -412,41 +458,45 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 {
 	static char *stdin_only[] = { "-" };
 	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *em[EMITTERS_MAX] = { NULL }, *github = NULL;
 	struct lt_triage *t;
 	char **files = c->files, **walked = NULL;
 	size_t n = c->n_files, n_walked = 0, i;
-	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions;
+	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions, n_em;
 	enum lt_status st;
 	int show = 1;
-	char token[40];
 	const char *summary_file;
+	unsigned formats = c->formats ? c->formats : LT_OUT_JSON;
+	long long now = (long long)time(NULL);
 
 	lt_triage_opts_init(&o);
 	o.fail_on = c->fail_on;
 	o.max_line = c->max_line;
 	o.input = c->loki ? LT_INPUT_LOKI : c->input;
-	o.emit_matches = !c->summary_only && !c->quiet;
-	o.emit_summary = !c->quiet;
 	o.write = write_stdout;
 	o.diag = cli_diag;
 	o.diag_ctx = &show;
 	o.interrupted = &got_signal;
 	o.redact = !c->no_redact;
-	o.formats = c->formats ? c->formats : LT_OUT_JSON;
 	o.before = c->before;
 	o.after = c->after;
-	o.runbook_base = c->runbook_base;
 	o.exit_code = c->exit_code;
-	o.now = (long long)time(NULL);
-	o.color = strcmp(c->color, "always") == 0 || (strcmp(c->color, "auto")
-	    == 0 && isatty(STDOUT_FILENO) && !env_set("NO_COLOR"));
+	lt_emit_opts_init(&eo);
+	eo.matches = !c->summary_only && !c->quiet;
+	eo.summary = !c->quiet;
+	eo.groups = c->per_file;
+	eo.runbook_base = c->runbook_base;
+	eo.now = now;
+	eo.color = strcmp(c->color, "always") == 0 || (strcmp(c->color,
+	    "auto") == 0 && isatty(STDOUT_FILENO) && !env_set("NO_COLOR"));
 	in_actions = env_is("GITHUB_ACTIONS", "true");
 	if (c->github && in_actions)
-		o.formats |= LT_OUT_GITHUB;
-	if (o.formats & LT_OUT_GITHUB) {
-		stop_token(token, sizeof token);
-		o.gh_stop_token = token;
-	}
+		formats |= LT_OUT_GITHUB;
+	/* log text is echoed: no line of it may act as a command */
+	if ((formats & LT_OUT_GITHUB) && (formats & (LT_OUT_JSON |
+	    LT_OUT_TEXT)) && eo.matches)
+		eo.stop_token = stop_token;
 	summary_file = c->step_summary;
 	if (summary_file == NULL && c->github && in_actions)
 		summary_file = getenv("GITHUB_STEP_SUMMARY");
@@ -465,8 +515,16 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			return EXIT_INPUT;
 		}
 	}
-	if ((t = lt_triage_new(rs, &o)) == NULL) {
+	t = lt_triage_new(rs, &o);
+	n_em = t ? make_emitters(c, rs, formats, &eo, em, &github) : -1;
+	for (i = 0; n_em > 0 && i < (size_t)n_em; i++)
+		if (lt_triage_add_emitter(t, em[i]) != LT_OK)
+			n_em = -1;
+	if (n_em < 0) {
 		cli_warn("error: out of memory");
+		lt_triage_free(t);
+		for (i = 0; i < EMITTERS_MAX; i++)
+			lt_emitter_free(em[i]);
 		cli_walk_free(walked, n_walked);
 		return EXIT_INPUT;
 	}
@@ -478,6 +536,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 		rc = cli_loki_run(c, rs, t, &got_signal, &stop);
 		if (rc == -3) {
 			lt_triage_free(t);
+			for (i = 0; i < EMITTERS_MAX; i++)
+				lt_emitter_free(em[i]);
 			cli_walk_free(walked, n_walked);
 			return EXIT_USAGE;
 		}
@@ -500,12 +560,12 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			    lt_status_str(st));
 		fatal = 1;
 	}
-	close_fence(t, token);
+	close_fence(github);
 	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')
 		write_step_summary(t, summary_file, c->runbook_base);
 	if (c->push_url != NULL)
-		push(c, t, o.now);
+		push(c, t, now);
 	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
 	    EXIT_CLEAN;
 	if (unreadable || fatal)
@@ -513,6 +573,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if (got_signal)
 		rc = 128 + got_signal;
 	lt_triage_free(t);
+	for (i = 0; i < EMITTERS_MAX; i++)
+		lt_emitter_free(em[i]);
 	cli_walk_free(walked, n_walked);
 	return rc;
 }

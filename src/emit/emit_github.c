@@ -17,6 +17,7 @@
  * sits in fenced code blocks whose fence is longer than any run of
  * backticks in the text, so it cannot end the block early.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/buf.h"
@@ -386,4 +387,154 @@ lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
 out:
 	lt_buf_free(&doc);
 	return st;
+}
+
+/*
+ * The GitHub emitter: annotations for the cause and the runners-up at
+ * the end.  With a stop token it also owns the ::stop-commands:: fence:
+ * other formats echo log text to the same output (JSON, text), and a
+ * line of it that looks like a workflow command must not act as one, so
+ * the fence opens before anything else is written (begin) and closes
+ * just before the annotations, which must act.  Whether the closing line
+ * really went out is known only when the output reports it written; till
+ * then lt_emit_github_fence() says the caller must close it.
+ */
+#define TOKEN_MAX 64
+
+struct github_emitter {
+	struct lt_emitter base;
+	const char *runbook_base;
+	void (*make_token)(char *buf, size_t size);
+	char token[TOKEN_MAX];
+	int fenced;		/* the fence is open */
+	int closing;		/* its closing line is in the output */
+};
+
+/* Open the fence with a fresh token. */
+static enum lt_status
+fence_open(struct github_emitter *g, struct lt_buf *out)
+{
+	enum lt_status st;
+	size_t i;
+
+	memset(g->token, 0, sizeof g->token);
+	g->make_token(g->token, sizeof g->token);
+	for (i = 0; g->token[i] != '\0'; i++)	/* no line of its own */
+		if (g->token[i] == '\n' || g->token[i] == '\r' ||
+		    g->token[i] == ':')
+			return LT_ERR_ARG;
+	if (i == 0)
+		return LT_ERR_ARG;
+	TRY(lt_buf_addf(out, "::stop-commands::%s\n", g->token));
+	g->fenced = 1;
+	return LT_OK;
+}
+
+static enum lt_status
+github_begin(struct lt_emitter *e, struct lt_buf *out)
+{
+	struct github_emitter *g = (struct github_emitter *)e;
+
+	return g->make_token != NULL ? fence_open(g, out) : LT_OK;
+}
+
+static enum lt_status
+github_finish(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v)
+{
+	struct github_emitter *g = (struct github_emitter *)e;
+	enum lt_status st;
+
+	if (g->fenced) {
+		TRY(lt_buf_addf(out, "::%s::\n", g->token));
+		g->closing = 1;
+	}
+	return lt_emit_github(out, v, g->runbook_base);
+}
+
+static void
+github_written(struct lt_emitter *e)
+{
+	struct github_emitter *g = (struct github_emitter *)e;
+
+	if (g->closing)
+		g->fenced = g->closing = 0;	/* the closing line went out */
+}
+
+static void
+github_free(struct lt_emitter *e)
+{
+	free(e);
+}
+
+static const struct lt_emitter_ops github_ops = {
+	.name = "github",
+	.begin = github_begin,
+	.finish = github_finish,
+	.written = github_written,
+	.free = github_free,
+};
+
+struct lt_emitter *
+lt_emit_github_new(const struct lt_emit_opts *o)
+{
+	struct github_emitter *g;
+
+	if ((g = calloc(1, sizeof *g)) == NULL)
+		return NULL;
+	g->base.ops = &github_ops;
+	g->runbook_base = o->runbook_base;
+	g->make_token = o->stop_token;
+	return &g->base;
+}
+
+const char *
+lt_emit_github_fence(const struct lt_emitter *e)
+{
+	const struct github_emitter *g = (const struct github_emitter *)e;
+
+	if (e == NULL || e->ops != &github_ops || !g->fenced)
+		return NULL;
+	return g->token;
+}
+
+/* The step summary as an emitter: the Markdown document at the end. */
+struct markdown_emitter {
+	struct lt_emitter base;
+	const char *runbook_base;
+	size_t cap;
+};
+
+static enum lt_status
+markdown_finish(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v)
+{
+	struct markdown_emitter *md = (struct markdown_emitter *)e;
+
+	return lt_emit_markdown(out, v, md->runbook_base, md->cap);
+}
+
+static void
+markdown_free(struct lt_emitter *e)
+{
+	free(e);
+}
+
+static const struct lt_emitter_ops markdown_ops = {
+	.name = "markdown",
+	.finish = markdown_finish,
+	.free = markdown_free,
+};
+
+struct lt_emitter *
+lt_emit_markdown_new(const struct lt_emit_opts *o)
+{
+	struct markdown_emitter *md;
+
+	if ((md = calloc(1, sizeof *md)) == NULL)
+		return NULL;
+	md->base.ops = &markdown_ops;
+	md->runbook_base = o->runbook_base;
+	md->cap = o->cap;
+	return &md->base;
 }

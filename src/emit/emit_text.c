@@ -9,6 +9,7 @@
  * (see --color); it marks the severity and the matched span, as grep
  * marks its matches.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/buf.h"
@@ -307,4 +308,93 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 		first = 0;
 	}
 	return lt_buf_addc(b, '\n');
+}
+
+/*
+ * The text emitter: a line per decided match (with its context block,
+ * when asked for, once the after lines are in), a verdict block per
+ * group ("== NAME") and one for the run.
+ */
+struct text_emitter {
+	struct lt_emitter base;
+	const struct lt_ruleset *rs;
+	struct lt_emit_opts o;
+};
+
+static enum lt_status
+text_match(struct lt_emitter *e, struct lt_buf *out, const struct lt_match *m)
+{
+	struct text_emitter *t = (struct text_emitter *)e;
+
+	if (!t->o.matches || m->has_context)
+		return LT_OK;	/* with context: written whole at context */
+	return lt_emit_text_match(out, t->rs, m, t->o.color);
+}
+
+static enum lt_status
+text_context(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_match *m)
+{
+	struct text_emitter *t = (struct text_emitter *)e;
+
+	return t->o.matches ? lt_emit_text_match(out, t->rs, m, t->o.color) :
+	    LT_OK;
+}
+
+static enum lt_status
+text_summary(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v, const char *gkey, const char *gvalue)
+{
+	struct text_emitter *t = (struct text_emitter *)e;
+	enum lt_status st;
+
+	(void)gkey;
+	if (!t->o.summary)
+		return LT_OK;
+	TRY(lt_buf_adds(out, "== "));
+	TRY(lt_emit_text_safe(out, gvalue, strlen(gvalue)));
+	TRY(lt_buf_adds(out, "\n"));
+	return lt_emit_text_summary(out, v, t->o.color, t->o.runbook_base);
+}
+
+static enum lt_status
+text_finish(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v)
+{
+	struct text_emitter *t = (struct text_emitter *)e;
+	enum lt_status st;
+
+	if (!t->o.summary)
+		return LT_OK;
+	if (t->o.groups)
+		TRY(lt_buf_adds(out, "== all inputs\n"));
+	return lt_emit_text_summary(out, v, t->o.color, t->o.runbook_base);
+}
+
+static void
+text_free(struct lt_emitter *e)
+{
+	free(e);
+}
+
+static const struct lt_emitter_ops text_ops = {
+	.name = "text",
+	.match = text_match,
+	.context = text_context,
+	.summary = text_summary,
+	.finish = text_finish,
+	.free = text_free,
+};
+
+struct lt_emitter *
+lt_emit_text_new(const struct lt_ruleset *rs, const struct lt_emit_opts *o)
+{
+	struct text_emitter *t;
+
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return NULL;
+	t->base.ops = &text_ops;
+	t->rs = rs;
+	t->o = *o;
+	return &t->base;
 }
