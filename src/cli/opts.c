@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "logtriage/duration.h"
 #include "logtriage/scan.h"
 
 #ifndef LT_VERSION
@@ -588,34 +589,25 @@ apply(struct cli *c, int key, const char *arg)
 		return 0;
 	}
 	case OPT_HOLD: {
-		size_t n, len = strlen(arg), mul = 1000;
+		unsigned long long ns;
+		size_t len = strlen(arg);
+		const char *s = arg;
+		char buf[32];
 
-		if (len > 2 && strcmp(arg + len - 2, "ms") == 0) {
-			mul = 1;
-			len -= 2;
-		} else if (len > 1 && (arg[len - 1] == 's' ||
-		    arg[len - 1] == 'm')) {
-			mul = arg[len - 1] == 'm' ? 60000 : 1000;
-			len--;
+		/* A bare number is seconds, as sleep(1) reads it. */
+		if (len > 0 && len + 2 <= sizeof buf &&
+		    strspn(arg, "0123456789") == len) {
+			snprintf(buf, sizeof buf, "%ss", arg);
+			s = buf;
+			len++;
 		}
-		{
-			char num[16];
-
-			if (len == 0 || len >= sizeof num)
-				n = (size_t)-1;
-			else {
-				memcpy(num, arg, len);
-				num[len] = '\0';
-				if (parse_count(num, 86400000, &n) != 0)
-					n = (size_t)-1;
-			}
-		}
-		if (n == (size_t)-1 || n * mul > 86400000u) {
+		if (lt_duration_parse(s, len, &ns) != 0 ||
+		    ns > 86400000000000ull) {
 			cli_warn("error: --hold: '%s' is not a duration such as "
 			    "500ms, 5s or 2m (at most a day)", arg);
 			return -1;
 		}
-		c->hold_ms = (unsigned long)(n * mul);
+		c->hold_ms = (unsigned long)(ns / 1000000ull);
 		return 0;
 	}
 	case OPT_MAX_LINE:

@@ -27,9 +27,11 @@
 #include <unistd.h>
 
 #include "logtriage/buf.h"
+#include "logtriage/duration.h"
 #include "rules_int.h"
 
 #define NAME_MAX_LEN 128
+#define LT_WITHIN_TIME_MAX_DAYS 366u	/* within = 366d at most */
 
 void
 lt_rules_diag(struct lt_rules *b, enum lt_status st, enum lt_level lvl,
@@ -544,17 +546,16 @@ parse_count(struct pstate *ps, struct lt_rdef *r, const char *v, size_t vlen,
 }
 
 /*
- * within = 90s | 5m | 2h | 1d | 200 lines: a rule may have one of each
+ * within = 90s | 5m | 1h30m | 1d | 200 lines: a rule may have one of each
  * kind, a time for input with times and a line distance for the rest.
+ * Times are read as --since and --hold read them (lt_duration_parse), from
+ * 1 ms to LT_WITHIN_TIME_MAX_DAYS days.
  */
 static void
 parse_within(struct pstate *ps, struct lt_rdef *r, const char *k, size_t klen,
     unsigned long kcol, const char *v, size_t vlen, unsigned long vcol)
 {
-	static const struct { char u; unsigned long long ns; } units[] = {
-		{ 's', 1000000000ull }, { 'm', 60000000000ull },
-		{ 'h', 3600000000000ull }, { 'd', 86400000000000ull }
-	};
+	unsigned long long ns;
 	size_t i, d;
 	long long x;
 
@@ -568,17 +569,15 @@ parse_within(struct pstate *ps, struct lt_rdef *r, const char *k, size_t klen,
 			r->within_lines = (unsigned long long)x;
 		return;
 	}
-	if (x > 0 && x <= 1000000 && i == d && vlen == d + 1)
-		for (i = 0; i < LT_ARRAY_LEN(units); i++)
-			if (v[d] == units[i].u) {
-				if (once(ps, &r->keys, K_WITHIN_TIME, k, klen,
-				    kcol))
-					r->within_ns = (unsigned long long)x *
-					    units[i].ns;
-				return;
-			}
+	if (lt_duration_parse(v, vlen, &ns) == 0 && ns >= 1000000ull &&
+	    ns <= LT_WITHIN_TIME_MAX_DAYS * 86400000000000ull) {
+		if (once(ps, &r->keys, K_WITHIN_TIME, k, klen, kcol))
+			r->within_ns = ns;
+		return;
+	}
 	perr(ps, LT_ERR_SYNTAX, vcol, "invalid within: expected a duration "
-	    "(90s, 5m, 2h, 1d) or a line distance (200 lines)");
+	    "(90s, 5m, 1h30m, 1d; at most %u days) or a line distance "
+	    "(200 lines)", LT_WITHIN_TIME_MAX_DAYS);
 }
 
 /* "137" or "137, 143": whole numbers 0-255, at most 16. */

@@ -6,15 +6,25 @@
  * first bytes of every input (lt_archive_sniff: gzip, bzip2, xz, zstd,
  * lz4, zip, 7z magic numbers; tar only inside a compressed file) and hands
  * such an input here.  libarchive does the decompression and the formats
- * (a well-kept library for exactly this job): with every filter and
- * format enabled plus the "raw" format, a compressed plain file comes out
- * as one entry, which stays the input's own source; each regular member
- * of an archive becomes a source "ARCHIVE:MEMBER" of its own, so
- * --per-file gives a verdict per job or step log.
+ * (a well-kept library for exactly this job): with every filter, the
+ * tar, zip and 7z formats and the "raw" format, a compressed plain file
+ * comes out as one entry, which stays the input's own source; each
+ * regular member of an archive becomes a source "ARCHIVE:MEMBER" of its
+ * own, so --per-file gives a verdict per job or step log.
  *
  * libarchive is loaded with dlopen() when the first such input appears
  * (util/dl.c), like libcurl: with its compressors and XML parser it would
  * otherwise double the libraries every run loads.
+ *
+ * GitHub's archive holds each job twice: the job's whole log as a
+ * top-level "N_JOB.txt" and its steps again as "JOB/N_STEP.txt".  Read
+ * both and every line counts twice (two matches, two verdicts for one
+ * failure).  GitHub writes the job's file before its folder, so a member
+ * under "JOB/" of a zip whose "N_JOB.txt" came earlier is skipped: each
+ * line is read once, in the job's file, whose verdict is the job's.
+ * (Step names are not lost: the job's log marks each step with
+ * ##[group].)  Without the job file (older archives hold only the step
+ * files) the step files are read as before.
  *
  * The bytes the CLI already read to sniff (from a pipe they cannot be
  * read again) are handed to libarchive first, through a read callback,
@@ -39,13 +49,16 @@
 
 #define READ_SIZE (256u << 10)
 #define NAME_MAX_BYTES 4096u
+#define JOBS_MAX 256u		/* GitHub's cap on a matrix's jobs per run */
 
 /* The libarchive functions used, from dlopen() (see dl.c). */
 struct la {
 	void *lib;
 	struct archive *(*read_new)(void);
 	int (*support_filter_all)(struct archive *);
-	int (*support_format_all)(struct archive *);
+	int (*support_format_tar)(struct archive *);
+	int (*support_format_zip)(struct archive *);
+	int (*support_format_7zip)(struct archive *);
 	int (*support_format_raw)(struct archive *);
 	int (*read_open)(struct archive *, void *, archive_open_callback *,
 	    archive_read_callback *, archive_close_callback *);
@@ -58,6 +71,7 @@ struct la {
 	int (*format)(struct archive *);
 	mode_t (*entry_filetype)(struct archive_entry *);
 	const char *(*entry_pathname)(struct archive_entry *);
+	int (*filter_count)(struct archive *);
 };
 
 static int
@@ -74,8 +88,12 @@ la_load(struct la *l, char *why, size_t size)
 	if (LT_DL_SYM(l->lib, "archive_read_new", l->read_new) ||
 	    LT_DL_SYM(l->lib, "archive_read_support_filter_all",
 	    l->support_filter_all) ||
-	    LT_DL_SYM(l->lib, "archive_read_support_format_all",
-	    l->support_format_all) ||
+	    LT_DL_SYM(l->lib, "archive_read_support_format_tar",
+	    l->support_format_tar) ||
+	    LT_DL_SYM(l->lib, "archive_read_support_format_zip",
+	    l->support_format_zip) ||
+	    LT_DL_SYM(l->lib, "archive_read_support_format_7zip",
+	    l->support_format_7zip) ||
 	    LT_DL_SYM(l->lib, "archive_read_support_format_raw",
 	    l->support_format_raw) ||
 	    LT_DL_SYM(l->lib, "archive_read_open", l->read_open) ||
@@ -86,7 +104,8 @@ la_load(struct la *l, char *why, size_t size)
 	    LT_DL_SYM(l->lib, "archive_set_error", l->set_error) ||
 	    LT_DL_SYM(l->lib, "archive_format", l->format) ||
 	    LT_DL_SYM(l->lib, "archive_entry_filetype", l->entry_filetype) ||
-	    LT_DL_SYM(l->lib, "archive_entry_pathname", l->entry_pathname)) {
+	    LT_DL_SYM(l->lib, "archive_entry_pathname", l->entry_pathname) ||
+	    LT_DL_SYM(l->lib, "archive_filter_count", l->filter_count)) {
 		snprintf(why, size, "libarchive lacks a function logtriage "
 		    "uses");
 		dlclose(l->lib);
@@ -106,25 +125,37 @@ struct src {
 	int err;		/* errno of a failed read */
 };
 
+static const struct magic {
+	const char *magic;
+	size_t n;
+	const char *compressor;	/* NULL for an archive format */
+} magics[] = {
+	{ "\x1f\x8b", 2, "gzip" },
+	{ "BZh", 3, "bzip2" },
+	{ "\xfd" "7zXZ\x00", 6, "xz" },
+	{ "\x28\xb5\x2f\xfd", 4, "zstd" },
+	{ "\x04\x22\x4d\x18", 4, "lz4" },
+	{ "PK\x03\x04", 4, NULL },		/* zip */
+	{ "PK\x05\x06", 4, NULL },		/* empty zip */
+	{ "7z\xbc\xaf\x27\x1c", 6, NULL },	/* 7z */
+};
+
+static const struct magic *
+magic_of(const void *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < LT_ARRAY_LEN(magics); i++)
+		if (n >= magics[i].n && memcmp(p, magics[i].magic,
+		    magics[i].n) == 0)
+			return &magics[i];
+	return NULL;
+}
+
 int
 lt_archive_sniff(const void *p, size_t n)
 {
-	static const struct { const char *magic; size_t n; } m[] = {
-		{ "\x1f\x8b", 2 },			/* gzip */
-		{ "BZh", 3 },				/* bzip2 */
-		{ "\xfd" "7zXZ\x00", 6 },		/* xz */
-		{ "\x28\xb5\x2f\xfd", 4 },		/* zstd */
-		{ "\x04\x22\x4d\x18", 4 },		/* lz4 */
-		{ "PK\x03\x04", 4 },			/* zip */
-		{ "PK\x05\x06", 4 },			/* empty zip */
-		{ "7z\xbc\xaf\x27\x1c", 6 },		/* 7z */
-	};
-	size_t i;
-
-	for (i = 0; i < LT_ARRAY_LEN(m); i++)
-		if (n >= m[i].n && memcmp(p, m[i].magic, m[i].n) == 0)
-			return 1;
-	return 0;
+	return magic_of(p, n) != NULL;
 }
 
 static la_ssize_t
@@ -173,6 +204,58 @@ member_name(const char *name, const char *member, int raw)
 	memcpy(s + n + 1, member, m);
 	s[n + 1 + m] = '\0';
 	return s;
+}
+
+/*
+ * The jobs of GitHub's log archive seen so far: the NAME of each
+ * top-level member "N_NAME.txt" (N digits), at most JOBS_MAX of them
+ * (past that, step files are read as any member).
+ */
+struct jobs {
+	char *name[JOBS_MAX];
+	size_t n;
+};
+
+static void
+jobs_free(struct jobs *j)
+{
+	while (j->n > 0)
+		free(j->name[--j->n]);
+}
+
+/* Note a top-level "N_NAME.txt"; -1 when out of memory. */
+static int
+jobs_note(struct jobs *j, const char *path)
+{
+	size_t d, n = strlen(path);
+
+	for (d = 0; d < n && path[d] >= '0' && path[d] <= '9'; d++)
+		;
+	if (d == 0 || d >= n || path[d] != '_' || n - d < 6 ||
+	    strcmp(path + n - 4, ".txt") != 0 || memchr(path, '/', n) !=
+	    NULL || j->n == JOBS_MAX)
+		return 0;
+	if ((j->name[j->n] = strndup(path + d + 1, n - d - 5)) == NULL)
+		return -1;
+	j->n++;
+	return 0;
+}
+
+/* 1 when path is "NAME/..." of a job noted before. */
+static int
+jobs_covers(const struct jobs *j, const char *path)
+{
+	const char *slash = strchr(path, '/');
+	size_t i, len;
+
+	if (slash == NULL)
+		return 0;
+	len = (size_t)(slash - path);
+	for (i = 0; i < j->n; i++)
+		if (strlen(j->name[i]) == len &&
+		    memcmp(j->name[i], path, len) == 0)
+			return 1;
+	return 0;
 }
 
 static const char *
@@ -225,6 +308,9 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 	struct archive_entry *e;
 	struct la la;
 	struct src s;
+	struct jobs jobs;
+	const struct magic *m;
+	const char *path;
 	unsigned long long total = 0, members = 0;
 	enum lt_status st = LT_OK, est;
 	char *sname = NULL;
@@ -233,6 +319,7 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 	char why[256];
 
 	memset(&s, 0, sizeof s);
+	jobs.n = 0;
 	if (la_load(&la, why, sizeof why) != 0) {
 		lt_error_set(err, LT_ERR_IO, LT_LEVEL_ERROR, name, 0, 0,
 		    "compressed or archived input: %s", why);
@@ -248,13 +335,33 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 		goto out;
 	}
 	la.support_filter_all(a);
-	la.support_format_all(a);
+	/*
+	 * The archive formats logs come in, not "all": libarchive's mtree
+	 * reader takes a text whose first line is one word ("hello") for a
+	 * file list, and a compressed log would then come out empty.
+	 */
+	la.support_format_tar(a);
+	la.support_format_zip(a);
+	la.support_format_7zip(a);
 	la.support_format_raw(a);
 	if (la.read_open(a, &s, NULL, src_read, NULL) != ARCHIVE_OK) {
 		lt_error_set(err, s.err ? LT_ERR_IO : LT_ERR_SYNTAX,
 		    LT_LEVEL_ERROR, name, 0, 0, "cannot read as an archive: %s",
 		    la_error(&la, a));
 		st = s.err ? LT_ERR_IO : LT_ERR_SYNTAX;
+		goto out;
+	}
+	/*
+	 * A compressor's magic number that no decompressor took (too short
+	 * for its header, say) would otherwise be read by the raw format as
+	 * the bytes themselves, and judged as text.
+	 */
+	if ((m = magic_of(head, n)) != NULL && m->compressor != NULL &&
+	    la.filter_count(a) < 2) {
+		lt_error_set(err, LT_ERR_SYNTAX, LT_LEVEL_ERROR, name, 0, 0,
+		    "starts like %s but is not a %s stream", m->compressor,
+		    m->compressor);
+		st = LT_ERR_SYNTAX;
 		goto out;
 	}
 	for (;;) {
@@ -277,9 +384,18 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 			break;
 		}
 		raw = la.format(a) == ARCHIVE_FORMAT_RAW;
+		path = la.entry_pathname(e);
+		if (path != NULL && (la.format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
+		    ARCHIVE_FORMAT_ZIP) {
+			if (jobs_covers(&jobs, path))
+				continue;	/* a step file of a job read */
+			if (jobs_note(&jobs, path) != 0) {
+				st = LT_ERR_NOMEM;
+				break;
+			}
+		}
 		free(sname);
-		if ((sname = member_name(name, la.entry_pathname(e), raw)) ==
-		    NULL) {
+		if ((sname = member_name(name, path, raw)) == NULL) {
 			st = LT_ERR_NOMEM;
 			break;
 		}
@@ -293,6 +409,7 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 			break;
 	}
 out:
+	jobs_free(&jobs);
 	if (a != NULL)
 		la.read_free(a);
 	dlclose(la.lib);

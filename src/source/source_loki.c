@@ -53,6 +53,7 @@
 
 #include "decode/decode_time.h"
 #include "logtriage/buf.h"
+#include "logtriage/duration.h"
 #include "logtriage/logql.h"
 #include "logtriage/loki.h"
 #include "util/curl_dl.h"
@@ -121,41 +122,7 @@ lt_loki_now(void)
 int
 lt_loki_duration(const char *s, unsigned long long *ns)
 {
-	static const struct {
-		const char *unit;
-		unsigned long long ns;
-	} units[] = {
-		{ "ms", 1000000ull }, { "s", 1000000000ull },
-		{ "m", 60000000000ull }, { "h", 3600000000000ull },
-		{ "d", 86400000000000ull }, { "w", 604800000000000ull },
-	};
-	unsigned long long total = 0, v;
-	size_t i, k, len;
-	int digits;
-
-	if (*s == '\0')
-		return -1;
-	while (*s != '\0') {
-		for (v = 0, digits = 0; *s >= '0' && *s <= '9'; s++, digits++) {
-			if (v > 1000000000ull)
-				return -1;
-			v = v * 10 + (unsigned)(*s - '0');
-		}
-		for (len = 0; s[len] >= 'a' && s[len] <= 'z'; len++)
-			;
-		for (i = 0, k = LT_ARRAY_LEN(units); i < LT_ARRAY_LEN(units);
-		    i++)
-			if (strlen(units[i].unit) == len &&
-			    memcmp(units[i].unit, s, len) == 0)
-				k = i;
-		if (digits == 0 || k == LT_ARRAY_LEN(units) ||
-		    v > (~0ull - total) / units[k].ns)
-			return -1;
-		total += v * units[k].ns;
-		s += len;
-	}
-	*ns = total;
-	return 0;
+	return lt_duration_parse(s, strlen(s), ns);
 }
 
 int

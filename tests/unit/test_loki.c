@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "logtriage/decode.h"
+#include "logtriage/duration.h"
 #include "logtriage/loki.h"
 #include "t.h"
 
@@ -29,6 +30,19 @@ test_times(void)
 	CHECK(lt_loki_duration("1y", &ns) == -1);
 	CHECK(lt_loki_duration("1.5h", &ns) == -1);
 	CHECK(lt_loki_duration("99999999999999999999d", &ns) == -1);
+	/* a byte span: read to n, not to a NUL; any other byte fails */
+	CHECK(lt_duration_parse("5m30", 2, &ns) == 0 && ns == 300000000000ull);
+	CHECK(lt_duration_parse("5m\0s", 4, &ns) == -1);
+	CHECK(lt_duration_parse("1m1", 3, &ns) == -1);
+	CHECK(lt_duration_parse("1M", 2, &ns) == -1);
+	CHECK(lt_duration_parse("5 m", 3, &ns) == -1);
+	CHECK(lt_duration_parse("1msx", 4, &ns) == -1);
+	/* 9,999,999,999 weeks is past 2^64 ns; 11 digits are refused */
+	CHECK(lt_duration_parse("9999999999w", 11, &ns) == -1);
+	CHECK(lt_duration_parse("99999999999ms", 13, &ns) == -1);
+	CHECK(lt_duration_parse("18446744074s", 12, &ns) == -1);
+	ns = 7;
+	CHECK(lt_duration_parse("", 0, &ns) == -1 && ns == 7);
 
 	/* 2025-01-11T10:00:00Z is 1736589600 */
 	CHECK(lt_loki_time("2025-01-11T10:00:00Z", &ns) == 0 &&
