@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include <logtriage/rules.h>
+#include <logtriage/source.h>
 #include <logtriage/triage.h>
 #include <logtriage/verdict.h>
 
@@ -56,9 +57,7 @@ main(int argc, char **argv)
 		goto out;
 
 	lt_triage_opts_init(&o);
-	o.emit_matches = 0;	/* no JSON Lines: only the verdict below */
-	o.emit_summary = 0;
-	o.write = discard;
+	o.write = discard;	/* no emitter: only the verdict below */
 	o.diag = diag;
 	if ((t = lt_triage_new(rs, &o)) == NULL ||
 	    lt_triage_begin(t, "-") != LT_OK)

@@ -112,35 +112,6 @@ LT_API enum lt_status lt_decoder_end(struct lt_decoder *d,
     struct lt_error *err);
 
 /*
- * A Loki entry on its way to becoming a record, for a source that pages
- * through several responses and must drop the entries it has seen
- * already (loki.h).  stream is the stream's labels as canonical bytes:
- * sorted by key (then value), each "key\0value\0", so the same label set
- * gives the same bytes whatever its order in the response.
- */
-struct lt_loki_entry {
-	unsigned long long ns;	/* timestamp; 0 when not a decimal string */
-	const char *stream;
-	size_t stream_len;
-	const char *line;	/* the whole line, not cut at max_line */
-	size_t len;
-};
-
-/*
- * Called for each entry of a Loki response, in timestamp order, before
- * it is classified: set *keep to 0 to drop it, or leave it 1 and the
- * entry becomes record number *no (preset to its position in the
- * response; the hook may change it).  Return LT_OK, or an error that
- * ends the document there.
- */
-typedef enum lt_status lt_loki_entry_fn(void *ctx,
-    const struct lt_loki_entry *e, int *keep, unsigned long long *no);
-
-/* Set the hook (NULL: none); it stays for the sources that follow. */
-LT_API void lt_decoder_loki_hook(struct lt_decoder *d, lt_loki_entry_fn *fn,
-    void *ctx);
-
-/*
  * Lines passed over.  For formats whose message is a part of the line as
  * it is (text, gha), the decoder lets ask name runs of whole lines in a
  * fed buffer that hold nothing of interest (see lt_lines_runs; the

@@ -87,6 +87,16 @@ LT_API enum lt_status lt_rules_add_buffer(struct lt_rules *b,
 /* Add a rule file, or every "*.rules" file of a directory in name order. */
 LT_API enum lt_status lt_rules_add_path(struct lt_rules *b, const char *path);
 
+/*
+ * Relative runbook paths of the rule text added from now on are joined to
+ * base ("URL/" + path; NULL or "" to stop): the executable points the
+ * default rules' "runbooks/x.md" at the installed pages this way.  A rule
+ * file may set its own with "runbook_base = URL" before its first stanza,
+ * which wins for that file.  The base is copied.
+ */
+LT_API enum lt_status lt_rules_set_runbook_base(struct lt_rules *b,
+    const char *base);
+
 /* Add the rule files embedded at build time (rules/\*.rules). */
 LT_API enum lt_status lt_rules_add_defaults(struct lt_rules *b);
 /*

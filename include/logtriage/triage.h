@@ -5,16 +5,23 @@
  *
  *   bytes -> lt_decoder (BOM, format, lt_lines split, per-format decode)
  *         -> record (message, time, labels) -> normalise (ANSI)
- *         -> lt_scanner (match) -> lt_verdict (root cause, counts)
- *         -> emitter (JSON Lines)
+ *         -> lt_scanner (match) -> lt_evidence (count, cleared_by)
+ *         -> redact -> context (-A/-B) -> lt_verdict (root cause, counts)
+ *         -> the emitters (emit.h: JSON Lines, text, GitHub, metrics)
  *
- * A caller opens a source with lt_triage_begin(), pushes its bytes with
- * lt_triage_feed() (or lets lt_triage_fd() read a descriptor), closes it
- * with lt_triage_end(), and after the last source calls lt_triage_finish()
- * for the summary.  Output goes through the caller's write function: match
- * objects are written at the end of every feed that produced one, so a
- * line typed into a pipe gets its verdict at once.  Memory is bounded by
- * max_line and the size of the ruleset, never by the input.
+ * A caller adds the emitters it wants with lt_triage_add_emitter() (none:
+ * nothing is written, the verdict is still there).  A source (source.h,
+ * loki.h, archive.h: a descriptor, an archive's members, Loki) pushes
+ * into the pipeline through one small interface and is never called
+ * back: it opens with lt_triage_begin() and pushes its bytes with
+ * lt_triage_feed() (the splitter and a decoder make records of them), or
+ * opens with lt_triage_begin_entries() and pushes entries it decoded
+ * itself with lt_triage_entry(); it closes with lt_triage_end().  After
+ * the last source, lt_triage_finish() writes the summary.  Output
+ * goes through the caller's write function: what the emitters wrote for
+ * a feed is written at its end, so a line typed into a pipe gets its
+ * verdict at once.  Memory is bounded by max_line and the size of the
+ * ruleset, never by the input.
  */
 #ifndef LOGTRIAGE_TRIAGE_H
 #define LOGTRIAGE_TRIAGE_H
@@ -24,6 +31,7 @@
 
 #include "api.h"
 #include "decode.h"
+#include "emit.h"
 #include "rules.h"
 #include "status.h"
 #include "verdict.h"
@@ -38,9 +46,7 @@ struct lt_triage_opts {
 	enum lt_severity fail_on;	/* lowest severity that is a failure */
 	size_t max_line;	/* bytes of a line that are matched */
 	enum lt_input input;	/* format of every source (default: auto) */
-	int emit_matches;	/* write one object per matched line */
-	int emit_summary;	/* write the summary object at the end */
-	lt_write_fn *write;
+	lt_write_fn *write;	/* where the emitters' output goes */
 	void *write_ctx;
 	lt_diag_fn *diag;	/* warnings, e.g. a rule hit its limit */
 	void *diag_ctx;
@@ -48,15 +54,10 @@ struct lt_triage_opts {
 	int redact;		/* hide secrets in written text (default 1) */
 	size_t before;		/* context lines before a match (-B) */
 	size_t after;		/* ... and after it (-A); at most LT_CONTEXT_MAX */
-	unsigned formats;	/* LT_OUT_* bits; 0 means LT_OUT_JSON */
-	int color;		/* text output: ANSI colours */
-	const char *runbook_base;	/* joined to relative runbook paths */
-	long long now;		/* seconds since the epoch, for metrics */
-	const char *gh_stop_token;	/* github: fence echoed log text */
 	int exit_code;		/* the failed step's status; -1: unknown */
 	/*
-	 * When not NULL and nonzero, lt_triage_fd() stops reading and
-	 * returns LT_STOP: a signal handler sets it (the read must be
+	 * When not NULL and nonzero, sources stop reading (lt_triage_fd()
+	 * returns LT_STOP): a signal handler sets it (the read must be
 	 * interruptible, i.e. the handler installed without SA_RESTART).
 	 */
 	volatile sig_atomic_t *interrupted;
@@ -82,11 +83,7 @@ struct lt_rule_stats {
 	size_t winner;		/* rank index of the rule that beat it first */
 };
 
-/* Output formats, combinable. */
-#define LT_OUT_JSON 0x1u	/* JSON Lines: matches and the summary */
-#define LT_OUT_TEXT 0x2u	/* lines and a verdict block for people */
-#define LT_OUT_GITHUB 0x4u	/* workflow-command annotations at the end */
-#define LT_OUT_PROMETHEUS 0x8u	/* metrics in the text format at the end */
+#define LT_TRIAGE_EMITTERS_MAX 16
 
 LT_API void lt_triage_opts_init(struct lt_triage_opts *o);
 
@@ -97,30 +94,54 @@ LT_API struct lt_triage *lt_triage_new(const struct lt_ruleset *rs,
     const struct lt_triage_opts *opts);
 LT_API void lt_triage_free(struct lt_triage *t);
 
-/* Start a source; name is copied ("-" for standard input). */
+/*
+ * Add an output format (emit.h), after those added before it: each event
+ * goes to the emitters in that order.  Calls its begin callback.  The
+ * emitter is borrowed: it must outlive t (free it after t).  LT_ERR_LIMIT
+ * past LT_TRIAGE_EMITTERS_MAX.
+ */
+LT_API enum lt_status lt_triage_add_emitter(struct lt_triage *t,
+    struct lt_emitter *e);
+
+/* Start a source of bytes; name is copied ("-" for standard input). */
 LT_API enum lt_status lt_triage_begin(struct lt_triage *t, const char *name);
 LT_API enum lt_status lt_triage_feed(struct lt_triage *t, const void *buf,
     size_t len);
+
 /*
- * End the current source (a last line without newline counts).  When the
- * source itself was bad (a Loki document cut short or over its cap; see
- * decode.h) feed or end return LT_ERR_SYNTAX or LT_ERR_LIMIT, and end
- * fills err (origin: the source name); the run can go on with the next
- * source.  err may be NULL.
+ * Start a source of entries it decoded itself (Loki: time, labels, line),
+ * pushed with lt_triage_entry(); the decoder is not used for it.
+ */
+LT_API enum lt_status lt_triage_begin_entries(struct lt_triage *t,
+    const char *name);
+/*
+ * One entry: r->text is cut to max_line here (LT_LINE_TRUNCATED); r->no
+ * is its number in the source.  r is only read during the call.
+ */
+LT_API enum lt_status lt_triage_entry(struct lt_triage *t,
+    const struct lt_record *r);
+
+/*
+ * Write the pending matches whose hold is over, and whatever the
+ * emitters wrote so far; *due_ms: ms until the next hold is over, 0 when
+ * none waits.  A source that waits for input calls it before waiting, and
+ * waits no longer than *due_ms.
+ */
+LT_API enum lt_status lt_triage_tick(struct lt_triage *t,
+    unsigned long long *due_ms);
+
+/* The current source's name ("-" before the first). */
+LT_API const char *lt_triage_source(const struct lt_triage *t);
+/*
+ * End the current source (a last line without newline counts; matches
+ * waiting for context lines or for evidence are decided).  When the
+ * source itself was bad (a saved Loki document cut short or over its
+ * cap; see decode.h) feed or end return LT_ERR_SYNTAX or LT_ERR_LIMIT,
+ * and end fills err (origin: the source name); the run can go on with
+ * the next source.  err may be NULL.  A source of entries may end more
+ * than once (Loki: after each page), and goes on as the same source.
  */
 LT_API enum lt_status lt_triage_end(struct lt_triage *t, struct lt_error *err);
-
-/*
- * Start the next document of the current source (a Loki source pages
- * through several responses): the decoder starts afresh, dropping a
- * document fed only in part, while the source's name, counts and
- * redaction state go on.
- */
-LT_API void lt_triage_next(struct lt_triage *t);
-
-/* Set the decoder's Loki entry hook (decode.h); NULL removes it. */
-LT_API void lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn,
-    void *ctx);
 
 /*
  * Count an input that could not be read (name: its name; NULL: the
@@ -132,26 +153,10 @@ LT_API void lt_triage_input_failed(struct lt_triage *t, const char *name);
 /* 1 when opts.interrupted is set: a source should stop reading. */
 LT_API int lt_triage_interrupted(const struct lt_triage *t);
 
-/*
- * Read fd to its end into the current source.  On a read error fills err
- * (origin: the source name) and returns LT_ERR_IO.  Stops early, with the
- * status, when a feed does not return LT_OK.
- */
-LT_API enum lt_status lt_triage_fd(struct lt_triage *t, int fd,
-    struct lt_error *err);
-
 /* Write the summary (when enabled) and flush. */
 LT_API enum lt_status lt_triage_finish(struct lt_triage *t);
 
 LT_API const struct lt_verdict *lt_triage_verdict(const struct lt_triage *t);
-
-/*
- * 1 while the ::stop-commands:: fence (opts.gh_stop_token) has been
- * opened and its closing line has not been written successfully: the
- * caller must then write "::TOKEN::" itself where the runner still reads
- * it (standard error, when standard output has gone away).
- */
-LT_API int lt_triage_fence_open(const struct lt_triage *t);
 
 /* Stats of rule i (rank index); all zero unless opts.rule_stats. */
 LT_API void lt_triage_rule_stats(const struct lt_triage *t, size_t i,

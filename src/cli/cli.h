@@ -34,8 +34,15 @@ enum cli_cmd {
 	CMD_LINT = 1 << 1,
 	CMD_RULES = 1 << 2,
 	CMD_TEST = 1 << 3,
-	CMD_LOGQL = 1 << 4
+	CMD_LOGQL = 1 << 4,
+	CMD_RUNBOOK = 1 << 5
 };
+
+/* Output formats (-o), combinable; their output comes in this order. */
+#define LT_OUT_JSON 0x1u	/* JSON Lines: matches and the summary */
+#define LT_OUT_TEXT 0x2u	/* lines and a verdict block for people */
+#define LT_OUT_GITHUB 0x4u	/* workflow-command annotations at the end */
+#define LT_OUT_PROMETHEUS 0x8u	/* metrics in the text format at the end */
 
 struct cli {
 	enum cli_cmd cmd;
@@ -70,6 +77,12 @@ struct cli {
 	int no_jit;
 	int bless;		/* test: write expect files */
 	int coverage;		/* test: every rule needs a sample */
+
+	/* runbooks, configuration, rule authors (cmd_runbook.c, config) */
+	int runbook_path;	/* runbook --path: where, not what */
+	int no_config;		/* --no-config: no rules.d, no LOGTRIAGE_RULES */
+	int print_missed;	/* test --print-missed */
+	const char *explain;	/* rules --explain LINE */
 
 	/* the Loki source (cmd_loki.c); options and environment */
 	int loki;		/* --loki or --query: read from Loki */
@@ -121,6 +134,49 @@ int cli_cmd_logql(const struct cli *c, const struct lt_ruleset *rs);
 
 /* `logtriage test`: returns the exit status. */
 int cli_cmd_test(const struct cli *c, const struct lt_ruleset *rs);
+
+/* A file embedded at build time (runbooks_embedded.c). */
+struct cli_embedded_file {
+	const char *name;	/* "runbooks/disk-space.md" */
+	const unsigned char *data;
+	size_t len;
+};
+extern const struct cli_embedded_file cli_runbooks[];
+extern const size_t cli_runbooks_count;
+
+/*
+ * The runbook base in force: --runbook-base, else $LOGTRIAGE_RUNBOOK_BASE
+ * (set and empty: none), else NULL, when the default rules' runbooks
+ * point at the installed pages (LT_DOCDIR).  *given says whether the user
+ * set one.
+ */
+const char *cli_runbook_base(const struct cli *c, int *given);
+
+/*
+ * config.c: add the rule files after the defaults: the system and user
+ * rules.d, $LOGTRIAGE_RULES (unless --no-config, and never for `test`),
+ * then the -r paths; errors go to the builder's diagnostics.
+ */
+void cli_add_rule_paths(const struct cli *c, struct lt_rules *b);
+
+/* `logtriage rules --explain LINE`: returns the exit status. */
+int cli_cmd_explain(const struct cli *c, const struct lt_ruleset *rs);
+
+/* `logtriage runbook [--path] [CATEGORY]`: returns the exit status. */
+int cli_cmd_runbook(const struct cli *c, const struct lt_ruleset *rs);
+
+/*
+ * lint: report (as errors) every rule whose runbook is a local file that
+ * does not exist; returns how many.
+ */
+size_t cli_lint_runbooks(const struct lt_ruleset *rs);
+
+/*
+ * The candidate closest to word by edit distance, when close enough to
+ * be a misspelling; NULL otherwise.
+ */
+const char *cli_suggest(const char *word, const char *const *cand,
+    size_t n);
 
 void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
 void cli_error_report(const struct lt_error *e);

@@ -10,9 +10,16 @@
  * the run ends with "N passed, N failed".
  *
  * The coverage gate makes the fixture set keep up with the rules: every
- * loaded rule must be the cause of at least one fixture, or the gate
- * fails naming the rule.  --bless writes expect files from the current
- * verdicts, for a person to review in the diff.
+ * rule under test must be the cause of at least one fixture, or the gate
+ * fails naming the rule.  The rules under test are those of the -r files
+ * when there are any (a site's rule author tests the site's rules against
+ * the site's fixtures; the defaults are the project's, covered by the
+ * project's own fixtures), else every loaded rule.  --bless writes expect
+ * files from the current verdicts, for a person to review in the diff.
+ *
+ * --print-missed shows, for each failing fixture whose expect file names
+ * the cause line, that line (the one the rules missed, as fail2ban-regex
+ * prints its missed lines) and what the rules make of it on its own.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +36,7 @@
 #include "cli.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "logtriage/source.h"
 #include "logtriage/triage.h"
 
 #define MAX_FIXTURES 100000u
@@ -145,6 +153,8 @@ static cJSON *
 classify(const struct lt_ruleset *rs, const char *path)
 {
 	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *json = NULL;
 	struct lt_triage *t = NULL;
 	struct lt_error err;
 	struct lt_buf out;
@@ -153,10 +163,13 @@ classify(const struct lt_ruleset *rs, const char *path)
 
 	lt_buf_init(&out, (size_t)256 << 20);
 	lt_triage_opts_init(&o);
-	o.emit_matches = 0;
 	o.write = to_buf;
 	o.write_ctx = &out;
-	if ((t = lt_triage_new(rs, &o)) == NULL)
+	lt_emit_opts_init(&eo);
+	eo.matches = 0;	/* the summary only */
+	if ((json = lt_emit_json_new(rs, &eo)) == NULL ||
+	    (t = lt_triage_new(rs, &o)) == NULL ||
+	    lt_triage_add_emitter(t, json) != LT_OK)
 		goto out;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		cli_warn("%s: error: cannot open: %s", path, strerror(errno));
@@ -175,8 +188,141 @@ out:
 	if (fd >= 0)
 		close(fd);
 	lt_triage_free(t);
+	lt_emitter_free(json);
 	lt_buf_free(&out);
 	return summary;
+}
+
+static char *slurp(const char *path, size_t *len);
+static void say(const char *fmt, ...) CLI_PRINTF(1, 2);
+
+/* A string member of o, or "?". */
+static const char *
+str_of(const cJSON *o, const char *key)
+{
+	const char *v = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(o, key));
+
+	return v != NULL ? v : "?";
+}
+
+/* Is origin the rule file path, or a file of the rule directory path? */
+static int
+from_path(const char *origin, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (strncmp(origin, path, n) != 0)
+		return 0;
+	if (origin[n] == '\0')
+		return 1;
+	if (n > 0 && path[n - 1] == '/')
+		return strchr(origin + n, '/') == NULL;
+	return origin[n] == '/' && strchr(origin + n + 1, '/') == NULL;
+}
+
+/* Does the coverage gate count rule ri? */
+static int
+under_test(const struct cli *c, const struct lt_rule_info *ri)
+{
+	size_t i;
+
+	if (c->n_rule_paths == 0)
+		return 1;
+	for (i = 0; i < c->n_rule_paths; i++)
+		if (from_path(ri->origin, c->rule_paths[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The rule and category the rules give text (one line) on its own, as
+ * "RULE (CATEGORY)" in out; "" when no rule matches it.
+ */
+static void
+line_rule(const struct lt_ruleset *rs, const char *text, size_t len,
+    char *out, size_t size)
+{
+	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *em = NULL;
+	struct lt_triage *t = NULL;
+	struct lt_buf json;
+	const char *p, *nl, *end;
+	cJSON *m;
+
+	out[0] = '\0';
+	lt_buf_init(&json, (size_t)16 << 20);
+	lt_triage_opts_init(&o);
+	o.write = to_buf;
+	o.write_ctx = &json;
+	lt_emit_opts_init(&eo);
+	eo.summary = 0;	/* the match objects only */
+	if ((em = lt_emit_json_new(rs, &eo)) == NULL ||
+	    (t = lt_triage_new(rs, &o)) == NULL ||
+	    lt_triage_add_emitter(t, em) != LT_OK) {
+		lt_triage_free(t);
+		goto out;
+	}
+	if (lt_triage_begin(t, "-") == LT_OK &&
+	    lt_triage_feed(t, text, len) == LT_OK &&
+	    lt_triage_feed(t, "\n", 1) == LT_OK &&
+	    lt_triage_end(t, NULL) == LT_OK)
+		(void)lt_triage_finish(t);
+	lt_triage_free(t);
+	for (p = json.p, end = json.p + json.len; p != NULL && p < end;
+	    p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		m = cJSON_ParseWithLength(p, (size_t)(nl - p));
+		if (m != NULL && strcmp(str_of(m, "type"), "match") == 0) {
+			snprintf(out, size, "%s (%s)", str_of(m, "rule"),
+			    str_of(m, "category"));
+			cJSON_Delete(m);
+			break;
+		}
+		cJSON_Delete(m);
+	}
+out:
+	lt_emitter_free(em);
+	lt_buf_free(&json);
+}
+
+/*
+ * --print-missed: the fixture's expected cause line, and what the rules
+ * make of it alone.
+ */
+static void
+print_missed(const struct lt_ruleset *rs, const char *log, const cJSON *want)
+{
+	const cJSON *line = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(want, "cause"), "line");
+	char *text = NULL, rule[512];
+	const char *p, *nl, *end;
+	size_t len = 0, n, k;
+
+	if (!cJSON_IsNumber(line) || line->valuedouble < 1 ||
+	    (text = slurp(log, &len)) == NULL)
+		goto out;
+	n = (size_t)line->valuedouble;
+	for (p = text, end = text + len, k = 1; p < end && k < n; k++) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			goto out;
+		p = nl + 1;
+	}
+	if (p >= end)
+		goto out;
+	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		nl = end;
+	if (nl > p && nl[-1] == '\r')
+		nl--;
+	line_rule(rs, p, (size_t)(nl - p), rule, sizeof rule);
+	/* say() makes the text safe for a terminal and the runner */
+	say("  missed %s:%zu: %.*s%s", log, n, (int)((size_t)(nl - p) > 400 ?
+	    400 : (size_t)(nl - p)), p, (size_t)(nl - p) > 400 ? " [...]" : "");
+	say("    on its own: %s", rule[0] ? rule : "no rule matches it");
+out:
+	free(text);
 }
 
 /* Read a whole small file; NULL when missing (errno set). */
@@ -389,6 +535,8 @@ cli_cmd_test(const struct cli *c, const struct lt_ruleset *rs)
 		    sizeof diff))) {
 			describe_cause(summary, why, sizeof why);
 			say("FAIL %s: %s (%s)", log, diff, why);
+			if (c->print_missed)
+				print_missed(rs, log, want);
 		}
 next:
 		if (ok)
@@ -404,7 +552,7 @@ next:
 		size_t missing = 0;
 
 		for (i = 0; i < n_rules; i++)
-			if (!covered[i]) {
+			if (!covered[i] && under_test(c, lt_ruleset_rule(rs, i))) {
 				printf("FAIL coverage: rule %s has no sample "
 				    "(no fixture has it as the cause)\n",
 				    lt_ruleset_rule(rs, i)->id);
@@ -480,9 +628,7 @@ cli_lint_samples(const struct cli *c, const struct lt_ruleset *rs,
 		if (collect(c->files[i], 0, &files) != 0)
 			goto out;
 	lt_triage_opts_init(&o);
-	o.emit_matches = 0;
-	o.emit_summary = 0;
-	o.write = discard;
+	o.write = discard;	/* no emitter: only the rules' statistics */
 	o.rule_stats = 1;
 	if ((t = lt_triage_new(rs, &o)) == NULL) {
 		cli_warn("error: out of memory");

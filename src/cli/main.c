@@ -21,7 +21,14 @@
 #include "logtriage/emit.h"
 #include "logtriage/push.h"
 #include "logtriage/rules.h"
+#include "logtriage/source.h"
 #include "logtriage/triage.h"
+
+#ifndef LT_DOCDIR
+#define LT_DOCDIR "/usr/local/share/doc/logtriage"
+#endif
+
+#define EMITTERS_MAX 4	/* one per LT_OUT_* format */
 
 static volatile sig_atomic_t got_signal;
 static int stdout_failed;	/* a write to standard output failed */
@@ -132,8 +139,7 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 	struct lt_rules *b = NULL;
 	struct lt_ruleset *rs = NULL;
 	struct lt_compile_opts co;
-	int show = show_warnings;
-	size_t i;
+	int show = show_warnings, given;
 
 	*n_errors = 0;
 	if ((b = lt_rules_new(cli_diag, &show)) == NULL) {
@@ -141,12 +147,25 @@ load_rules(const struct cli *c, int show_warnings, size_t *n_errors)
 		*n_errors = 1;
 		return NULL;
 	}
+	/*
+	 * The default rules' runbooks are the installed pages, unless the
+	 * user set a base (the emitters join it) or reads the pages
+	 * themselves (runbook, lint: the embedded copies).
+	 */
+	(void)cli_runbook_base(c, &given);
+	if (!given && (c->cmd & (CMD_RUN | CMD_RULES | CMD_TEST)) &&
+	    lt_rules_set_runbook_base(b, LT_DOCDIR) != LT_OK) {
+		cli_warn("error: out of memory");
+		*n_errors = 1;
+		lt_rules_free(b);
+		return NULL;
+	}
 	if (!c->no_defaults)
 		(void)lt_rules_add_defaults(b);
 	else if (!c->no_redact)	/* redaction stays on: only --no-redact */
 		(void)lt_rules_add_default_redactions(b);
-	for (i = 0; i < c->n_rule_paths; i++)
-		(void)lt_rules_add_path(b, c->rule_paths[i]);
+	(void)lt_rules_set_runbook_base(b, NULL);
+	cli_add_rule_paths(c, b);
 	lt_compile_opts_init(&co);
 	co.no_jit = c->no_jit;
 	co.no_prefilter = c->no_prefilter;
@@ -324,12 +343,13 @@ stop_token(char *buf, size_t size)
  * workflow command of the step (::add-mask:: too) would be ignored.
  */
 static void
-close_fence(struct lt_triage *t, const char *token)
+close_fence(const struct lt_emitter *github)
 {
-	char line[64];
+	const char *token = lt_emit_github_fence(github);
+	char line[80];
 	int n;
 
-	if (!lt_triage_fence_open(t))
+	if (token == NULL)
 		return;
 	n = snprintf(line, sizeof line, "::%s::\n", token);
 	if (n <= 0 || (size_t)n >= sizeof line)
@@ -344,14 +364,19 @@ close_fence(struct lt_triage *t, const char *token)
 static void
 write_step_summary(struct lt_triage *t, const char *file, const char *base)
 {
+	struct lt_emit_opts eo;
+	struct lt_emitter *e;
 	struct lt_buf md;
 	size_t off = 0;
 	ssize_t w;
 	int fd;
 
 	lt_buf_init(&md, LT_STEP_SUMMARY_MAX);
-	if (lt_emit_markdown(&md, lt_triage_verdict(t), base,
-	    LT_STEP_SUMMARY_MAX) != LT_OK) {
+	lt_emit_opts_init(&eo);
+	eo.runbook_base = base;
+	eo.cap = LT_STEP_SUMMARY_MAX;
+	if ((e = lt_emit_markdown_new(&eo)) == NULL ||
+	    lt_emitter_finish(e, &md, lt_triage_verdict(t)) != LT_OK) {
 		cli_warn("%s: error: cannot build the step summary", file);
 		goto out;
 	}
@@ -372,6 +397,7 @@ write_step_summary(struct lt_triage *t, const char *file, const char *base)
 	}
 	close(fd);
 out:
+	lt_emitter_free(e);
 	lt_buf_free(&md);
 }
 
@@ -379,6 +405,8 @@ out:
 static void
 push(const struct cli *c, struct lt_triage *t, long long now)
 {
+	struct lt_emit_opts eo;
+	struct lt_emitter *e;
 	struct lt_push p;
 	struct lt_error err;
 	struct lt_buf metrics;
@@ -400,11 +428,74 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 	p.n_labels = c->n_push_labels;
 	lt_buf_init(&metrics, (size_t)64 << 20);
 	lt_error_clear(&err);
-	if (lt_emit_prometheus(&metrics, lt_triage_verdict(t), now) != LT_OK)
+	lt_emit_opts_init(&eo);
+	eo.now = now;
+	if ((e = lt_emit_prometheus_new(&eo)) == NULL ||
+	    lt_emitter_finish(e, &metrics, lt_triage_verdict(t)) != LT_OK)
 		cli_warn("push: error: cannot build the metrics");
 	else if (lt_push_metrics(&p, metrics.p, metrics.len, &err) != LT_OK)
 		cli_error_report(&err);
+	lt_emitter_free(e);
 	lt_buf_free(&metrics);
+}
+
+/*
+ * 1 when an input is live: a pipe, FIFO, socket or terminal (journalctl
+ * -f | logtriage), or Loki with --follow, which may never end, rather
+ * than a file, which is read to its end.  The github and text outputs
+ * then write as they go what they would otherwise keep for the end.
+ */
+static int
+input_live(const struct cli *c, char **files, size_t n)
+{
+	struct stat sb;
+	size_t i;
+	int r;
+
+	if (c->loki)
+		return c->lo.follow;
+	if (n == 0)
+		return fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+		    !S_ISDIR(sb.st_mode);
+	for (i = 0; i < n; i++) {
+		r = strcmp(files[i], "-") == 0 ? fstat(STDIN_FILENO, &sb) :
+		    stat(files[i], &sb);
+		if (r == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
+		    S_ISCHR(sb.st_mode)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The output formats asked for, as emitters, in the order their output
+ * has always come: JSON, text, GitHub, metrics.  *github: the GitHub
+ * emitter (its fence), or NULL.  Returns the number made, or -1 when out
+ * of memory.  With -q, none: nothing is written to standard output.
+ */
+static int
+make_emitters(const struct cli *c, const struct lt_ruleset *rs,
+    unsigned formats, const struct lt_emit_opts *eo,
+    struct lt_emitter **e, struct lt_emitter **github)
+{
+	int n = 0;
+
+	*github = NULL;
+	if (c->quiet)
+		return 0;
+	if ((formats & LT_OUT_JSON) && (e[n++] = lt_emit_json_new(rs, eo)) ==
+	    NULL)
+		return -1;
+	if ((formats & LT_OUT_TEXT) && (e[n++] = lt_emit_text_new(rs, eo)) ==
+	    NULL)
+		return -1;
+	if ((formats & LT_OUT_GITHUB) && (*github = e[n++] =
+	    lt_emit_github_new(rs, eo)) == NULL)
+		return -1;
+	if ((formats & LT_OUT_PROMETHEUS) && (e[n++] =
+	    lt_emit_prometheus_new(eo)) == NULL)
+		return -1;
+	return n;
 }
 
 static int
@@ -412,41 +503,45 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 {
 	static char *stdin_only[] = { "-" };
 	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *em[EMITTERS_MAX] = { NULL }, *github = NULL;
 	struct lt_triage *t;
 	char **files = c->files, **walked = NULL;
 	size_t n = c->n_files, n_walked = 0, i;
-	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions;
+	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions, n_em, given;
 	enum lt_status st;
 	int show = 1;
-	char token[40];
 	const char *summary_file;
+	unsigned formats = c->formats ? c->formats : LT_OUT_JSON;
+	long long now = (long long)time(NULL);
 
 	lt_triage_opts_init(&o);
 	o.fail_on = c->fail_on;
 	o.max_line = c->max_line;
-	o.input = c->loki ? LT_INPUT_LOKI : c->input;
-	o.emit_matches = !c->summary_only && !c->quiet;
-	o.emit_summary = !c->quiet;
+	o.input = c->input;	/* Loki pushes decoded entries */
 	o.write = write_stdout;
 	o.diag = cli_diag;
 	o.diag_ctx = &show;
 	o.interrupted = &got_signal;
 	o.redact = !c->no_redact;
-	o.formats = c->formats ? c->formats : LT_OUT_JSON;
 	o.before = c->before;
 	o.after = c->after;
-	o.runbook_base = c->runbook_base;
 	o.exit_code = c->exit_code;
-	o.now = (long long)time(NULL);
-	o.color = strcmp(c->color, "always") == 0 || (strcmp(c->color, "auto")
-	    == 0 && isatty(STDOUT_FILENO) && !env_set("NO_COLOR"));
+	lt_emit_opts_init(&eo);
+	eo.matches = !c->summary_only && !c->quiet;
+	eo.summary = !c->quiet;
+	eo.groups = c->per_file;
+	eo.runbook_base = cli_runbook_base(c, &given);
+	eo.now = now;
+	eo.color = strcmp(c->color, "always") == 0 || (strcmp(c->color,
+	    "auto") == 0 && isatty(STDOUT_FILENO) && !env_set("NO_COLOR"));
 	in_actions = env_is("GITHUB_ACTIONS", "true");
 	if (c->github && in_actions)
-		o.formats |= LT_OUT_GITHUB;
-	if (o.formats & LT_OUT_GITHUB) {
-		stop_token(token, sizeof token);
-		o.gh_stop_token = token;
-	}
+		formats |= LT_OUT_GITHUB;
+	/* log text is echoed: no line of it may act as a command */
+	if ((formats & LT_OUT_GITHUB) && (formats & (LT_OUT_JSON |
+	    LT_OUT_TEXT)) && eo.matches)
+		eo.stop_token = stop_token;
 	summary_file = c->step_summary;
 	if (summary_file == NULL && c->github && in_actions)
 		summary_file = getenv("GITHUB_STEP_SUMMARY");
@@ -465,8 +560,17 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			return EXIT_INPUT;
 		}
 	}
-	if ((t = lt_triage_new(rs, &o)) == NULL) {
+	eo.live = input_live(c, files, n);
+	t = lt_triage_new(rs, &o);
+	n_em = t ? make_emitters(c, rs, formats, &eo, em, &github) : -1;
+	for (i = 0; n_em > 0 && i < (size_t)n_em; i++)
+		if (lt_triage_add_emitter(t, em[i]) != LT_OK)
+			n_em = -1;
+	if (n_em < 0) {
 		cli_warn("error: out of memory");
+		lt_triage_free(t);
+		for (i = 0; i < EMITTERS_MAX; i++)
+			lt_emitter_free(em[i]);
 		cli_walk_free(walked, n_walked);
 		return EXIT_INPUT;
 	}
@@ -478,6 +582,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 		rc = cli_loki_run(c, rs, t, &got_signal, &stop);
 		if (rc == -3) {
 			lt_triage_free(t);
+			for (i = 0; i < EMITTERS_MAX; i++)
+				lt_emitter_free(em[i]);
 			cli_walk_free(walked, n_walked);
 			return EXIT_USAGE;
 		}
@@ -500,12 +606,12 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 			    lt_status_str(st));
 		fatal = 1;
 	}
-	close_fence(t, token);
+	close_fence(github);
 	/* reports beside the output, on every way out: never the verdict */
 	if (summary_file != NULL && summary_file[0] != '\0')
-		write_step_summary(t, summary_file, c->runbook_base);
+		write_step_summary(t, summary_file, eo.runbook_base);
 	if (c->push_url != NULL)
-		push(c, t, o.now);
+		push(c, t, now);
 	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
 	    EXIT_CLEAN;
 	if (unreadable || fatal)
@@ -513,6 +619,8 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if (got_signal)
 		rc = 128 + got_signal;
 	lt_triage_free(t);
+	for (i = 0; i < EMITTERS_MAX; i++)
+		lt_emitter_free(em[i]);
 	cli_walk_free(walked, n_walked);
 	return rc;
 }
@@ -534,6 +642,8 @@ main(int argc, char **argv)
 	if (c.cmd == CMD_LINT) {
 		size_t warnings = 0;
 
+		if (rs != NULL)
+			errors += cli_lint_runbooks(rs);
 		rc = errors ? EXIT_USAGE : EXIT_CLEAN;
 		if (rs != NULL && c.n_files > 0 &&
 		    cli_lint_samples(&c, rs, &warnings) != 0)
@@ -547,10 +657,14 @@ main(int argc, char **argv)
 		fputc('\n', stderr);
 	} else if (rs == NULL) {
 		rc = EXIT_USAGE;
+	} else if (c.cmd == CMD_RULES && c.explain != NULL) {
+		rc = cli_cmd_explain(&c, rs);
 	} else if (c.cmd == CMD_RULES) {
 		rc = cmd_rules(rs);
 	} else if (c.cmd == CMD_TEST) {
 		rc = cli_cmd_test(&c, rs);
+	} else if (c.cmd == CMD_RUNBOOK) {
+		rc = cli_cmd_runbook(&c, rs);
 	} else if (c.cmd == CMD_LOGQL) {
 		rc = cli_cmd_logql(&c, rs);
 	} else {

@@ -79,7 +79,11 @@ enum opt_key {
 	OPT_CERT,
 	OPT_KEY,
 	OPT_TLS_SKIP_VERIFY,
-	OPT_NO_PREFILTER
+	OPT_NO_PREFILTER,
+	OPT_PATH,
+	OPT_NO_CONFIG,
+	OPT_PRINT_MISSED,
+	OPT_EXPLAIN
 };
 
 /* What an option does with its argument. */
@@ -109,14 +113,15 @@ struct opt {
 #define UNFLAG(f) OT_FLAG, FIELD(f), 0, 0, 0
 #define STRING(f) OT_STRING, FIELD(f), 0, 0, 0
 #define NUMBER(f, lo, hi) OT_NUMBER, FIELD(f), (lo), (hi), 0
+/* the commands that load rules */
+#define RULE_CMDS (CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL | \
+    CMD_RUNBOOK)
 
 static const struct opt options[] = {
-	{ "rules", OPT_RULES, "PATH",
-	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
+	{ "rules", OPT_RULES, "PATH", RULE_CMDS,
 	  "add a rule file, or a directory of *.rules files (repeatable)",
 	  CODE },
-	{ "no-defaults", OPT_NO_DEFAULTS, NULL,
-	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
+	{ "no-defaults", OPT_NO_DEFAULTS, NULL, RULE_CMDS,
 	  "do not load the embedded default rules", FLAG(no_defaults) },
 	{ "fail-on", OPT_FAIL_ON, "SEVERITY", CMD_RUN,
 	  "lowest severity that fails the run (default: low)", CODE },
@@ -152,7 +157,7 @@ static const struct opt options[] = {
 	  FLAG(github) },
 	{ "step-summary", OPT_STEP_SUMMARY, "FILE", CMD_RUN,
 	  "append a Markdown report to FILE", STRING(step_summary) },
-	{ "runbook-base", OPT_RUNBOOK_BASE, "URL", CMD_RUN,
+	{ "runbook-base", OPT_RUNBOOK_BASE, "URL", CMD_RUN | CMD_RUNBOOK,
 	  "turn relative runbook paths into links under URL",
 	  STRING(runbook_base) },
 	{ "push", OPT_PUSH, "URL", CMD_RUN,
@@ -228,11 +233,22 @@ static const struct opt options[] = {
 	{ "jobs", OPT_JOBS, "N", CMD_RUN,
 	  "use N threads (default: the number of CPUs; same results)",
 	  NUMBER(jobs, 1, LT_JOBS_MAX) },
-	{ "version", OPT_VERSION, NULL,
-	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
+	/* runbooks, configuration, rule authors (issue 18) */
+	{ "no-config", OPT_NO_CONFIG, NULL, RULE_CMDS,
+	  "read no rules.d directory and no $LOGTRIAGE_RULES",
+	  FLAG(no_config) },
+	{ "path", OPT_PATH, NULL, CMD_RUNBOOK,
+	  "runbook: print where the link points, not the page",
+	  FLAG(runbook_path) },
+	{ "print-missed", OPT_PRINT_MISSED, NULL, CMD_TEST,
+	  "test: show each failing fixture's expected cause line",
+	  FLAG(print_missed) },
+	{ "explain", OPT_EXPLAIN, "LINE", CMD_RULES,
+	  "rules: every rule that matches LINE, and why one wins",
+	  STRING(explain) },
+	{ "version", OPT_VERSION, NULL, RULE_CMDS,
 	  "print the version and exit", CODE },
-	{ "help", OPT_HELP, NULL,
-	  CMD_RUN | CMD_LINT | CMD_RULES | CMD_TEST | CMD_LOGQL,
+	{ "help", OPT_HELP, NULL, RULE_CMDS,
 	  "print this help and exit", CODE },
 };
 
@@ -249,15 +265,19 @@ static const struct {
 	{ "lint", CMD_LINT, "logtriage lint [-r PATH]... [--no-defaults] "
 	  "[SAMPLE...]",
 	  "compile the rules and report every error and warning" },
-	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults]",
-	  "list the loaded rules as JSON Lines" },
-	{ "test", CMD_TEST, "logtriage test [-r PATH]... [--bless] [DIR|FILE...]",
+	{ "rules", CMD_RULES, "logtriage rules [-r PATH]... [--no-defaults] "
+	  "[--explain LINE]",
+	  "list the loaded rules as JSON Lines, or explain a line" },
+	{ "test", CMD_TEST, "logtriage test [-r PATH]... [--bless] "
+	  "[--print-missed] [DIR|FILE...]",
 	  "check the rules against log fixtures and their expect files" },
 	{ NULL, CMD_RUN, "logtriage --loki URL -q LOGQL [--since D | --from T "
 	  "[--to T]] [--follow]", NULL },
 	{ "logql", CMD_LOGQL, "logtriage logql [-r PATH]... [--no-pushdown] "
 	  "SELECTOR",
 	  "print the LogQL query sent to Loki, with the rules' line filter" },
+	{ "runbook", CMD_RUNBOOK, "logtriage runbook [--path] [CATEGORY]",
+	  "print a category's runbook (or its path); without one, list them" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

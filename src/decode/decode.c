@@ -224,14 +224,20 @@ lt_decoder_label_copy(struct lt_decoder *d, const char *p, size_t n)
 }
 
 enum lt_status
-lt_decoder_pass(struct lt_decoder *d, struct lt_recb *b)
+lt_decoder_pass_record(struct lt_decoder *d, struct lt_record *r)
 {
 	d->label_used = 0;
-	if (b->r.len > d->max_line) {
-		b->r.len = d->max_line;
-		b->r.flags |= LT_LINE_TRUNCATED;
+	if (r->len > d->max_line) {
+		r->len = d->max_line;
+		r->flags |= LT_LINE_TRUNCATED;
 	}
-	return d->fn(d->ctx, &b->r);
+	return d->fn(d->ctx, r);
+}
+
+enum lt_status
+lt_decoder_pass(struct lt_decoder *d, struct lt_recb *b)
+{
+	return lt_decoder_pass_record(d, &b->r);
 }
 
 enum lt_status
@@ -376,13 +382,6 @@ lt_decoder_begin(struct lt_decoder *d, const char *name)
 		lt_buf_reset(&d->part[i].text);
 		d->part[i].active = 0;
 	}
-}
-
-void
-lt_decoder_loki_hook(struct lt_decoder *d, lt_loki_entry_fn *fn, void *ctx)
-{
-	d->loki_fn = fn;
-	d->loki_ctx = ctx;
 }
 
 enum lt_input

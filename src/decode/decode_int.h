@@ -69,8 +69,6 @@ struct lt_decoder {
 
 	/* loki: the whole document, and the entry hook */
 	struct lt_buf doc;
-	lt_loki_entry_fn *loki_fn;
-	void *loki_ctx;
 
 	/* lines nothing can match are passed over (lt_decoder_runs) */
 	lt_run_ask_fn *ask;
@@ -98,8 +96,10 @@ char *lt_decoder_label_copy(struct lt_decoder *d, const char *p, size_t n);
 /* Labels from the string members of cJSON object o (Loki documents). */
 void lt_json_labels(struct lt_recb *b, const cJSON *o);
 
-/* Hand a finished record on. */
+/* Hand a finished record on (cut to max_line). */
 enum lt_status lt_decoder_pass(struct lt_decoder *d, struct lt_recb *b);
+enum lt_status lt_decoder_pass_record(struct lt_decoder *d,
+    struct lt_record *r);
 
 /* Set the source's own error (origin: the source name). */
 enum lt_status lt_decoder_fail(struct lt_decoder *d, enum lt_status st,

@@ -24,14 +24,16 @@
  * digits.  An entry whose timestamp or line is not a string of the right
  * kind is counted as a decode error and kept, with no time, sorted first.
  *
- * A source that pages through many responses (source_loki.c) sets an
- * entry hook: it sees each entry, in the same order, with its timestamp,
- * its line and its stream's labels in a canonical form (sorted, so that
- * Loki's varying label order does not matter), and may drop the entry or
- * renumber it before it is classified.
+ * The parse (lt_loki_doc_parse, decode/loki_doc.h) is shared with the
+ * Loki source (source_loki.c), which pages through many responses: it
+ * gets each entry, in the same order, with its timestamp, its line and
+ * its stream's labels in a canonical form (sorted, so that Loki's varying
+ * label order does not matter), drops the entries it has seen and pushes
+ * the others into the pipeline itself.  This decoder only hands each
+ * record on.
  *
  * Memory: the document, 32 bytes per entry, and the streams' labels
- * once more (with a hook).  cJSON's tree of a whole response took some
+ * once more (for the source's keys).  cJSON's tree of a whole response took some
  * 38 times the document (2.5 GB for 64 MiB of short lines), so the
  * document is not parsed whole: one pass over it (walk below) checks it
  * is valid JSON, as strictly as cJSON reads it, and notes where each
@@ -42,7 +44,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "decode_int.h"
+#include "loki_doc.h"
 
 struct entry {
 	unsigned long long ns;
@@ -473,8 +479,9 @@ parse_span(const char *doc, const struct span *sp)
 }
 
 static enum lt_status
-pass_entry(struct lt_decoder *d, const cJSON *v, const cJSON *stream_labels,
-    unsigned long long no)
+pass_entry(const struct lt_loki_entry *e, const cJSON *v,
+    const cJSON *stream_labels, unsigned long long no, lt_loki_doc_fn *fn,
+    void *ctx)
 {
 	const cJSON *t = NULL, *line = NULL, *meta = NULL;
 	struct lt_recb b;
@@ -505,7 +512,7 @@ pass_entry(struct lt_decoder *d, const cJSON *v, const cJSON *stream_labels,
 	} else {
 		lt_json_labels(&b, meta);
 	}
-	return lt_decoder_pass(d, &b);
+	return fn(ctx, e, &b.r);
 }
 
 struct label {
@@ -563,63 +570,74 @@ canonical(const char *doc, const struct span *streams, size_t n,
 	return st;
 }
 
-/* Ask the hook about entry e (parsed: v); *keep and *no its answer. */
-static enum lt_status
-ask_hook(struct lt_decoder *d, const struct entry *e, const cJSON *v,
-    const char *keys, const size_t *off, int *keep, unsigned long long *no)
+/* The key of entry e (parsed: v); keys NULL: without its stream's. */
+static void
+make_entry(struct lt_loki_entry *le, const struct entry *e, const cJSON *v,
+    const char *keys, const size_t *off)
 {
 	const cJSON *line = NULL;
-	struct lt_loki_entry le;
 
 	if (cJSON_IsArray(v) && v->child != NULL)
 		line = v->child->next;
-	le.ns = e->ns;
-	le.stream = keys + off[e->stream];
-	le.stream_len = off[e->stream + 1] - off[e->stream];
-	le.line = cJSON_IsString(line) ? line->valuestring : "";
-	le.len = strlen(le.line);
-	*keep = 1;
-	return d->loki_fn(d->loki_ctx, &le, keep, no);
+	le->ns = e->ns;
+	le->stream = keys != NULL ? keys + off[e->stream] : "";
+	le->stream_len = keys != NULL ? off[e->stream + 1] - off[e->stream] :
+	    0;
+	le->line = cJSON_IsString(line) ? line->valuestring : "";
+	le->len = strlen(le->line);
 }
 
-/* Check the envelope; 0, or -1 after lt_decoder_fail. */
+/* A bad document: say why in msg; returns st. */
+LT_PRINTF(4, 5) static enum lt_status
+bad(char *msg, size_t size, enum lt_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, size, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+/* Check the envelope; 0, or -1 with msg set. */
 static int
-envelope(struct lt_decoder *d, const struct walk *w)
+envelope(const struct walk *w, char *msg, size_t size)
 {
 	struct span q;
-	cJSON *msg;
+	cJSON *etext;
 
 	if (w->status.len == 0 && !(w->status.off > 0 &&
 	    w->p[w->status.off - 1] == '"')) {
-		lt_decoder_fail(d, LT_ERR_SYNTAX, "not a Loki response: no "
+		bad(msg, size, LT_ERR_SYNTAX, "not a Loki response: no "
 		    "\"status\" string");
 		return -1;
 	}
 	if (!is_key(w, &w->status, "success")) {
 		q.off = w->error.off - 1;	/* with its quotes */
 		q.len = w->error.len + 2;
-		msg = w->error.off > 0 ? parse_span(w->p, &q) : NULL;
-		lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response has status "
+		etext = w->error.off > 0 ? parse_span(w->p, &q) : NULL;
+		bad(msg, size, LT_ERR_SYNTAX, "Loki response has status "
 		    "\"%.*s\": %.300s", (int)(w->status.len < 32 ?
 		    w->status.len : 32), w->p + w->status.off,
-		    cJSON_IsString(msg) ? msg->valuestring : "(no error text)");
-		cJSON_Delete(msg);
+		    cJSON_IsString(etext) ? etext->valuestring :
+		    "(no error text)");
+		cJSON_Delete(etext);
 		return -1;
 	}
 	if (w->type.off == 0) {
-		lt_decoder_fail(d, LT_ERR_SYNTAX, "not a Loki response: no "
+		bad(msg, size, LT_ERR_SYNTAX, "not a Loki response: no "
 		    "\"data.resultType\" string");
 		return -1;
 	}
 	if (!is_key(w, &w->type, "streams")) {
-		lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response has "
+		bad(msg, size, LT_ERR_SYNTAX, "Loki response has "
 		    "resultType \"%.*s\"; only \"streams\" carries log lines "
 		    "(a metric query was sent?)", (int)(w->type.len < 32 ?
 		    w->type.len : 32), w->p + w->type.off);
 		return -1;
 	}
 	if (w->result.len == 0) {
-		lt_decoder_fail(d, LT_ERR_SYNTAX, "not a Loki response: no "
+		bad(msg, size, LT_ERR_SYNTAX, "not a Loki response: no "
 		    "\"data.result\" array");
 		return -1;
 	}
@@ -627,22 +645,23 @@ envelope(struct lt_decoder *d, const struct walk *w)
 }
 
 enum lt_status
-lt_loki_end(struct lt_decoder *d)
+lt_loki_doc_parse(const char *p, size_t n, int want_keys, lt_loki_doc_fn *fn,
+    void *ctx, char *msg, size_t size)
 {
 	struct walk w;
 	enum lt_status st = LT_OK;
 	struct lt_buf keys;
+	struct lt_loki_entry le;
 	size_t *koff = NULL, i, last = SIZE_MAX;
-	unsigned long long no;
 	cJSON *v = NULL, *labels = NULL;
-	int keep;
 
+	msg[0] = '\0';
 	memset(&w, 0, sizeof w);
-	w.p = d->doc.p ? d->doc.p : "";
-	w.n = d->doc.len;
+	w.p = p != NULL ? p : "";
+	w.n = n;
 	lt_buf_init(&keys, LT_LOKI_DOC_MAX);
 	if (w.n == 0)
-		return lt_decoder_fail(d, LT_ERR_SYNTAX, "empty input is not a "
+		return bad(msg, size, LT_ERR_SYNTAX, "empty input is not a "
 		    "Loki response");
 	ws(&w);
 	if ((w.i < w.n && w.p[w.i] == '{' ? members(&w, 0, on_top, 0) :
@@ -650,33 +669,33 @@ lt_loki_end(struct lt_decoder *d)
 		if (w.nomem)
 			st = LT_ERR_NOMEM;
 		else if (w.cut)
-			st = lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response "
+			st = bad(msg, size, LT_ERR_SYNTAX, "Loki response "
 			    "ends before its JSON document does (cut short?)");
 		else
-			st = lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response is "
+			st = bad(msg, size, LT_ERR_SYNTAX, "Loki response is "
 			    "not valid JSON (at byte %zu)", w.i + 1);
 		goto out;
 	}
 	ws(&w);
 	if (w.i < w.n) {
-		st = lt_decoder_fail(d, LT_ERR_SYNTAX, "Loki response has more "
+		st = bad(msg, size, LT_ERR_SYNTAX, "Loki response has more "
 		    "after its JSON document (at byte %zu)", w.i + 1);
 		goto out;
 	}
-	if (envelope(d, &w) != 0) {
-		st = d->err.status;
+	if (envelope(&w, msg, size) != 0) {
+		st = LT_ERR_SYNTAX;
 		goto out;
 	}
 	if (w.n_e > 1)
 		qsort(w.e, w.n_e, sizeof *w.e, cmp);
-	if (d->loki_fn != NULL) {
+	if (want_keys) {
 		if ((koff = calloc(w.n_streams + 1, sizeof *koff)) == NULL) {
 			st = LT_ERR_NOMEM;
 			goto out;
 		}
 		st = canonical(w.p, w.streams, w.n_streams, &keys, koff);
 		if (st == LT_ERR_LIMIT)
-			st = lt_decoder_fail(d, st, "Loki response has a stream "
+			st = bad(msg, size, st, "Loki response has a stream "
 			    "with more than %u labels", LT_LABELS_MAX * 4);
 		if (st != LT_OK)
 			goto out;
@@ -684,25 +703,15 @@ lt_loki_end(struct lt_decoder *d)
 	for (i = 0; i < w.n_e; i++) {
 		struct span es = { w.e[i].off, w.e[i].len };
 
-		no = i + 1;
 		v = parse_span(w.p, &es);	/* NULL: a lone surrogate */
-		if (d->loki_fn != NULL) {
-			st = ask_hook(d, &w.e[i], v, keys.p ? keys.p : "", koff,
-			    &keep, &no);
-			if (st != LT_OK)
-				goto out;
-			if (!keep) {
-				cJSON_Delete(v);
-				v = NULL;
-				continue;
-			}
-		}
+		make_entry(&le, &w.e[i], v, want_keys ? (keys.p ? keys.p : "") :
+		    NULL, koff);
 		if (w.e[i].stream != last) {
 			cJSON_Delete(labels);
 			labels = parse_span(w.p, &w.streams[w.e[i].stream]);
 			last = w.e[i].stream;
 		}
-		st = pass_entry(d, v, labels, no);
+		st = pass_entry(&le, v, labels, i + 1, fn, ctx);
 		cJSON_Delete(v);
 		v = NULL;
 		if (st != LT_OK)
@@ -715,5 +724,26 @@ out:
 	free(koff);
 	free(w.e);
 	free(w.streams);
+	return st;
+}
+
+/* The saved response's records go on to the matcher as they are. */
+static enum lt_status
+to_decoder(void *ctx, const struct lt_loki_entry *e, struct lt_record *r)
+{
+	(void)e;
+	return lt_decoder_pass_record(ctx, r);
+}
+
+enum lt_status
+lt_loki_end(struct lt_decoder *d)
+{
+	char msg[LT_MESSAGE_MAX];
+	enum lt_status st;
+
+	st = lt_loki_doc_parse(d->doc.p, d->doc.len, 0, to_decoder, d, msg,
+	    sizeof msg);
+	if (st != LT_OK && msg[0] != '\0')
+		return lt_decoder_fail(d, st, "%s", msg);
 	return st;
 }

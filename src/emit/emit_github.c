@@ -17,6 +17,7 @@
  * sits in fenced code blocks whose fence is longer than any run of
  * backticks in the text, so it cannot end the block early.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/buf.h"
@@ -92,6 +93,47 @@ command_for(enum lt_severity s)
 	return s >= LT_SEV_LOW ? "warning" : "notice";
 }
 
+/*
+ * One annotation: "TITLE: category (rule, C confidence)" and a message of
+ * the summary, the evidence line, the remediation and the runbook, with
+ * tail (may be NULL) after the evidence line.
+ */
+static enum lt_status
+annotation(struct lt_buf *b, const struct lt_rule_info *ri,
+    const struct lt_match *m, const char *what, const char *tail,
+    const char *runbook_base)
+{
+	enum lt_status st;
+	struct lt_buf title, msg;
+
+	lt_buf_init(&title, 4096);
+	lt_buf_init(&msg, (size_t)64 << 20);
+	if ((st = lt_buf_addf(&title, "%s: %s (%s, %s confidence)", what,
+	    ri->category, ri->id, lt_confidence_name(ri->confidence))) !=
+	    LT_OK)
+		goto out;
+	if ((st = lt_buf_addf(&msg, "%s\n%s:%llu: ", ri->summary, m->source,
+	    m->line)) != LT_OK ||
+	    (st = evidence_cut(&msg, m->text, m->text_len)) != LT_OK ||
+	    (tail != NULL && (st = lt_buf_adds(&msg, tail)) != LT_OK) ||
+	    (st = lt_buf_addf(&msg, "\nFix: %s", ri->remediation)) != LT_OK)
+		goto out;
+	if (ri->runbook[0] != '\0' && ((st = lt_buf_adds(&msg,
+	    "\nRunbook: ")) != LT_OK || (st = lt_emit_runbook(&msg,
+	    ri->runbook, runbook_base)) != LT_OK))
+		goto out;
+	if ((st = lt_buf_addf(b, "::%s title=", command_for(ri->severity))) !=
+	    LT_OK || (st = gh_escape(b, title.p, title.len, 1)) != LT_OK ||
+	    (st = lt_buf_add(b, "::", 2)) != LT_OK ||
+	    (st = gh_escape(b, msg.p, msg.len, 0)) != LT_OK)
+		goto out;
+	st = lt_buf_addc(b, '\n');
+out:
+	lt_buf_free(&title);
+	lt_buf_free(&msg);
+	return st;
+}
+
 enum lt_status
 lt_emit_github(struct lt_buf *b, const struct lt_verdict *v,
     const char *runbook_base)
@@ -99,41 +141,12 @@ lt_emit_github(struct lt_buf *b, const struct lt_verdict *v,
 	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
 	const struct lt_match *m;
 	enum lt_status st;
-	struct lt_buf title, msg;
 	size_t i;
 
-	lt_buf_init(&title, 4096);
-	lt_buf_init(&msg, (size_t)64 << 20);
 	for (i = 0, st = LT_OK; st == LT_OK && (m = lt_verdict_top(v, i)) != NULL;
-	    i++) {
-		const struct lt_rule_info *ri = lt_ruleset_rule(rs, m->rule);
-
-		lt_buf_reset(&title);
-		lt_buf_reset(&msg);
-		if ((st = lt_buf_addf(&title, "%s: %s (%s, %s confidence)",
-		    i == 0 ? "Root cause" : "Also found", ri->category, ri->id,
-		    lt_confidence_name(ri->confidence))) != LT_OK)
-			break;
-		if ((st = lt_buf_addf(&msg, "%s\n%s:%llu: ", ri->summary,
-		    m->source, m->line)) != LT_OK ||
-		    (st = evidence_cut(&msg, m->text, m->text_len)) != LT_OK ||
-		    (st = lt_buf_addf(&msg, "\nFix: %s", ri->remediation)) !=
-		    LT_OK)
-			break;
-		if (ri->runbook[0] != '\0' && ((st = lt_buf_adds(&msg,
-		    "\nRunbook: ")) != LT_OK || (st = lt_emit_runbook(&msg,
-		    ri->runbook, runbook_base)) != LT_OK))
-			break;
-		if ((st = lt_buf_addf(b, "::%s title=", command_for(
-		    ri->severity))) != LT_OK ||
-		    (st = gh_escape(b, title.p, title.len, 1)) != LT_OK ||
-		    (st = lt_buf_add(b, "::", 2)) != LT_OK ||
-		    (st = gh_escape(b, msg.p, msg.len, 0)) != LT_OK)
-			break;
-		st = lt_buf_addc(b, '\n');
-	}
-	lt_buf_free(&title);
-	lt_buf_free(&msg);
+	    i++)
+		st = annotation(b, lt_ruleset_rule(rs, m->rule), m,
+		    i == 0 ? "Root cause" : "Also found", NULL, runbook_base);
 	return st;
 }
 
@@ -386,4 +399,263 @@ lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
 out:
 	lt_buf_free(&doc);
 	return st;
+}
+
+/*
+ * The GitHub emitter: annotations for the cause and the runners-up at
+ * the end.  With a stop token it also owns the ::stop-commands:: fence:
+ * other formats echo log text to the same output (JSON, text), and a
+ * line of it that looks like a workflow command must not act as one, so
+ * the fence opens before anything else is written (begin) and closes
+ * just before the annotations, which must act.  Whether the closing line
+ * really went out is known only when the output reports it written; till
+ * then lt_emit_github_fence() says the caller must close it.
+ */
+#define TOKEN_MAX 64
+
+struct github_emitter {
+	struct lt_emitter base;
+	const struct lt_ruleset *rs;
+	const char *runbook_base;
+	void (*make_token)(char *buf, size_t size);
+	char token[TOKEN_MAX];
+	int fenced;		/* the fence is open */
+	int closing;		/* its closing line is in the output */
+	int live;
+	size_t n_live;		/* live annotations written */
+	size_t live_rule[LT_GITHUB_LIVE_MAX];	/* ... for these rules */
+	unsigned long long held[LT_GITHUB_LIVE_MAX];	/* seq said pending */
+	size_t n_held;
+};
+
+/* Open the fence with a fresh token. */
+static enum lt_status
+fence_open(struct github_emitter *g, struct lt_buf *out)
+{
+	enum lt_status st;
+	size_t i;
+
+	memset(g->token, 0, sizeof g->token);
+	g->make_token(g->token, sizeof g->token);
+	for (i = 0; g->token[i] != '\0'; i++)	/* no line of its own */
+		if (g->token[i] == '\n' || g->token[i] == '\r' ||
+		    g->token[i] == ':')
+			return LT_ERR_ARG;
+	if (i == 0)
+		return LT_ERR_ARG;
+	TRY(lt_buf_addf(out, "::stop-commands::%s\n", g->token));
+	g->fenced = 1;
+	return LT_OK;
+}
+
+static enum lt_status
+github_begin(struct lt_emitter *e, struct lt_buf *out)
+{
+	struct github_emitter *g = (struct github_emitter *)e;
+
+	return g->make_token != NULL ? fence_open(g, out) : LT_OK;
+}
+
+static enum lt_status
+github_finish(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v)
+{
+	struct github_emitter *g = (struct github_emitter *)e;
+	enum lt_status st;
+
+	if (g->fenced) {
+		TRY(lt_buf_addf(out, "::%s::\n", g->token));
+		g->closing = 1;
+	}
+	return lt_emit_github(out, v, g->runbook_base);
+}
+
+/*
+ * A live annotation: the fence (when there is one) is lifted around it,
+ * and opened again with a fresh token, for the annotation must act while
+ * the log text echoed before and after it must not.
+ */
+static enum lt_status
+live_annotation(struct github_emitter *g, struct lt_buf *out,
+    const struct lt_match *m, const char *what, const char *tail)
+{
+	enum lt_status st;
+	int fenced = g->fenced;
+
+	if (fenced)
+		TRY(lt_buf_addf(out, "::%s::\n", g->token));
+	TRY(annotation(out, lt_ruleset_rule(g->rs, m->rule), m, what, tail,
+	    g->runbook_base));
+	g->n_live++;
+	return fenced ? fence_open(g, out) : LT_OK;
+}
+
+/* Live: the first decided match of each rule, at once. */
+static enum lt_status
+github_match(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_match *m)
+{
+	struct github_emitter *g = (struct github_emitter *)e;
+	size_t i;
+
+	if (!g->live || g->n_live >= LT_GITHUB_LIVE_MAX)
+		return LT_OK;
+	for (i = 0; i < g->n_live; i++)
+		if (g->live_rule[i] == m->rule)
+			return LT_OK;
+	g->live_rule[g->n_live] = m->rule;
+	return live_annotation(g, out, m, "Found", NULL);
+}
+
+/* A notice that a match said to be pending was cleared after all. */
+static enum lt_status
+cleared_notice(struct github_emitter *g, struct lt_buf *out,
+    const struct lt_emit_ev *ev)
+{
+	const struct lt_rule_info *ri = lt_ruleset_rule(g->rs, ev->m->rule);
+	enum lt_status st;
+	struct lt_buf t;
+	int fenced = g->fenced;
+
+	if (fenced)
+		TRY(lt_buf_addf(out, "::%s::\n", g->token));
+	lt_buf_init(&t, (size_t)1 << 20);
+	if ((st = lt_buf_addf(&t, "Cleared: %s (%s)", ri->category,
+	    ri->id)) == LT_OK &&
+	    (st = lt_buf_adds(out, "::notice title=")) == LT_OK &&
+	    (st = gh_escape(out, t.p, t.len, 1)) == LT_OK) {
+		lt_buf_reset(&t);
+		if ((st = lt_buf_addf(&t, "%s:%llu is not a failure: line %llu "
+		    "cleared it", ev->m->source, ev->m->line,
+		    ev->clear_line)) == LT_OK &&
+		    (st = lt_buf_add(out, "::", 2)) == LT_OK &&
+		    (st = gh_escape(out, t.p, t.len, 0)) == LT_OK)
+			st = lt_buf_addc(out, '\n');
+	}
+	lt_buf_free(&t);
+	if (st != LT_OK)
+		return st;
+	return fenced ? fence_open(g, out) : LT_OK;
+}
+
+/*
+ * Live: a match still undecided after the hold is said to be pending (an
+ * annotation cannot be taken back, so it says it may clear), and when
+ * one said so is cleared, a notice says that too.
+ */
+static enum lt_status
+github_evidence(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_emit_ev *ev)
+{
+	struct github_emitter *g = (struct github_emitter *)e;
+	size_t i;
+
+	if (!g->live)
+		return LT_OK;
+	if (ev->kind == LT_EMIT_PENDING) {
+		if (g->n_live >= LT_GITHUB_LIVE_MAX)
+			return LT_OK;
+		g->live_rule[g->n_live] = ev->m->rule;
+		if (g->n_held < LT_GITHUB_LIVE_MAX)
+			g->held[g->n_held++] = ev->m->seq;
+		return live_annotation(g, out, ev->m, "Pending (may still "
+		    "clear)", NULL);
+	}
+	for (i = 0; i < g->n_held && g->held[i] != ev->m->seq; i++)
+		;
+	if (i == g->n_held)
+		return LT_OK;	/* never said pending: nothing to take back */
+	g->held[i] = g->held[--g->n_held];
+	return cleared_notice(g, out, ev);
+}
+
+static void
+github_written(struct lt_emitter *e)
+{
+	struct github_emitter *g = (struct github_emitter *)e;
+
+	if (g->closing)
+		g->fenced = g->closing = 0;	/* the closing line went out */
+}
+
+static void
+github_free(struct lt_emitter *e)
+{
+	free(e);
+}
+
+static const struct lt_emitter_ops github_ops = {
+	.name = "github",
+	.begin = github_begin,
+	.match = github_match,
+	.evidence = github_evidence,
+	.finish = github_finish,
+	.written = github_written,
+	.free = github_free,
+};
+
+struct lt_emitter *
+lt_emit_github_new(const struct lt_ruleset *rs, const struct lt_emit_opts *o)
+{
+	struct github_emitter *g;
+
+	if ((g = calloc(1, sizeof *g)) == NULL)
+		return NULL;
+	g->base.ops = &github_ops;
+	g->rs = rs;
+	g->runbook_base = o->runbook_base;
+	g->make_token = o->stop_token;
+	g->live = o->live;
+	return &g->base;
+}
+
+const char *
+lt_emit_github_fence(const struct lt_emitter *e)
+{
+	const struct github_emitter *g = (const struct github_emitter *)e;
+
+	if (e == NULL || e->ops != &github_ops || !g->fenced)
+		return NULL;
+	return g->token;
+}
+
+/* The step summary as an emitter: the Markdown document at the end. */
+struct markdown_emitter {
+	struct lt_emitter base;
+	const char *runbook_base;
+	size_t cap;
+};
+
+static enum lt_status
+markdown_finish(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v)
+{
+	struct markdown_emitter *md = (struct markdown_emitter *)e;
+
+	return lt_emit_markdown(out, v, md->runbook_base, md->cap);
+}
+
+static void
+markdown_free(struct lt_emitter *e)
+{
+	free(e);
+}
+
+static const struct lt_emitter_ops markdown_ops = {
+	.name = "markdown",
+	.finish = markdown_finish,
+	.free = markdown_free,
+};
+
+struct lt_emitter *
+lt_emit_markdown_new(const struct lt_emit_opts *o)
+{
+	struct markdown_emitter *md;
+
+	if ((md = calloc(1, sizeof *md)) == NULL)
+		return NULL;
+	md->base.ops = &markdown_ops;
+	md->runbook_base = o->runbook_base;
+	md->cap = o->cap;
+	return &md->base;
 }

@@ -8,6 +8,7 @@
  * lt_emit_json_string(), which guarantees valid UTF-8 and JSON escaping;
  * byte offsets (span) are translated into offsets of the emitted text.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/buf.h"
@@ -305,4 +306,98 @@ lt_emit_json_rule(struct lt_buf *b, const struct lt_rule_info *r)
 	TRY(kv_str(b, "origin", r->origin));
 	TRY(key(b, "line"));
 	return lt_buf_addf(b, "%lu}\n", r->line);
+}
+
+/*
+ * The JSON Lines emitter: a match object per decided match (with its
+ * context, when asked for, once the after lines are in), pending and
+ * resolved objects, a summary per group and one for the run.
+ */
+struct json_emitter {
+	struct lt_emitter base;
+	const struct lt_ruleset *rs;
+	int matches;
+	int summary;
+};
+
+static enum lt_status
+json_match(struct lt_emitter *e, struct lt_buf *out, const struct lt_match *m)
+{
+	struct json_emitter *j = (struct json_emitter *)e;
+
+	if (!j->matches || m->has_context)
+		return LT_OK;	/* with context: written whole at context */
+	return lt_emit_json_match(out, j->rs, m);
+}
+
+static enum lt_status
+json_context(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_match *m)
+{
+	struct json_emitter *j = (struct json_emitter *)e;
+
+	return j->matches ? lt_emit_json_match(out, j->rs, m) : LT_OK;
+}
+
+static enum lt_status
+json_evidence(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_emit_ev *ev)
+{
+	struct json_emitter *j = (struct json_emitter *)e;
+
+	if (!j->matches)
+		return LT_OK;
+	if (ev->kind == LT_EMIT_PENDING)
+		return lt_emit_json_pending(out, j->rs, ev->m);
+	return lt_emit_json_resolved(out, j->rs, ev->m, ev->matches,
+	    ev->clear_line, ev->clear_text, ev->clear_len);
+}
+
+static enum lt_status
+json_summary(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v, const char *gkey, const char *gvalue)
+{
+	struct json_emitter *j = (struct json_emitter *)e;
+
+	return j->summary ? lt_emit_json_group_summary(out, v, gkey, gvalue) :
+	    LT_OK;
+}
+
+static enum lt_status
+json_finish(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v)
+{
+	struct json_emitter *j = (struct json_emitter *)e;
+
+	return j->summary ? lt_emit_json_summary(out, v) : LT_OK;
+}
+
+static void
+json_free(struct lt_emitter *e)
+{
+	free(e);
+}
+
+static const struct lt_emitter_ops json_ops = {
+	.name = "json",
+	.match = json_match,
+	.context = json_context,
+	.evidence = json_evidence,
+	.summary = json_summary,
+	.finish = json_finish,
+	.free = json_free,
+};
+
+struct lt_emitter *
+lt_emit_json_new(const struct lt_ruleset *rs, const struct lt_emit_opts *o)
+{
+	struct json_emitter *j;
+
+	if ((j = calloc(1, sizeof *j)) == NULL)
+		return NULL;
+	j->base.ops = &json_ops;
+	j->rs = rs;
+	j->matches = o->matches;
+	j->summary = o->summary;
+	return &j->base;
 }

@@ -9,6 +9,7 @@
  * format requires (backslash, double quote, newline); names and IDs are
  * ASCII by the rule syntax, so they are valid UTF-8 already.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/buf.h"
@@ -89,4 +90,41 @@ lt_emit_prometheus(struct lt_buf *b, const struct lt_verdict *v,
 	    "When the run ended, in seconds since the epoch.\n"
 	    "# TYPE logtriage_last_run_timestamp_seconds gauge\n"
 	    "logtriage_last_run_timestamp_seconds %lld\n", now);
+}
+
+/* The metrics as an emitter: written once, at the end of the run. */
+struct prom_emitter {
+	struct lt_emitter base;
+	long long now;
+};
+
+static enum lt_status
+prom_finish(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v)
+{
+	return lt_emit_prometheus(out, v, ((struct prom_emitter *)e)->now);
+}
+
+static void
+prom_free(struct lt_emitter *e)
+{
+	free(e);
+}
+
+static const struct lt_emitter_ops prom_ops = {
+	.name = "prometheus",
+	.finish = prom_finish,
+	.free = prom_free,
+};
+
+struct lt_emitter *
+lt_emit_prometheus_new(const struct lt_emit_opts *o)
+{
+	struct prom_emitter *p;
+
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return NULL;
+	p->base.ops = &prom_ops;
+	p->now = o->now;
+	return &p->base;
 }

@@ -9,6 +9,7 @@
  * (see --color); it marks the severity and the matched span, as grep
  * marks its matches.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/buf.h"
@@ -177,17 +178,22 @@ context_lines(struct lt_buf *b, const struct lt_match *m,
 	return LT_OK;
 }
 
-enum lt_status
-lt_emit_text_match(struct lt_buf *b, const struct lt_ruleset *rs,
-    const struct lt_match *m, int color)
+/*
+ * "SOURCE:LINE: [WHAT ]SEVERITY CATEGORY (ID): TEXT", and with a clearing
+ * line (clear > 0) " (cleared by line N)".
+ */
+static enum lt_status
+match_line(struct lt_buf *b, const struct lt_ruleset *rs,
+    const struct lt_match *m, int color, const char *what,
+    unsigned long long clear)
 {
 	const struct lt_rule_info *ri = lt_ruleset_rule(rs, m->rule);
 	enum lt_status st;
 
-	if (m->has_context)
-		TRY(context_lines(b, m, m->before, m->n_before, color));
 	TRY(location(b, m));
 	TRY(lt_buf_adds(b, ": "));
+	if (what != NULL)
+		TRY(lt_buf_addf(b, "%s ", what));
 	if (color)
 		TRY(lt_buf_adds(b, sev_color(ri->severity)));
 	TRY(lt_buf_adds(b, lt_severity_name(ri->severity)));
@@ -195,7 +201,20 @@ lt_emit_text_match(struct lt_buf *b, const struct lt_ruleset *rs,
 		TRY(lt_buf_adds(b, C_RESET));
 	TRY(lt_buf_addf(b, " %s (%s): ", ri->category, ri->id));
 	TRY(marked_text(b, m, color));
-	TRY(lt_buf_addc(b, '\n'));
+	if (clear > 0)
+		TRY(lt_buf_addf(b, " (cleared by line %llu)", clear));
+	return lt_buf_addc(b, '\n');
+}
+
+enum lt_status
+lt_emit_text_match(struct lt_buf *b, const struct lt_ruleset *rs,
+    const struct lt_match *m, int color)
+{
+	enum lt_status st;
+
+	if (m->has_context)
+		TRY(context_lines(b, m, m->before, m->n_before, color));
+	TRY(match_line(b, rs, m, color, NULL, 0));
 	if (m->has_context) {
 		TRY(context_lines(b, m, m->after, m->n_after, color));
 		TRY(lt_buf_adds(b, "--\n"));
@@ -307,4 +326,114 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 		first = 0;
 	}
 	return lt_buf_addc(b, '\n');
+}
+
+/*
+ * The text emitter: a line per decided match (with its context block,
+ * when asked for, once the after lines are in), a verdict block per
+ * group ("== NAME") and one for the run.
+ */
+struct text_emitter {
+	struct lt_emitter base;
+	const struct lt_ruleset *rs;
+	struct lt_emit_opts o;
+};
+
+static enum lt_status
+text_match(struct lt_emitter *e, struct lt_buf *out, const struct lt_match *m)
+{
+	struct text_emitter *t = (struct text_emitter *)e;
+
+	if (!t->o.matches || m->has_context)
+		return LT_OK;	/* with context: written whole at context */
+	return lt_emit_text_match(out, t->rs, m, t->o.color);
+}
+
+static enum lt_status
+text_context(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_match *m)
+{
+	struct text_emitter *t = (struct text_emitter *)e;
+
+	return t->o.matches ? lt_emit_text_match(out, t->rs, m, t->o.color) :
+	    LT_OK;
+}
+
+/*
+ * Live: a match still undecided after the hold, "... pending SEVERITY
+ * ...", and one that a later line cleared, "... resolved SEVERITY ...
+ * (cleared by line N)", as the JSON output writes its pending and
+ * resolved objects.
+ */
+static enum lt_status
+text_evidence(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_emit_ev *ev)
+{
+	struct text_emitter *t = (struct text_emitter *)e;
+
+	if (!t->o.matches || !t->o.live)
+		return LT_OK;
+	if (ev->kind == LT_EMIT_PENDING)
+		return match_line(out, t->rs, ev->m, t->o.color, "pending", 0);
+	return match_line(out, t->rs, ev->m, t->o.color, "resolved",
+	    ev->clear_line);
+}
+
+static enum lt_status
+text_summary(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v, const char *gkey, const char *gvalue)
+{
+	struct text_emitter *t = (struct text_emitter *)e;
+	enum lt_status st;
+
+	(void)gkey;
+	if (!t->o.summary)
+		return LT_OK;
+	TRY(lt_buf_adds(out, "== "));
+	TRY(lt_emit_text_safe(out, gvalue, strlen(gvalue)));
+	TRY(lt_buf_adds(out, "\n"));
+	return lt_emit_text_summary(out, v, t->o.color, t->o.runbook_base);
+}
+
+static enum lt_status
+text_finish(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v)
+{
+	struct text_emitter *t = (struct text_emitter *)e;
+	enum lt_status st;
+
+	if (!t->o.summary)
+		return LT_OK;
+	if (t->o.groups)
+		TRY(lt_buf_adds(out, "== all inputs\n"));
+	return lt_emit_text_summary(out, v, t->o.color, t->o.runbook_base);
+}
+
+static void
+text_free(struct lt_emitter *e)
+{
+	free(e);
+}
+
+static const struct lt_emitter_ops text_ops = {
+	.name = "text",
+	.match = text_match,
+	.context = text_context,
+	.evidence = text_evidence,
+	.summary = text_summary,
+	.finish = text_finish,
+	.free = text_free,
+};
+
+struct lt_emitter *
+lt_emit_text_new(const struct lt_ruleset *rs, const struct lt_emit_opts *o)
+{
+	struct text_emitter *t;
+
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return NULL;
+	t->base.ops = &text_ops;
+	t->rs = rs;
+	t->o = *o;
+	return &t->base;
 }

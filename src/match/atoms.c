@@ -9,13 +9,15 @@
  * finds the atoms of every rule at once.  YARA's atoms.c does the same
  * job for its hex strings; here the input is PCRE2 syntax.
  *
- * The reader below follows just enough of that syntax to be sure of what
- * it claims, and gives up (the pattern is then prefiltered another way,
- * or verified on every line) at anything it does not fully understand:
- * backreferences, recursion, conditionals, callouts, verbs, (?x), \c,
- * octal escapes, ambiguous braces, a quantifier after something that is
- * not an item.  Giving up is always safe; a wrong atom is not, so every
- * rule here errs towards fewer or shorter atoms.
+ * The reader below takes the pattern's tokens from the PCRE2 lexer
+ * (rxlex.c: literals with the caseless state in force, classes, groups,
+ * quantifiers, ...), claims only what it is sure of, and gives up (the
+ * pattern is then prefiltered another way, or verified on every line)
+ * at anything it does not fully understand: backreferences, recursion,
+ * conditionals, callouts, verbs, (?x), \c, octal escapes, ambiguous
+ * braces, a quantifier after something that is not an item, whatever
+ * the lexer does not follow.  Giving up is always safe; a wrong atom is
+ * not, so every rule here errs towards fewer or shorter atoms.
  *
  * For each piece of the pattern the reader computes two sets of strings:
  * "exact", the complete set of strings the piece can match (when it is
@@ -46,6 +48,7 @@
 #include <string.h>
 
 #include "match/match_int.h"
+#include "match/rxlex.h"
 
 #define DEPTH_MAX 16	/* nested groups followed */
 #define CLASS_SMALL 8	/* members of a class that is expanded */
@@ -65,9 +68,11 @@ struct info {
 };
 
 struct rd {
-	const unsigned char *p;
-	const unsigned char *end;
-	int ci;			/* in a caseless scope */
+	const char *src;
+	size_t len;
+	struct lt_rxlex lx;
+	size_t prev_end;	/* where the last token taken ends */
+	int prev_quoted;	/* ... and it was a character in \Q...\E */
 	int depth;
 	const char *why;	/* reason for giving up */
 };
@@ -100,24 +105,6 @@ static int
 is_alpha(unsigned c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-is_digit(unsigned c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-hex_val(unsigned c)
-{
-	if (is_digit(c))
-		return (int)(c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (int)(c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (int)(c - 'A' + 10);
-	return -1;
 }
 
 /* A set of one string of n bytes. */
@@ -219,29 +206,48 @@ consider(struct aset *best, const struct aset *cand)
 
 static int alt(struct rd *r, struct info *out);
 
-/* Length of the UTF-8 character starting with byte c (pattern is valid). */
-static size_t
-utf8_len(unsigned c)
+/* The next token, noting where it ends. */
+static enum lt_rx_kind
+tok_next(struct rd *r, struct lt_rx_token *t)
 {
-	if (c >= 0xf0)
-		return 4;
-	if (c >= 0xe0)
-		return 3;
-	if (c >= 0xc0)
-		return 2;
-	return 1;
+	(void)lt_rxlex_next(&r->lx, t);
+	r->prev_end = t->off + t->len;
+	r->prev_quoted = t->kind == LT_RX_LIT && t->esc == 'Q';
+	return t->kind;
 }
 
-/* One literal character of n bytes at b. */
-static void
-literal(struct rd *r, struct info *it, const unsigned char *b, size_t n)
+/*
+ * Does a quantifier at offset q follow the item just read directly?  A
+ * comment or \E in between (which the lexer makes nothing) is not
+ * followed, except the \E that ends the quoted character.
+ */
+static int
+adjacent(const struct rd *r, size_t q)
 {
+	return q == r->prev_end || (r->prev_quoted && q == r->prev_end + 2 &&
+	    memcmp(r->src + r->prev_end, "\\E", 2) == 0);
+}
+
+/* One literal character, token t. */
+static void
+literal(const struct rd *r, const struct lt_rx_token *t, struct info *it)
+{
+	int ci = (t->flags & LT_RXF_I) != 0;
+	unsigned char b;
+
 	set_none(&it->req);
-	if (n > 1 && r->ci) {	/* Unicode folding: not a byte literal */
-		set_none(&it->exact);
+	if (t->cp >= 0x80) {
+		/* its UTF-8 bytes, written as they are; only where case
+		   matters, since PCRE2 folds it with Unicode tables */
+		if (ci)
+			set_none(&it->exact);
+		else
+			set_bytes(&it->exact, (const unsigned char *)r->src +
+			    t->off, t->len, 0);
 		return;
 	}
-	set_bytes(&it->exact, b, n, n == 1 && r->ci && is_alpha(b[0]));
+	b = (unsigned char)t->cp;
+	set_bytes(&it->exact, &b, 1, ci && is_alpha(b));
 }
 
 static void
@@ -258,514 +264,251 @@ zero_width(struct info *it)
 	set_none(&it->req);
 }
 
-/* \x escapes after the x; *v gets the value.  -1 on odd syntax. */
+/* Give up where the lexer stopped, in the reader's own words. */
 static int
-hex_escape(struct rd *r, unsigned long *v)
+stopped(struct rd *r, const struct lt_rx_token *t)
 {
-	int d, k;
+	const char *s = r->src + t->off;
+	size_t left = r->len - t->off;
+	int c1 = left > 1 ? s[1] : 0;
 
-	*v = 0;
-	if (r->p < r->end && *r->p == '{') {
-		r->p++;
-		for (k = 0; r->p < r->end && (d = hex_val(*r->p)) >= 0; k++) {
-			if (k >= 8)
-				return bail(r, "long \\x{...} escape");
-			*v = *v * 16 + (unsigned long)d;
-			r->p++;
-		}
-		if (k == 0 || r->p >= r->end || *r->p != '}')
-			return bail(r, "unusual \\x{...} escape");
-		r->p++;
-		return 0;
+	if (t->kind == LT_RX_ERROR) {
+		if (strcmp(t->why, "missing )") == 0 ||
+		    strcmp(t->why, "unmatched )") == 0)
+			return bail(r, "unbalanced parenthesis");
+		if (left > 0 && s[0] == '\\' && left < 2)
+			return bail(r, "trailing backslash");
+		return bail(r, t->why);
 	}
-	for (k = 0; k < 2 && r->p < r->end && (d = hex_val(*r->p)) >= 0; k++) {
-		*v = *v * 16 + (unsigned long)d;
-		r->p++;
-	}
-	return 0;
-}
-
-/* Skip the name of \p / \P (after the letter). */
-static int
-prop_escape(struct rd *r)
-{
-	if (r->p >= r->end)
-		return bail(r, "truncated \\p");
-	if (*r->p != '{') {
-		r->p++;
-		return 0;
-	}
-	while (r->p < r->end && *r->p != '}')
-		r->p++;
-	if (r->p >= r->end)
-		return bail(r, "unterminated \\p{");
-	r->p++;
-	return 0;
-}
-
-/* An escape outside a class, after the backslash. */
-static int
-escape(struct rd *r, struct info *it, int *quote)
-{
-	unsigned c;
-	unsigned long v;
-	unsigned char b;
-
-	if (r->p >= r->end)
-		return bail(r, "trailing backslash");
-	c = *r->p++;
-	switch (c) {
-	case 'Q':
-		*quote = 1;
-		zero_width(it);
-		it->nonitem = 1;
-		return 0;
-	case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G':
-	case 'K':
-		zero_width(it);
-		return 0;
-	case 'd': case 'D': case 'w': case 'W': case 's': case 'S':
-	case 'h': case 'H': case 'v': case 'V': case 'R': case 'X':
-		opaque(it);
-		return 0;
-	case 'N':
-		if (r->p < r->end && *r->p == '{')
+	if (t->kind != LT_RX_UNSUPPORTED)
+		return bail(r, "unbalanced parenthesis");
+	switch (t->unsup) {
+	case LT_RXU_VERB:
+		return bail(r, "(*VERB)");
+	case LT_RXU_BRACE:
+		return bail(r, "brace the PCRE2 versions read differently");
+	case LT_RXU_DEPTH:
+		return bail(r, "groups nested too deeply");
+	case LT_RXU_COND: case LT_RXU_CALLOUT: case LT_RXU_OPTION:
+	case LT_RXU_CALL:
+		if (s[0] == '\\')
+			break;
+		return bail(r, "inline option the atom reader does not "
+		    "follow");
+	case LT_RXU_ESCAPE:
+		if (s[0] == '\\' && c1 == 'N' && !t->in_class)
 			return bail(r, "\\N{...}");
-		opaque(it);
-		return 0;
-	case 'p': case 'P':
-		opaque(it);
-		return prop_escape(r);
-	case 't': b = '\t'; break;
-	case 'n': b = '\n'; break;
-	case 'r': b = '\r'; break;
-	case 'f': b = '\f'; break;
-	case 'e': b = 0x1b; break;
-	case 'a': b = 0x07; break;
-	case 'x':
-		if (hex_escape(r, &v) != 0)
-			return -1;
-		if (v >= 0x80) {
-			opaque(it);
-			return 0;
-		}
-		b = (unsigned char)v;
 		break;
+	case LT_RXU_OTHER:
+		if (s[0] == '(')
+			return bail(r, "group name the atom reader does not "
+			    "follow");
+		if (s[0] == '\\')
+			break;
+		return bail(r, t->why);
 	default:
-		if (c >= 0x80 || is_alpha(c) || is_digit(c))
-			return bail(r, "escape the atom reader does not follow");
-		b = (unsigned char)c;
-		break;
+		return bail(r, t->why);
 	}
-	literal(r, it, &b, 1);
-	return 0;
+	return bail(r, t->in_class ? "escape in a class the atom reader "
+	    "does not follow" : "escape the atom reader does not follow");
 }
 
 /*
- * PCRE2's test for a POSIX class such as [:alpha:] at p (pointing at the
- * '[' inside a class): 1 when it is one, and *after set past ":]".
+ * The letters of an option setting, (?i) or (?i:, as the reader follows
+ * them: i (caseless) and the ones that do not change which strings
+ * match, m s n U J.  (?x) and (?^) are not followed.
  */
 static int
-posix_class(const unsigned char *p, const unsigned char *end,
-    const unsigned char **after)
+plain_letters(struct rd *r, const struct lt_rx_token *t)
 {
-	unsigned char term = p[1];
+	size_t k;
 
-	for (p += 2; p < end; p++) {
-		if (*p == '\\' && p + 1 < end && (p[1] == ']' || p[1] == '\\'))
-			p++;
-		else if ((*p == '[' && p + 1 < end && p[1] == term) ||
-		    *p == ']')
+	for (k = t->off + 2; k < t->off + t->len; k++) {
+		if (r->src[k] == ')' || r->src[k] == ':')
 			return 0;
-		else if (*p == term && p + 1 < end && p[1] == ']') {
-			*after = p + 2;
-			return 1;
-		}
+		if (strchr("imsnUJ-", r->src[k]) == NULL)
+			return bail(r, "inline option the atom reader does "
+			    "not follow");
 	}
 	return 0;
 }
 
-/* A character class, after the '['. */
+/* A character class, after its [ token. */
 static int
-char_class(struct rd *r, struct info *it)
+char_class(struct rd *r, const struct lt_rx_token *open, struct info *it)
 {
 	unsigned char members[CLASS_SMALL];
-	size_t n = 0;
-	int simple = 1, first = 1;
-	unsigned c;
-	unsigned long v;
-	const unsigned char *after;
+	struct lt_rx_token t;
+	size_t n = 0, k, i;
+	int simple = !open->negated;
 
-	if (r->p < r->end && *r->p == '^') {
-		simple = 0;
-		r->p++;
-	}
-	for (;;) {
-		if (r->p >= r->end)
-			return bail(r, "unterminated class");
-		c = *r->p;
-		if (c == ']' && !first) {
-			r->p++;
-			break;
-		}
-		first = 0;
-		if (c == '[' && r->p + 1 < r->end && (r->p[1] == ':' ||
-		    r->p[1] == '.' || r->p[1] == '=')) {
-			if (posix_class(r->p, r->end, &after)) {
-				if (r->p[1] != ':')
-					return bail(r, "POSIX collating element");
-				simple = 0;
-				r->p = after;
-				continue;
-			}
-		}
-		r->p++;
-		if (c >= 0x80) {
-			simple = 0;
-			r->p += utf8_len(c) - 1;
-			if (r->p > r->end)
-				return bail(r, "truncated character");
+	for (k = 0; k <= r->len; k++) {
+		switch (tok_next(r, &t)) {
+		case LT_RX_CLASS_END:
+			k = r->len + 1;
 			continue;
-		}
-		if (c == '-' && n > 0 && r->p < r->end && *r->p != ']')
-			simple = 0;	/* a range */
-		if (c == '\\') {
-			if (r->p >= r->end)
-				return bail(r, "trailing backslash");
-			c = *r->p++;
-			switch (c) {
-			case 'd': case 'D': case 'w': case 'W': case 's':
-			case 'S': case 'h': case 'H': case 'v': case 'V':
+		case LT_RX_LIT:
+		case LT_RX_RANGE:
+			if ((t.esc != 0 && strchr("c0oN", t.esc) != NULL) ||
+			    (t.esc == '\\' && t.cp >= 0x80))
+				return bail(r, "escape in a class the atom "
+				    "reader does not follow");
+			if (t.kind == LT_RX_RANGE || t.cp >= 0x80) {
 				simple = 0;
 				continue;
-			case 'p': case 'P':
-				simple = 0;
-				if (prop_escape(r) != 0)
-					return -1;
-				continue;
-			case 'x':
-				if (hex_escape(r, &v) != 0)
-					return -1;
-				if (v >= 0x80) {
-					simple = 0;
-					continue;
-				}
-				c = (unsigned)v;
-				break;
-			case 'b': c = 0x08; break;
-			case 't': c = '\t'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 'f': c = '\f'; break;
-			case 'e': c = 0x1b; break;
-			case 'a': c = 0x07; break;
-			default:
-				if (c >= 0x80 || is_alpha(c) || is_digit(c))
-					return bail(r, "escape in a class the "
-					    "atom reader does not follow");
-				break;
 			}
+			break;
+		case LT_RX_TYPE:
+		case LT_RX_POSIX:
+			simple = 0;
+			continue;
+		default:
+			return stopped(r, &t);
 		}
 		if (n < CLASS_SMALL)
-			members[n] = (unsigned char)c;
+			members[n] = (unsigned char)t.cp;
 		n++;
 	}
+	if (t.kind != LT_RX_CLASS_END)
+		return bail(r, "unterminated class");
 	set_none(&it->req);
 	set_none(&it->exact);
 	if (!simple || n == 0 || n > CLASS_SMALL)
 		return 0;
 	it->exact.ok = 1;
 	it->exact.n = 0;
-	for (v = 0; v < n; v++) {
+	for (i = 0; i < n; i++) {
 		struct lt_atom a;
 
 		a.len = 1;
-		a.s[0] = (char)members[v];
-		a.caseless = (unsigned char)(r->ci && is_alpha(members[v]));
+		a.s[0] = (char)members[i];
+		a.caseless = (unsigned char)((open->flags & LT_RXF_I) &&
+		    is_alpha(members[i]));
 		(void)set_add(&it->exact, &a);
 	}
 	return 0;
 }
 
-/* Flag letters of (?...) up to ')' or ':'; *ci updated. */
+/* A group, after its ( token. */
 static int
-flags(struct rd *r, int *ci)
+group(struct rd *r, const struct lt_rx_token *open, struct info *it)
 {
-	int on = 1;
-
-	for (; r->p < r->end; r->p++) {
-		switch (*r->p) {
-		case ')': case ':':
-			return 0;
-		case '-':
-			on = 0;
-			break;
-		case 'i':
-			*ci = on;
-			break;
-		case 'm': case 's': case 'n': case 'U': case 'J':
-			break;
-		default:
-			return bail(r, "inline option the atom reader does "
-			    "not follow");
-		}
-	}
-	return bail(r, "unterminated group");
-}
-
-/* Skip a group name (word characters) and its terminator. */
-static int
-group_name(struct rd *r, unsigned char term)
-{
-	while (r->p < r->end && (is_alpha(*r->p) || is_digit(*r->p) ||
-	    *r->p == '_'))
-		r->p++;
-	if (r->p >= r->end || *r->p != term)
-		return bail(r, "group name the atom reader does not follow");
-	r->p++;
-	return 0;
-}
-
-/* A group, after the '('. */
-static int
-group(struct rd *r, struct info *it)
-{
-	int saved = r->ci, look = 0, rc;
-	unsigned c;
+	struct lt_rx_token t;
+	int rc;
 
 	if (r->depth >= DEPTH_MAX)
 		return bail(r, "groups nested too deeply");
-	if (r->p < r->end && *r->p == '*')
-		return bail(r, "(*VERB)");
-	if (r->p < r->end && *r->p == '?') {
-		r->p++;
-		if (r->p >= r->end)
-			return bail(r, "truncated group");
-		c = *r->p;
-		if (c == ':' || c == '>' || c == '|') {
-			r->p++;
-		} else if (c == '=' || c == '!') {
-			r->p++;
-			look = 1;
-		} else if (c == '<' && r->p + 1 < r->end &&
-		    (r->p[1] == '=' || r->p[1] == '!')) {
-			r->p += 2;
-			look = 1;
-		} else if (c == '<' || c == '\'') {
-			r->p++;
-			if (group_name(r, c == '<' ? '>' : '\'') != 0)
-				return -1;
-		} else if (c == 'P' && r->p + 1 < r->end && r->p[1] == '<') {
-			r->p += 2;
-			if (group_name(r, '>') != 0)
-				return -1;
-		} else if (c == '#') {
-			while (r->p < r->end && *r->p != ')')
-				r->p++;
-			if (r->p >= r->end)
-				return bail(r, "unterminated comment");
-			r->p++;
-			zero_width(it);
-			it->nonitem = 1;
-			return 0;
-		} else {
-			if (flags(r, &r->ci) != 0)
-				return -1;
-			if (*r->p == ')') {	/* (?i): rest of this group */
-				r->p++;
-				zero_width(it);
-				it->nonitem = 1;
-				return 0;
-			}
-			r->p++;		/* (?i:...) */
-		}
-	}
+	if (open->group == LT_RXG_PLAIN && open->len > 3 &&
+	    plain_letters(r, open) != 0)
+		return -1;	/* (?i:... */
 	r->depth++;
 	rc = alt(r, it);
 	r->depth--;
-	r->ci = saved;
 	if (rc != 0)
 		return -1;
-	if (r->p >= r->end || *r->p != ')')
-		return bail(r, "unbalanced parenthesis");
-	r->p++;
-	if (look)
+	if (tok_next(r, &t) != LT_RX_CLOSE)
+		return stopped(r, &t);
+	if (open->group == LT_RXG_AHEAD || open->group == LT_RXG_NAHEAD ||
+	    open->group == LT_RXG_BEHIND || open->group == LT_RXG_NBEHIND)
 		zero_width(it);
 	return 0;
 }
 
-/* Digits at p into *v (capped); returns how many. */
-static size_t
-number(struct rd *r, unsigned long *v)
-{
-	size_t k = 0;
-
-	*v = 0;
-	while (r->p < r->end && is_digit(*r->p)) {
-		if (*v < 1000000)
-			*v = *v * 10 + (*r->p - '0');
-		r->p++;
-		k++;
-	}
-	return k;
-}
-
 /*
- * A quantifier at r->p, if any: 1 found (*min and *max set, *inf when
- * there is no upper bound), 0 none, -1 gave up.
+ * The quantifier after an item, if any: 1 (taken; *min and *max set,
+ * *inf when there is no upper bound), 0 none.
  */
 static int
 quantifier(struct rd *r, unsigned long *min, unsigned long *max, int *inf)
 {
-	const unsigned char *save = r->p;
-	unsigned c;
+	struct lt_rx_token t;
 
-	if (r->p >= r->end)
+	if (lt_rxlex_peek(&r->lx)->kind != LT_RX_QUANT)
 		return 0;
-	c = *r->p;
-	*inf = 0;
-	if (c == '?' || c == '*' || c == '+') {
-		r->p++;
-		*min = c == '+';
-		*max = 1;
-		*inf = c != '?';
-	} else if (c == '{') {
-		r->p++;
-		if (r->p < r->end && (*r->p == ',' || *r->p == ' '))
-			return bail(r, "brace the PCRE2 versions read "
-			    "differently");
-		if (number(r, min) == 0) {
-			r->p = save;	/* a literal '{' */
-			return 0;
-		}
-		*max = *min;
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			if (number(r, max) == 0)
-				*inf = 1;
-		}
-		if (r->p >= r->end || *r->p != '}')
-			return bail(r, "brace the PCRE2 versions read "
-			    "differently");
-		r->p++;
-	} else {
-		return 0;
-	}
-	if (r->p < r->end && (*r->p == '?' || *r->p == '+'))
-		r->p++;		/* lazy or possessive: same strings */
+	(void)tok_next(r, &t);
+	*min = t.min;
+	*inf = t.max == LT_RX_INF;
+	*max = *inf ? 1 : t.max;	/* lazy, possessive: same strings */
 	return 1;
-}
-
-static int
-starts_quantifier(const struct rd *r)
-{
-	if (r->p >= r->end)
-		return 0;
-	return *r->p == '?' || *r->p == '*' || *r->p == '+' ||
-	    (*r->p == '{' && r->p + 1 < r->end && (is_digit(r->p[1]) ||
-	    r->p[1] == ',' || r->p[1] == ' '));
 }
 
 /* One item and its quantifier. */
 static int
-item(struct rd *r, struct info *it, int *quote)
+item(struct rd *r, struct info *it)
 {
-	unsigned c;
+	struct lt_rx_token t;
+	const struct lt_rx_token *q;
 	unsigned long min, max;
-	int inf, q;
-	struct aset t;
+	int inf;
+	struct aset s;
 
 	it->nonitem = 0;
-	c = *r->p;
-	if (*quote) {
-		if (c == '\\' && r->p + 1 < r->end && r->p[1] == 'E') {
-			r->p += 2;
-			*quote = 0;
-			zero_width(it);
-			it->nonitem = 1;
-			return 0;
-		}
-		r->p += utf8_len(c);
-		if (r->p > r->end)
-			return bail(r, "truncated character");
-		literal(r, it, r->p - utf8_len(c), utf8_len(c));
-		/* a quantifier binds to the last quoted character */
-		if (!(r->p + 1 < r->end && r->p[0] == '\\' && r->p[1] == 'E'))
-			return 0;
-		r->p += 2;
-		*quote = 0;
-	} else {
-		r->p++;
-		switch (c) {
-		case '\\':
-			if (r->p < r->end && *r->p == 'E') {
-				r->p++;
-				zero_width(it);
-				it->nonitem = 1;
-				break;
-			}
-			if (escape(r, it, quote) != 0)
-				return -1;
-			if (*quote)
-				return 0;	/* what follows is quoted */
-			break;
-		case '(':
-			if (group(r, it) != 0)
-				return -1;
-			break;
-		case '[':
-			if (char_class(r, it) != 0)
-				return -1;
-			break;
-		case '.':
-			opaque(it);
-			break;
-		case '^': case '$':
-			zero_width(it);
-			break;
-		case '?': case '*': case '+':
-			return bail(r, "quantifier without an item");
-		case '{':
-			if (r->p < r->end && (is_digit(*r->p) || *r->p == ',' ||
-			    *r->p == ' '))
-				return bail(r, "brace the PCRE2 versions read "
-				    "differently");
-			literal(r, it, r->p - 1, 1);
-			break;
-		default:
-			if (c >= 0x80) {
-				size_t n = utf8_len(c);
-
-				if (r->p - 1 + n > r->end)
-					return bail(r, "truncated character");
-				r->p += n - 1;
-				literal(r, it, r->p - n, n);
-			} else {
-				literal(r, it, r->p - 1, 1);
-			}
-			break;
-		}
+	switch (tok_next(r, &t)) {
+	case LT_RX_LIT:
+		if (t.esc == 'N')
+			return bail(r, "\\N{...}");
+		if ((t.esc != 0 && strchr("c0o", t.esc) != NULL) ||
+		    (t.esc == '\\' && t.cp >= 0x80))
+			return bail(r, "escape the atom reader does not "
+			    "follow");
+		if (t.esc == 'x' && t.cp >= 0x80)
+			opaque(it);	/* not the bytes written */
+		else
+			literal(r, &t, it);
+		break;
+	case LT_RX_ANY:
+	case LT_RX_TYPE:
+		opaque(it);
+		break;
+	case LT_RX_CLASS:
+		if (char_class(r, &t, it) != 0)
+			return -1;
+		break;
+	case LT_RX_GROUP:
+		if (group(r, &t, it) != 0)
+			return -1;
+		break;
+	case LT_RX_ASSERT:
+		zero_width(it);
+		break;
+	case LT_RX_OPTS:	/* (?i): the rest of this group */
+		if (plain_letters(r, &t) != 0)
+			return -1;
+		zero_width(it);
+		it->nonitem = 1;
+		break;
+	case LT_RX_QUANT:
+		return bail(r, r->src[t.off] == '{' ? "brace the PCRE2 "
+		    "versions read differently" : "quantifier without an "
+		    "item");
+	case LT_RX_BACKREF:
+		return bail(r, r->src[t.off] == '(' ? "inline option the atom "
+		    "reader does not follow" : "escape the atom reader does "
+		    "not follow");
+	default:
+		return stopped(r, &t);
 	}
 	if (it->nonitem) {
-		if (starts_quantifier(r))
+		if (lt_rxlex_peek(&r->lx)->kind == LT_RX_QUANT)
 			return bail(r, "quantifier after a comment, option or "
 			    "\\E");
 		return 0;
 	}
-	if ((q = quantifier(r, &min, &max, &inf)) < 0)
-		return -1;
-	if (q == 0)
+	q = lt_rxlex_peek(&r->lx);
+	if (q->kind == LT_RX_QUANT && !adjacent(r, q->off))
+		return bail(r, "quantifier after a comment, option or \\E");
+	if (quantifier(r, &min, &max, &inf) == 0)
 		return 0;
-	if (starts_quantifier(r))
+	if (lt_rxlex_peek(&r->lx)->kind == LT_RX_QUANT)
 		return bail(r, "quantifier after a quantifier");
 	if (!inf && max == 0) {
 		zero_width(it);
 		return 0;
 	}
 	if (min == 0) {
-		set_empty_string(&t);
-		if (!inf && max == 1 && set_union(&it->exact, &t, &t) == 0)
-			it->exact = t;
+		set_empty_string(&s);
+		if (!inf && max == 1 && set_union(&it->exact, &s, &s) == 0)
+			it->exact = s;
 		else
 			set_none(&it->exact);
 		set_none(&it->req);
@@ -777,18 +520,31 @@ item(struct rd *r, struct info *it, int *quote)
 	return 0;
 }
 
+/* The next token ends a sequence: |, ) or the end. */
+static int
+seq_end(struct rd *r)
+{
+	switch (lt_rxlex_peek(&r->lx)->kind) {
+	case LT_RX_ALT: case LT_RX_CLOSE: case LT_RX_END:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* A sequence of items, up to '|', ')' or the end. */
 static int
 seq(struct rd *r, struct info *out)
 {
 	struct info it;
 	struct aset best, run, t;
-	int whole = 1, quote = 0;
+	int whole = 1;
+	size_t k;
 
 	set_none(&best);
 	set_empty_string(&run);
-	while (r->p < r->end && (quote || (*r->p != '|' && *r->p != ')'))) {
-		if (item(r, &it, &quote) != 0)
+	for (k = 0; k <= r->len && !seq_end(r); k++) {
+		if (item(r, &it) != 0)
 			return -1;
 		if (it.exact.ok && set_product(&run, &it.exact, &t) == 0) {
 			run = t;
@@ -802,8 +558,6 @@ seq(struct rd *r, struct info *out)
 			set_empty_string(&run);
 		whole = 0;
 	}
-	if (quote)
-		return bail(r, "unterminated \\Q");
 	out->exact = run;
 	if (!whole)
 		set_none(&out->exact);
@@ -827,10 +581,12 @@ has_empty(const struct aset *s)
 static int
 alt(struct rd *r, struct info *out)
 {
+	struct lt_rx_token t;
 	struct info b;
 	int first = 1;
+	size_t k;
 
-	for (;;) {
+	for (k = 0; k <= r->len; k++) {
 		if (seq(r, &b) != 0)
 			return -1;
 		if (first) {
@@ -844,9 +600,9 @@ alt(struct rd *r, struct info *out)
 		}
 		if (out->req.ok && has_empty(&out->req))
 			set_none(&out->req);
-		if (r->p >= r->end || *r->p != '|')
+		if (lt_rxlex_peek(&r->lx)->kind != LT_RX_ALT)
 			break;
-		r->p++;
+		(void)tok_next(r, &t);
 	}
 	consider(&out->req, &out->exact);
 	out->nonitem = 0;
@@ -859,18 +615,20 @@ lt_atoms_extract(const char *src, size_t len, struct lt_atoms *out,
 {
 	struct rd r;
 	struct info top;
+	struct lt_rx_token t;
 	size_t i, min;
 
 	out->n = 0;
 	*why = NULL;
 	memset(&r, 0, sizeof r);
-	r.p = (const unsigned char *)src;
-	r.end = r.p + len;
+	r.src = src;
+	r.len = len;
 	if (memchr(src, '\0', len) != NULL) {
 		*why = "NUL byte in the pattern";
 		return -1;
 	}
-	if (alt(&r, &top) != 0 || r.p != r.end) {
+	lt_rxlex_init(&r.lx, src, len, 0);
+	if (alt(&r, &top) != 0 || lt_rxlex_next(&r.lx, &t) != LT_RX_END) {
 		*why = r.why ? r.why : "unbalanced parenthesis";
 		return -1;
 	}

@@ -9,16 +9,18 @@
  * pattern, a Go regexp whose language is a superset of the pattern's,
  * and refuses (no filter at all) when it cannot be sure of that.
  *
- * It is one pass over the pattern with a stack of open groups, writing
- * as it reads.  The rules it follows, one construct at a time:
+ * It is one pass over the pattern's tokens (the PCRE2 lexer, rxlex.c)
+ * with a stack of open groups, writing as it reads.  The rules it
+ * follows, one construct at a time:
  *
  * - Whatever only narrows a match may be dropped, since dropping it can
  *   only widen the language in a context that is not negated: the
  *   assertions \b \B \G \z \Z $ \K, ^ under (?m) (PCRE2's newline
  *   convention may differ from Go's), and whole look-around groups
- *   (their contents are skipped unread: a negative look-around negates,
- *   so nothing inside it may be touched).  A quantifier on something
- *   dropped goes with it.  Atomic groups become plain groups and
+ *   (their contents are read past, never written: a negative
+ *   look-around negates, so nothing inside it may be touched; what the
+ *   lexer does not follow inside one is refused).  A quantifier on
+ *   something dropped goes with it.  Atomic groups become plain groups and
  *   possessive quantifiers greedy ones (both only remove ways to match).
  *   Capturing and named groups become (?:...): a filter needs no
  *   captures, and the same name in two rules would be an error in Go.
@@ -38,10 +40,13 @@
  *   other flag (x, n, J, ^) is refused.
  * - Refused: backreferences, subroutine calls and recursion,
  *   conditionals, callouts, verbs such as (*UCP), \p \P \X \R \h \H \v
- *   \V \N \C, repetition counts past Go's 1000 (also as a nested
- *   product, as Go counts them), and any non-ASCII character where
- *   (?i) is in force: Go and PCRE2 fold non-ASCII case from different
- *   Unicode tables and rules, and "if in doubt, refuse" is the contract.
+ *   \V \N \C, braces that PCRE2 10.43 reads as quantifiers and older
+ *   versions as text ({,3}, { 3}), \Q...\E inside a class, whatever
+ *   else the lexer does not follow, repetition counts past Go's 1000
+ *   (also as a nested product, as Go counts them), and any non-ASCII
+ *   character where (?i) is in force: Go and PCRE2 fold non-ASCII case
+ *   from different Unicode tables and rules, and "if in doubt, refuse"
+ *   is the contract.
  *
  * The rules' filter is not those translations joined, which for the
  * default rules is longer than the 5,120 bytes Loki accepts in a whole
@@ -69,6 +74,7 @@
 
 #include "logtriage/logql.h"
 #include "match/match_int.h"
+#include "match/rxlex.h"
 #include "match/ruleset.h"
 #include "util/util.h"
 
@@ -87,7 +93,8 @@ struct frame {
 struct tr {
 	const unsigned char *p;
 	size_t n;
-	size_t i;
+	size_t i;		/* where a refusal is said to be */
+	struct lt_rxlex lx;
 	struct lt_buf *out;
 	struct lt_error *why;
 	enum lt_status st;
@@ -131,10 +138,11 @@ puts_(struct tr *t, const char *s)
 	put(t, s, strlen(s));
 }
 
+/* The pattern's byte at offset k, or -1 past its end. */
 static int
-peek(const struct tr *t, size_t k)
+byte_at(const struct tr *t, size_t k)
 {
-	return t->i + k < t->n ? t->p[t->i + k] : -1;
+	return k < t->n ? t->p[k] : -1;
 }
 
 static int
@@ -144,57 +152,8 @@ is_alnum(int c)
 	    (c >= 'A' && c <= 'Z');
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The UTF-8 code point at t->i; advances.  -1 (refused) when invalid. */
-static long
-next_cp(struct tr *t)
-{
-	const unsigned char *p = t->p + t->i;
-	size_t left = t->n - t->i, len, k;
-	long cp;
-
-	if (p[0] < 0x80) {
-		t->i++;
-		return p[0];
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		len = 0;
-		cp = 0;
-	}
-	for (k = 1; k < len && k < left && (p[k] & 0xc0) == 0x80; k++)
-		cp = (cp << 6) | (p[k] & 0x3f);
-	if (len == 0 || k < len || (len == 3 && cp < 0x800) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff)) {
-		refuse(t, "invalid UTF-8");
-		return -1;
-	}
-	t->i += len;
-	return cp;
-}
-
 static void
-put_utf8(struct tr *t, long cp)
+put_utf8(struct tr *t, uint32_t cp)
 {
 	char b[4];
 	size_t n;
@@ -223,7 +182,7 @@ put_utf8(struct tr *t, long cp)
 
 /* One literal character, in a class or not. */
 static void
-put_lit(struct tr *t, long cp, int in_class)
+put_lit(struct tr *t, uint32_t cp, int in_class)
 {
 	char b[8];
 
@@ -245,12 +204,6 @@ put_lit(struct tr *t, long cp, int in_class)
 	}
 }
 
-static int
-p_next(struct tr *t)
-{
-	return t->p[t->i++];
-}
-
 /* An atom was written: a quantifier may follow. */
 static void
 atom(struct tr *t)
@@ -270,88 +223,115 @@ dropped(struct tr *t)
 	t->skip_quant = 1;
 }
 
-/*
- * An escape that stands for one character: \x.. \o{..} \0.. \cX \a \e
- * \f \n \r \t, octal \1-\7 in a class, \ before a non-alphanumeric.  t->i
- * is after the backslash.  Returns the code point, or -2 when the escape
- * is something else (t->i unchanged), or -1 (refused).
- */
-static long
-char_escape(struct tr *t, int in_class)
+/* The lexer's inline options as ours. */
+static unsigned
+flags_of(const struct lt_rx_token *k)
 {
-	int c = peek(t, 0), d;
-	long v = 0;
-	size_t k;
+	return (k->flags & LT_RXF_I ? F_I : 0) |
+	    (k->flags & LT_RXF_S ? F_S : 0) | (k->flags & LT_RXF_M ? F_M : 0);
+}
 
-	switch (c) {
-	case 'a': t->i++; return 0x07;
-	case 'e': t->i++; return 0x1b;
-	case 'f': t->i++; return 0x0c;
-	case 'n': t->i++; return 0x0a;
-	case 'r': t->i++; return 0x0d;
-	case 't': t->i++; return 0x09;
-	case 'b':
-		if (!in_class)
-			return -2;
-		t->i++;
-		return 0x08;
-	case 'c':
-		d = peek(t, 1);
-		if (d < 0x20 || d > 0x7e) {
-			refuse(t, "bad \\c escape");
-			return -1;
+/*
+ * The option letters of a (?...) token: 0 when all are i, s, m, U and
+ * one -, else refused at the first other one.
+ */
+static int
+option_letters(struct tr *t, const struct lt_rx_token *k)
+{
+	size_t j;
+	int c, neg = 0;
+
+	for (j = k->off + 2; (c = byte_at(t, j)) >= 0 && c != ')' && c != ':';
+	    j++) {
+		if (c == '-' && !neg) {
+			neg = 1;
+			continue;
 		}
-		t->i += 2;
-		if (d >= 'a' && d <= 'z')
-			d -= 32;
-		return d ^ 0x40;
-	case 'x':
-		t->i++;
-		if (peek(t, 0) == '{') {
-			for (k = 1; hexval(peek(t, k)) >= 0 && k <= 8; k++)
-				v = v * 16 + hexval(peek(t, k));
-			if (k == 1 || peek(t, k) != '}' || v > 0x10ffff ||
-			    (v >= 0xd800 && v <= 0xdfff)) {
-				refuse(t, "bad \\x{...} escape");
-				return -1;
-			}
-			t->i += k + 1;
-			return v;
+		if (c == 'i' || c == 's' || c == 'm' || c == 'U')
+			continue;
+		t->i = j;
+		refuse(t, "group or flag \"(?%c\" has no Go equivalent", c);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Refuse what the lexer ended at (LT_RX_UNSUPPORTED or LT_RX_ERROR),
+ * in the words the translator uses for it.
+ */
+static void
+refuse_token(struct tr *t, const struct lt_rx_token *k)
+{
+	int c0 = byte_at(t, k->off), c1 = byte_at(t, k->off + 1);
+	int c2 = byte_at(t, k->off + 2);
+
+	t->i = k->off + 1;
+	if (k->kind == LT_RX_ERROR) {
+		t->i = k->off;
+		refuse(t, "%s", k->why);
+		return;
+	}
+	switch (k->unsup) {
+	case LT_RXU_VERB:
+		refuse(t, "(*...) verbs and assertions have no Go equivalent");
+		return;
+	case LT_RXU_COND:
+		refuse(t, "conditional group");
+		return;
+	case LT_RXU_CALLOUT:
+		refuse(t, "callout");
+		return;
+	case LT_RXU_CALL:
+		if (c0 == '\\')
+			refuse(t, "backreference");
+		else if (c2 == 'P')
+			refuse(t, "backreference or subroutine call (?P=, "
+			    "(?P>");
+		else if (c2 == '-')
+			refuse(t, "subroutine call");
+		else
+			refuse(t, "recursion or subroutine call");
+		return;
+	case LT_RXU_OPTION:
+		(void)option_letters(t, k);
+		refuse(t, "%s", k->why);
+		return;
+	case LT_RXU_ESCAPE:
+		if (c0 != '\\') {
+			refuse(t, "%s", k->why);
+		} else if (c1 >= '0' && c1 <= '9') {
+			refuse(t, "backreference");
+		} else if (c1 == 'x') {
+			t->i++;
+			refuse(t, "bad \\x{...} escape");
+		} else if (c1 == 'o') {
+			refuse(t, c2 == '{' ? "bad \\o{...} escape" :
+			    "bad \\o escape");
+		} else {
+			refuse(t, k->in_class ? "\\%c in a class has no Go "
+			    "equivalent" : "\\%c has no Go equivalent", c1);
 		}
-		for (k = 0; k < 2 && hexval(peek(t, 0)) >= 0; k++)
-			v = v * 16 + hexval(p_next(t));
-		return v;
-	case 'o':
-		if (peek(t, 1) != '{') {
-			refuse(t, "bad \\o escape");
-			return -1;
+		return;
+	case LT_RXU_DEPTH:
+		refuse(t, "groups nested too deep");
+		return;
+	case LT_RXU_OTHER:
+		if (c0 == '(' && c1 == '?') {
+			t->i = k->off + (c2 == 'P' ? 4 : 3);
+			refuse(t, "bad group name");
+			return;
 		}
-		for (k = 2; peek(t, k) >= '0' && peek(t, k) <= '7' && k < 10;
-		    k++)
-			v = v * 8 + (peek(t, k) - '0');
-		if (k == 2 || peek(t, k) != '}' || v > 0x10ffff ||
-		    (v >= 0xd800 && v <= 0xdfff)) {
-			refuse(t, "bad \\o{...} escape");
-			return -1;
+		if (c0 == '\\' && c1 == 'k') {
+			refuse(t, "backreference");
+			return;
 		}
-		t->i += k + 1;
-		return v;
+		break;
 	default:
 		break;
 	}
-	if (c == '0' || (in_class && c >= '1' && c <= '7')) {
-		for (k = 0; k < 3 && peek(t, 0) >= '0' && peek(t, 0) <= '7';
-		    k++)
-			v = v * 8 + (p_next(t) - '0');
-		return v;
-	}
-	if (c >= 0 && c < 0x80 && !is_alnum(c)) {
-		t->i++;
-		return c;
-	}
-	if (c >= 0x80)
-		return next_cp(t);	/* an escaped non-ASCII is itself */
-	return -2;
+	t->i = k->off;
+	refuse(t, "%s", k->why);
 }
 
 /* ---- character classes ---- */
@@ -376,133 +356,74 @@ static const struct {
 	{ "xdigit", "0-9A-Fa-f" },
 };
 
-/* Length of "[:name:]" or "[:^name:]" at t->i, or 0. */
-static size_t
-posix_len(const struct tr *t)
+/* An escape type (\d, \s, ...), in a class or not. */
+static void
+type_(struct tr *t, const struct lt_rx_token *k, int in_class)
 {
-	size_t k = 2;
+	int c = byte_at(t, k->off + 1);
 
-	if (peek(t, 0) != '[' || peek(t, 1) != ':')
-		return 0;
-	if (peek(t, k) == '^')
-		k++;
-	while (peek(t, k) >= 'a' && peek(t, k) <= 'z')
-		k++;
-	return peek(t, k) == ':' && peek(t, k + 1) == ']' ? k + 2 : 0;
-}
-
-#define C_END (-4)	/* the closing ] */
-#define C_NONE (-3)	/* \Q or \E: nothing */
-#define C_SET (-2)	/* a set, written already */
-
-/* One item of a class: a character (>= 0), or C_END, C_NONE, C_SET, -1. */
-static long
-class_item(struct tr *t, int *in_q, int first)
-{
-	size_t k, len;
-	long cp;
-	int c;
-
-	if (*in_q) {
-		if (peek(t, 0) == '\\' && peek(t, 1) == 'E') {
-			*in_q = 0;
-			t->i += 2;
-			return C_NONE;
-		}
-		return next_cp(t);
-	}
-	c = peek(t, 0);
-	if (c == ']' && !first) {
-		t->i++;
-		return C_END;
-	}
-	if ((len = posix_len(t)) > 0) {
-		if (peek(t, 2) == '^') {
-			refuse(t, "negated POSIX class");
-			return -1;
-		}
-		for (k = 0; k < LT_ARRAY_LEN(posix); k++)
-			if (strlen(posix[k].name) == len - 4 && memcmp(
-			    posix[k].name, t->p + t->i + 2, len - 4) == 0)
-				break;
-		if (k == LT_ARRAY_LEN(posix)) {
-			refuse(t, "unknown POSIX class");
-			return -1;
-		}
-		puts_(t, posix[k].set);
-		t->i += len;
-		return C_SET;
-	}
-	if (c != '\\')
-		return next_cp(t);
-	t->i++;
-	c = peek(t, 0);
+	t->i = k->off + 1;
 	switch (c) {
-	case 'Q':
-		*in_q = 1;
-		t->i++;
-		return C_NONE;
-	case 'E':
-		t->i++;
-		return C_NONE;
 	case 'd': case 'w': case 'D': case 'W': case 'S':
 		put(t, "\\", 1);
-		put(t, (const char *)t->p + t->i, 1);
-		t->i++;
-		return C_SET;
+		put(t, (const char *)t->p + k->off + 1, 1);
+		return;
 	case 's':
-		puts_(t, "\\x09-\\x0d\\x20");
-		t->i++;
-		return C_SET;
+		puts_(t, in_class ? "\\x09-\\x0d\\x20" : "[\\x09-\\x0d\\x20]");
+		return;
 	default:
-		break;
+		refuse(t, in_class ? "\\%c in a class has no Go equivalent" :
+		    "\\%c has no Go equivalent", c);
+		return;
 	}
-	if ((cp = char_escape(t, 1)) == -2)
-		refuse(t, "\\%c in a class has no Go equivalent", c);
-	return cp < 0 ? -1 : cp;
 }
 
+/* The members of a class, after its [ token, up to its ]. */
 static void
-class_(struct tr *t)
+class_(struct tr *t, const struct lt_rx_token *open)
 {
-	int in_q = 0, first = 1;
-	long a, b;
+	struct lt_rx_token k;
+	size_t j, guard;
 
-	t->i++;
-	if (peek(t, 0) == '^') {
-		t->i++;
-		puts_(t, "[^");
-	} else {
-		puts_(t, "[");
-	}
-	while (t->st == LT_OK) {
-		if (t->i >= t->n) {
-			refuse(t, "missing ]");
-			return;
-		}
-		a = class_item(t, &in_q, first);
-		first = 0;
-		if (a == C_END) {
+	puts_(t, open->negated ? "[^" : "[");
+	for (guard = 0; guard <= t->n && t->st == LT_OK; guard++) {
+		(void)lt_rxlex_next(&t->lx, &k);
+		t->i = k.off + k.len;
+		switch (k.kind) {
+		case LT_RX_CLASS_END:
 			puts_(t, "]");
 			return;
-		}
-		if (a < 0)
-			continue;	/* a set, nothing, or refused */
-		if (!in_q && peek(t, 0) == '-' && peek(t, 1) != ']' &&
-		    peek(t, 1) >= 0) {
-			t->i++;
-			b = class_item(t, &in_q, 0);
-			if (t->st != LT_OK)
-				return;
-			if (b < a) {
-				refuse(t, "range with a class or out of order");
+		case LT_RX_LIT:
+			put_lit(t, k.cp, 1);
+			break;
+		case LT_RX_RANGE:
+			put_lit(t, k.cp, 1);
+			puts_(t, "-");
+			put_lit(t, k.hi, 1);
+			break;
+		case LT_RX_POSIX:
+			t->i = k.off;
+			if (k.negated) {
+				refuse(t, "negated POSIX class");
 				return;
 			}
-			put_lit(t, a, 1);
-			puts_(t, "-");
-			put_lit(t, b, 1);
-		} else {
-			put_lit(t, a, 1);
+			for (j = 0; j < LT_ARRAY_LEN(posix); j++)
+				if (strlen(posix[j].name) == k.arg_len &&
+				    memcmp(posix[j].name, t->p + k.arg_off,
+				    k.arg_len) == 0)
+					break;
+			if (j == LT_ARRAY_LEN(posix)) {
+				refuse(t, "unknown POSIX class");
+				return;
+			}
+			puts_(t, posix[j].set);
+			break;
+		case LT_RX_TYPE:
+			type_(t, &k, 1);
+			break;
+		default:
+			refuse_token(t, &k);
+			return;
 		}
 	}
 }
@@ -569,212 +490,53 @@ set_flags(struct tr *t, unsigned fl)
 	t->skip_quant = 0;
 }
 
-/* After a backslash: skip the escaped character, or a \Q...\E run. */
-static void
-skip_escape(struct tr *t)
-{
-	if (peek(t, 0) != 'Q') {
-		t->i++;
-		return;
-	}
-	while (t->i < t->n && !(peek(t, 0) == '\\' && peek(t, 1) == 'E'))
-		t->i++;
-	t->i += 2;
-}
-
-/* Skip "[...]" from after its [ (a dropped group's contents). */
-static void
-skip_class(struct tr *t)
-{
-	size_t len;
-	int c;
-
-	if (peek(t, 0) == '^')
-		t->i++;
-	if (peek(t, 0) == ']')
-		t->i++;
-	while (t->i < t->n) {
-		if ((len = posix_len(t)) > 0) {
-			t->i += len;
-			continue;
-		}
-		c = p_next(t);
-		if (c == '\\') {
-			skip_escape(t);
-		} else if (c == ']') {
-			return;
-		}
-	}
-}
-
-/* Skip to the ) that closes a group whose ( was read. */
+/* A look-around, after its ( token: read to its ), written nowhere. */
 static void
 skip_group(struct tr *t)
 {
-	size_t depth = 1;
-	int c;
+	struct lt_rx_token k;
+	size_t depth = 1, guard;
 
-	while (t->i < t->n) {
-		c = p_next(t);
-		if (c == '\\') {
-			skip_escape(t);
-		} else if (c == '[') {
-			skip_class(t);
-		} else if (c == '(' && peek(t, 0) == '?' && peek(t, 1) == '#') {
-			while (t->i < t->n && t->p[t->i] != ')')
-				t->i++;
-			t->i++;
-		} else if (c == '(') {
+	for (guard = 0; guard <= t->n; guard++) {
+		switch (lt_rxlex_next(&t->lx, &k)) {
+		case LT_RX_GROUP:
 			depth++;
-		} else if (c == ')' && --depth == 0) {
-			return;
-		}
-	}
-	refuse(t, "missing )");
-}
-
-/* A group name up to its end character; 0 when there is none. */
-static int
-skip_name(struct tr *t, int end)
-{
-	size_t k = 0;
-	int c;
-
-	while ((c = peek(t, k)) == '_' || is_alnum(c))
-		k++;
-	if (k == 0 || c != end)
-		return 0;
-	t->i += k + 1;
-	return 1;
-}
-
-static void
-flags(struct tr *t)
-{
-	unsigned on = 0, off = 0, bit, fl;
-	int neg = 0, c;
-	size_t k;
-
-	for (k = 1;; k++) {
-		c = peek(t, k);
-		if (c == ')' || c == ':' || c < 0)
 			break;
-		if (c == '-' && !neg) {
-			neg = 1;
-			continue;
-		}
-		switch (c) {
-		case 'i': bit = F_I; break;
-		case 's': bit = F_S; break;
-		case 'm': bit = F_M; break;
-		case 'U': bit = 0; break;	/* greediness: same language */
-		default:
-			t->i += k;
-			refuse(t, "group or flag \"(?%c\" has no Go equivalent",
-			    c);
+		case LT_RX_CLOSE:
+			if (--depth == 0)
+				return;
+			break;
+		case LT_RX_END:
+		case LT_RX_ERROR:
+		case LT_RX_UNSUPPORTED:
+			refuse_token(t, &k);
 			return;
+		default:
+			break;
 		}
-		if (neg)
-			off |= bit;
-		else
-			on |= bit;
 	}
-	if (c < 0) {
-		refuse(t, "missing )");
-		return;
-	}
-	t->i += k + 1;
-	fl = (t->f[t->depth].cur | on) & ~off;
-	if (c == ':')
-		push(t, fl);
-	else
-		set_flags(t, fl);
 }
 
-/* At "(". */
+/* A group's ( token. */
 static void
-group_open(struct tr *t)
+group_open(struct tr *t, const struct lt_rx_token *k)
 {
-	unsigned fl = t->f[t->depth].cur;
-	int c;
-
-	t->i++;
-	if (peek(t, 0) == '*') {
-		refuse(t, "(*...) verbs and assertions have no Go equivalent");
-		return;
-	}
-	if (peek(t, 0) != '?') {
-		push(t, fl);	/* capturing: a plain group will do */
-		return;
-	}
-	c = peek(t, 1);
-	switch (c) {
-	case '#':
-		while (t->i < t->n && t->p[t->i] != ')')
-			t->i++;
-		if (t->i >= t->n)
-			refuse(t, "missing )");
-		t->i++;
-		return;
-	case ':': case '|': case '>':	/* atomic: plain is a superset */
-		t->i += 2;
-		push(t, fl);
-		return;
-	case '=': case '!': case '*':
-		t->i += 2;
+	t->i = k->off + k->len;
+	switch (k->group) {
+	case LT_RXG_AHEAD: case LT_RXG_NAHEAD:
+	case LT_RXG_BEHIND: case LT_RXG_NBEHIND:
 		skip_group(t);
 		dropped(t);
 		return;
-	case '<':
-		c = peek(t, 2);
-		if (c == '=' || c == '!' || c == '*') {
-			t->i += 3;
-			skip_group(t);
-			dropped(t);
+	case LT_RXG_PLAIN:
+		if (k->len > 3 && option_letters(t, k) != 0)
 			return;
-		}
-		t->i += 2;
-		if (skip_name(t, '>'))
-			push(t, fl);
-		else
-			refuse(t, "bad group name");
-		return;
-	case '\'':
-		t->i += 2;
-		if (skip_name(t, '\''))
-			push(t, fl);
-		else
-			refuse(t, "bad group name");
-		return;
-	case 'P':
-		if (peek(t, 2) == '<') {
-			t->i += 3;
-			if (skip_name(t, '>'))
-				push(t, fl);
-			else
-				refuse(t, "bad group name");
-			return;
-		}
-		refuse(t, "backreference or subroutine call (?P=, (?P>");
-		return;
-	case '(':
-		refuse(t, "conditional group");
-		return;
-	case 'R': case '&': case '+': case '0': case '1': case '2': case '3':
-	case '4': case '5': case '6': case '7': case '8': case '9':
-		refuse(t, "recursion or subroutine call");
-		return;
-	case 'C':
-		refuse(t, "callout");
-		return;
-	default:
-		if (c == '-' && peek(t, 2) >= '0' && peek(t, 2) <= '9') {
-			refuse(t, "subroutine call");
-			return;
-		}
-		flags(t);
-		return;
+		t->i = k->off + k->len;
+		break;
+	default:	/* capturing, named, atomic, branch reset */
+		break;
 	}
+	push(t, flags_of(k));
 }
 
 static void
@@ -782,11 +544,6 @@ group_close(struct tr *t)
 {
 	struct frame *f, *up;
 
-	if (t->depth == 0) {
-		refuse(t, "unmatched )");
-		return;
-	}
-	t->i++;
 	f = &t->f[t->depth];
 	if (f->span)
 		puts_(t, ")");
@@ -805,7 +562,6 @@ alt(struct tr *t)
 {
 	struct frame *f = &t->f[t->depth];
 
-	t->i++;
 	if (f->span)
 		puts_(t, ")");
 	puts_(t, "|");
@@ -819,53 +575,22 @@ alt(struct tr *t)
 
 /* ---- quantifiers ---- */
 
-/* At "{": the length of {n}, {n,} or {n,m} there (0: a literal {). */
-static size_t
-brace(const struct tr *t, long *min, long *max)
-{
-	size_t k = 1, d;
-	long a = 0, b = 0;
-
-	for (d = 0; peek(t, k) >= '0' && peek(t, k) <= '9'; k++, d++)
-		if (a < 1000000)
-			a = a * 10 + (peek(t, k) - '0');
-	if (d == 0)
-		return 0;
-	*min = *max = a;
-	if (peek(t, k) == '}')
-		return k + 1;
-	if (peek(t, k++) != ',')
-		return 0;
-	*max = -1;
-	if (peek(t, k) == '}')
-		return k + 1;
-	for (d = 0; peek(t, k) >= '0' && peek(t, k) <= '9'; k++, d++)
-		if (b < 1000000)
-			b = b * 10 + (peek(t, k) - '0');
-	if (d == 0 || peek(t, k) != '}')
-		return 0;
-	*max = b;
-	return k + 1;
-}
-
 static void
-quant(struct tr *t, size_t len, long min, long max)
+quant(struct tr *t, const struct lt_rx_token *k)
 {
 	struct frame *f = &t->f[t->depth];
 	unsigned long c, prod;
+	long min = (long)k->min, max = k->max == LT_RX_INF ? -1 :
+	    (long)k->max;
 	char b[48];
 
-	if (t->skip_quant) {
-		t->i += len;
-		if (peek(t, 0) == '?' || peek(t, 0) == '+')
-			t->i++;
+	if (t->skip_quant)
 		return;
-	}
 	if (!t->have_atom || t->quantified) {
 		refuse(t, "quantifier without an item or after another");
 		return;
 	}
-	if (t->p[t->i] == '{') {
+	if (t->p[k->off] == '{') {
 		if (min > (long)LT_LOGQL_REPEAT_MAX ||
 		    max > (long)LT_LOGQL_REPEAT_MAX ||
 		    (max >= 0 && max < min)) {
@@ -891,88 +616,24 @@ quant(struct tr *t, size_t len, long min, long max)
 			snprintf(b, sizeof b, "{%ld,%ld}", min, max);
 		puts_(t, b);
 	} else {
-		put(t, (const char *)t->p + t->i, 1);
+		put(t, (const char *)t->p + k->off, 1);
 	}
-	t->i += len;
-	if (peek(t, 0) == '?') {
-		puts_(t, "?");
-		t->i++;
-	} else if (peek(t, 0) == '+') {
-		t->i++;		/* possessive: greedy is a superset */
-	}
+	if (k->lazy)
+		puts_(t, "?");	/* possessive: greedy is a superset */
 	t->quantified = 1;
 	if (t->last_prod > f->prod)
 		f->prod = t->last_prod;
 }
 
-/* ---- escapes outside classes ---- */
-
-static void
-escape(struct tr *t, int *in_q)
-{
-	int c;
-	long cp;
-
-	t->i++;
-	c = peek(t, 0);
-	switch (c) {
-	case -1:
-		refuse(t, "\\ at the end");
-		return;
-	case 'd': case 'w': case 'D': case 'W': case 'S':
-		put(t, "\\", 1);
-		put(t, (const char *)t->p + t->i, 1);
-		t->i++;
-		atom(t);
-		return;
-	case 's':
-		puts_(t, "[\\x09-\\x0d\\x20]");
-		t->i++;
-		atom(t);
-		return;
-	case 'b': case 'B': case 'G': case 'z': case 'Z': case 'K':
-		t->i++;
-		dropped(t);
-		return;
-	case 'A':
-		puts_(t, "\\A");
-		t->i++;
-		t->have_atom = 0;
-		t->skip_quant = 0;
-		return;
-	case 'Q':
-		*in_q = 1;
-		t->i++;
-		return;
-	case 'E':
-		t->i++;
-		return;
-	case 'g': case 'k':
-	case '1': case '2': case '3': case '4': case '5': case '6': case '7':
-	case '8': case '9':
-		refuse(t, "backreference");
-		return;
-	default:
-		break;
-	}
-	if ((cp = char_escape(t, 0)) == -2) {
-		refuse(t, "\\%c has no Go equivalent", c);
-		return;
-	}
-	if (cp >= 0) {
-		put_lit(t, cp, 0);
-		atom(t);
-	}
-}
+/* ---- the translation ---- */
 
 enum lt_status
 lt_logql_translate(const char *pat, size_t n, struct lt_buf *out,
     struct lt_error *why)
 {
 	struct tr t;
-	long min = 0, max = 0;
-	size_t len;
-	int in_q = 0;
+	struct lt_rx_token k;
+	size_t guard;
 
 	memset(&t, 0, sizeof t);
 	t.p = (const unsigned char *)pat;
@@ -980,75 +641,71 @@ lt_logql_translate(const char *pat, size_t n, struct lt_buf *out,
 	t.out = out;
 	t.why = why;
 	t.last_prod = 1;
-	while (t.i < t.n && t.st == LT_OK) {
-		if (in_q) {
-			if (peek(&t, 0) == '\\' && peek(&t, 1) == 'E') {
-				in_q = 0;
-				t.i += 2;
-			} else if ((min = next_cp(&t)) >= 0) {
-				put_lit(&t, min, 0);
-				atom(&t);
-			}
-			continue;
-		}
-		switch (t.p[t.i]) {
-		case '\\':
-			escape(&t, &in_q);
+	lt_rxlex_init(&t.lx, pat, n, 0);
+	for (guard = 0; guard <= n && t.st == LT_OK; guard++) {
+		(void)lt_rxlex_next(&t.lx, &k);
+		t.i = k.off;
+		switch (k.kind) {
+		case LT_RX_END:
+			guard = n + 1;
 			break;
-		case '[':
-			class_(&t);
+		case LT_RX_ERROR:
+		case LT_RX_UNSUPPORTED:
+			refuse_token(&t, &k);
+			break;
+		case LT_RX_LIT:
+			t.i = k.off + k.len;
+			put_lit(&t, k.cp, 0);
 			atom(&t);
 			break;
-		case '(':
-			group_open(&t);
-			break;
-		case ')':
-			group_close(&t);
-			break;
-		case '|':
-			alt(&t);
-			break;
-		case '*': case '+': case '?':
-			quant(&t, 1, 0, 0);
-			break;
-		case '{':
-			if ((len = brace(&t, &min, &max)) > 0) {
-				quant(&t, len, min, max);
-			} else {
-				t.i++;
-				put_lit(&t, '{', 0);
-				atom(&t);
-			}
-			break;
-		case '.':
-			t.i++;
+		case LT_RX_ANY:
 			puts_(&t, ".");
 			atom(&t);
 			break;
-		case '^':
-			t.i++;
-			if (t.f[t.depth].cur & F_M) {
-				dropped(&t);
-			} else {
-				puts_(&t, "^");
+		case LT_RX_TYPE:
+			type_(&t, &k, 0);
+			atom(&t);
+			break;
+		case LT_RX_CLASS:
+			class_(&t, &k);
+			atom(&t);
+			break;
+		case LT_RX_GROUP:
+			group_open(&t, &k);
+			break;
+		case LT_RX_CLOSE:
+			group_close(&t);
+			break;
+		case LT_RX_ALT:
+			alt(&t);
+			break;
+		case LT_RX_QUANT:
+			quant(&t, &k);
+			break;
+		case LT_RX_ASSERT:
+			if (k.cp == 'A' || (k.cp == '^' &&
+			    !(t.f[t.depth].cur & F_M))) {
+				puts_(&t, k.cp == 'A' ? "\\A" : "^");
 				t.have_atom = 0;
 				t.skip_quant = 0;
+			} else {
+				dropped(&t);	/* $ \b \B \G \z \Z \K, ^ (?m) */
 			}
 			break;
-		case '$':
-			t.i++;
-			dropped(&t);
+		case LT_RX_BACKREF:
+			t.i = k.off + 1;
+			refuse(&t, byte_at(&t, k.off) == '(' ? "backreference "
+			    "or subroutine call (?P=, (?P>" : "backreference");
 			break;
-		default:
-			if ((min = next_cp(&t)) >= 0) {
-				put_lit(&t, min, 0);
-				atom(&t);
-			}
+		case LT_RX_OPTS:
+			if (option_letters(&t, &k) == 0)
+				set_flags(&t, flags_of(&k));
+			break;
+		default:	/* class members come inside class_() */
+			refuse(&t, "unexpected token");
 			break;
 		}
 	}
-	if (t.st == LT_OK && t.depth > 0)
-		refuse(&t, "missing )");
 	if (t.st == LT_OK && t.f[0].span)
 		puts_(&t, ")");
 	return t.st;

@@ -24,8 +24,9 @@
  *     normalised line and vectorscan on raw bytes: non-ASCII in the
  *     pattern (byte vs character semantics), \A \z \Z \G \K (buffer vs
  *     line boundaries), hex, octal, Unicode and newline escapes, (*VERB)s,
- *     ambiguous braces, a pattern that can match the empty string, or a
- *     PCRE2 newline convention other than LF.
+ *     ambiguous braces, (?x), syntax the pattern lexer (rxlex.c) does not
+ *     follow, a pattern that can match the empty string, or a PCRE2
+ *     newline convention other than LF.
  *  C. Everything else: PCRE2 runs it on every line, and `logtriage lint`
  *     names it with a warning.
  *
@@ -74,6 +75,7 @@
 #include "decode/line_start.h"
 #include "logtriage/scan.h"
 #include "match/match_int.h"
+#include "match/rxlex.h"
 
 #ifdef LT_HAVE_VECTORSCAN
 
@@ -122,32 +124,66 @@ struct event {
 
 /* ---- building ---- */
 
-/* Why a tier B pattern could behave differently in vectorscan, or NULL. */
+/*
+ * Why a tier B pattern could behave differently in vectorscan, or NULL.
+ * Read with the PCRE2 lexer (rxlex.c), so that a \A inside \Q...\E or
+ * a brace inside a class is what PCRE2 makes of it; syntax the lexer
+ * does not follow is refused too.
+ */
 static const char *
 rx_unsafe(const char *src, size_t n)
 {
-	size_t i;
-	unsigned char c, d;
+	static const char esc[] = "an escape it may read differently";
+	struct lt_rxlex lx;
+	struct lt_rx_token t;
+	size_t i, k;
 
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)src[i];
-		if (c >= 0x80)
-			return "non-ASCII characters in the pattern";
-		if (c == '(' && i + 1 < n && src[i + 1] == '*')
-			return "a (*VERB)";
-		if (c == '{' && i + 1 < n && (src[i + 1] == ',' ||
-		    src[i + 1] == ' '))
-			return "a brace PCRE2 versions read differently";
-		if (c != '\\')
-			continue;
-		if (++i >= n)
-			return "a trailing backslash";
-		d = (unsigned char)src[i];
-		if (strchr("AzZGK", d) != NULL)
-			return "\\A, \\z, \\Z, \\G or \\K";
-		if ((d >= '0' && d <= '9') || strchr("gkxoNpPXRhHvVcCuUlL", d))
-			return "an escape it may read differently";
+	lt_rxlex_init(&lx, src, n, 0);
+	for (k = 0; k <= n; k++) {
+		switch (lt_rxlex_next(&lx, &t)) {
+		case LT_RX_END:
+			k = n + 1;
+			break;
+		case LT_RX_ERROR:
+			return t.why;
+		case LT_RX_UNSUPPORTED:
+			if (t.unsup == LT_RXU_VERB)
+				return "a (*VERB)";
+			if (t.unsup == LT_RXU_BRACE)
+				return "a brace PCRE2 versions read differently";
+			return t.unsup == LT_RXU_ESCAPE ? esc : t.why;
+		case LT_RX_LIT:
+		case LT_RX_RANGE:
+			/* hex, octal, control and Unicode escapes */
+			if (t.esc != 0 && strchr("xo0cN", t.esc) != NULL)
+				return esc;
+			if (t.cp >= 0x80 || (t.kind == LT_RX_RANGE &&
+			    t.hi >= 0x80))
+				return "non-ASCII characters in the pattern";
+			break;
+		case LT_RX_TYPE:
+			if (strchr("NpXRhv", (int)t.cp) != NULL)
+				return esc;
+			break;
+		case LT_RX_ASSERT:
+			if (strchr("AzZGK", (int)t.cp) != NULL)
+				return "\\A, \\z, \\Z, \\G or \\K";
+			break;
+		case LT_RX_BACKREF:
+			return esc;
+		case LT_RX_OPTS:
+		case LT_RX_GROUP:
+			if (t.flags & LT_RXF_X)
+				return "(?x): white space and comments";
+			break;
+		default:
+			break;
+		}
 	}
+	/* in a comment or a group name: still not the same bytes */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)src[i] >= 0x80)
+			return "non-ASCII characters in the pattern";
 	return NULL;
 }
 

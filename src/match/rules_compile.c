@@ -246,6 +246,20 @@ check(struct lt_rules *b)
 			lt_rules_diag(b, LT_OK, LT_LEVEL_WARNING, b->cats[k].origin,
 			    b->cats[k].line, 0, "category '%s' has no rules",
 			    b->cats[k].name);
+		if (b->cats[k].summary == NULL || b->cats[k].summary[0] == '\0')
+			lt_rules_diag(b, LT_OK, LT_LEVEL_WARNING, b->cats[k].origin,
+			    b->cats[k].line, 0, "category '%s' has an empty "
+			    "summary: a verdict of its rules says nothing about "
+			    "the failure", b->cats[k].name);
+	}
+	for (i = 0; i < b->n_rules; i++) {
+		const struct lt_rdef *r = &b->rules[i];
+
+		if (!r->disabled && !r->broken && (r->keys & K_SUMMARY) &&
+		    r->summary != NULL && r->summary[0] == '\0')
+			lt_rules_diag(b, LT_OK, LT_LEVEL_WARNING, r->origin,
+			    r->line, r->col, "rule '%s' has an empty summary",
+			    r->id);
 	}
 	return errs;
 }

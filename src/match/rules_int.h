@@ -92,6 +92,7 @@ struct lt_rules {
 	size_t cap_origins;
 	size_t errors;
 	size_t next_order;
+	char *runbook_base;	/* lt_rules_set_runbook_base; NULL: none */
 };
 
 /* Called for each risky shape in a pattern, col 0-based in the pattern. */

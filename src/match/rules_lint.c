@@ -15,56 +15,71 @@
  *  - .* or .+ directly before a capture group: the greedy run swallows
  *    the line and gives it back one byte at a time.
  *
- * The scan skips escapes and character classes, tracks group nesting to
- * a fixed depth, and reports each shape once per pattern with the column
- * of the offending quantifier.
+ * The pattern is read as tokens of the PCRE2 lexer (rxlex.c), so escapes,
+ * classes, \Q...\E, comments and (?x) are read as PCRE2 reads them; the
+ * scan tracks group nesting to a fixed depth, stops where the lexer
+ * stops following the syntax (a verb, a conditional, ...), and reports
+ * each shape once per pattern with the column of the offending token.
  */
 #include <string.h>
 
+#include "match/rxlex.h"
 #include "rules_int.h"
 
 #define DEPTH_MAX 64
 
-/* Is p[i] the start of an unbounded quantifier (*, +, {n,})? */
+/* Is t an unbounded quantifier (*, +, {n,})? */
 static int
-unbounded_at(const char *p, size_t n, size_t i)
+unbounded(const struct lt_rx_token *t)
 {
-	size_t j;
-
-	if (i >= n)
-		return 0;
-	if (p[i] == '*' || p[i] == '+')
-		return 1;
-	if (p[i] != '{')
-		return 0;
-	for (j = i + 1; j < n && p[j] >= '0' && p[j] <= '9'; j++)
-		;
-	return j > i + 1 && j + 1 < n && p[j] == ',' && p[j + 1] == '}';
+	return t->kind == LT_RX_QUANT && t->max == LT_RX_INF;
 }
 
-/* Skip a character class starting at p[i] == '['; index after it. */
-static size_t
-skip_class(const char *p, size_t n, size_t i)
+/* Does t make the item before it optional (?, *, {0,...})? */
+static int
+optional(const struct lt_rx_token *t)
 {
-	i++;
-	if (i < n && p[i] == '^')
-		i++;
-	if (i < n && p[i] == ']')
-		i++;
-	while (i < n && p[i] != ']') {
-		if (p[i] == '\\')
-			i++;
-		i++;
-	}
-	return i < n ? i + 1 : n;
+	return t->kind == LT_RX_QUANT && t->min == 0;
 }
 
-/* Is the atom ending before p[i] made optional by ?, * or {0,...}? */
+/* Is t a quantifier written as a lone '*' or '+' (lazy allowed)? */
 static int
-optional_at(const char *p, size_t n, size_t i)
+star_or_plus(const char *p, const struct lt_rx_token *t)
 {
-	return i < n && (p[i] == '?' || p[i] == '*' ||
-	    (p[i] == '{' && i + 1 < n && p[i + 1] == '0'));
+	return t->kind == LT_RX_QUANT && (p[t->off] == '*' || p[t->off] == '+');
+}
+
+/* An option setting such as (?i) or (?-m), as the leading check skips. */
+static int
+plain_options(const char *p, const struct lt_rx_token *t)
+{
+	size_t k;
+
+	if (t->kind != LT_RX_OPTS || t->len < 4)
+		return 0;
+	for (k = t->off + 2; k + 1 < t->off + t->len; k++)
+		if (strchr("imsxnU-^", p[k]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* A pattern that starts with .* or .+, after inline options. */
+static void
+leading_any(const char *p, size_t n, lt_risk_fn *warn, void *ctx)
+{
+	struct lt_rxlex lx;
+	struct lt_rx_token t;
+	size_t k;
+
+	lt_rxlex_init(&lx, p, n, 0);
+	for (k = 0; k <= n && lt_rxlex_next(&lx, &t) == LT_RX_OPTS; k++)
+		if (!plain_options(p, &t))
+			return;
+	if (t.kind != LT_RX_ANY)
+		return;
+	if (star_or_plus(p, lt_rxlex_peek(&lx)))
+		warn(ctx, t.off, "pattern starts with '.*' or '.+': it scans the "
+		    "rest of the line from every start position; drop it");
 }
 
 void
@@ -72,101 +87,89 @@ lt_pattern_risks(const char *p, size_t n, lt_risk_fn *warn, void *ctx)
 {
 	/* per open group: holds an unbounded quantifier / a mandatory literal */
 	unsigned char unb[DEPTH_MAX], lit[DEPTH_MAX];
-	size_t i = 0, depth = 0, d;
+	struct lt_rxlex lx;
+	struct lt_rx_token t;
+	const struct lt_rx_token *q;
+	/* the two tokens before: a .* right before a ( */
+	enum lt_rx_kind kind1 = LT_RX_END, kind2 = LT_RX_END;
+	size_t off1 = 0, off2 = 0;
+	int star1 = 0;
+	size_t depth = 0, d, k;
 	int warned_nested = 0, warned_capture = 0;
 
 	memset(unb, 0, sizeof unb);
 	memset(lit, 0, sizeof lit);
-	/* a leading .* or .+, after inline options such as (?i) */
-	while (i + 2 < n && p[i] == '(' && p[i + 1] == '?' &&
-	    strchr("imsxnU-^", p[i + 2]) != NULL) {
-		size_t j = i + 2;
-
-		while (j < n && strchr("imsxnU-^", p[j]) != NULL)
-			j++;
-		if (j < n && p[j] == ')')
-			i = j + 1;
-		else
+	leading_any(p, n, warn, ctx);
+	lt_rxlex_init(&lx, p, n, 0);
+	for (k = 0; k <= n; k++) {
+		(void)lt_rxlex_next(&lx, &t);
+		if (t.kind == LT_RX_END || t.kind == LT_RX_ERROR ||
+		    t.kind == LT_RX_UNSUPPORTED)
 			break;
-	}
-	if (i + 1 < n && p[i] == '.' && (p[i + 1] == '*' || p[i + 1] == '+'))
-		warn(ctx, i, "pattern starts with '.*' or '.+': it scans the "
-		    "rest of the line from every start position; drop it");
-	for (i = 0; i < n; i++) {
+		q = lt_rxlex_peek(&lx);
 		d = depth < DEPTH_MAX ? depth : DEPTH_MAX - 1;
-		switch (p[i]) {
-		case '\\':
-			i++;
-			if (i >= n)
-				continue;
-			if (unbounded_at(p, n, i + 1))
+		switch (t.kind) {
+		case LT_RX_LIT:
+		case LT_RX_BACKREF:
+			if (unbounded(q))
 				unb[d] = 1;
-			else if (!optional_at(p, n, i + 1) &&
-			    !((p[i] >= 'a' && p[i] <= 'z') ||
-			    (p[i] >= 'A' && p[i] <= 'Z')))
-				lit[d] = 1;	/* an escaped literal */
-			continue;
-		case '[':
-			i = skip_class(p, n, i) - 1;
-			if (unbounded_at(p, n, i + 1))
+			else if (!optional(q))
+				lit[d] = 1;
+			break;
+		case LT_RX_ANY:
+		case LT_RX_TYPE:
+		case LT_RX_ASSERT:
+			/* ^ and $ are not items; \b+ counts as one */
+			if (unbounded(q) && !(t.kind == LT_RX_ASSERT &&
+			    (t.cp == '^' || t.cp == '$')))
 				unb[d] = 1;
-			continue;
-		case '(':
-			if (!warned_capture && i >= 2 && p[i - 2] == '.' &&
-			    (p[i - 1] == '*' || p[i - 1] == '+') &&
-			    (i < 3 || p[i - 3] != '\\') &&
-			    (i + 1 >= n || p[i + 1] != '?' || (i + 2 < n &&
-			    (p[i + 2] == '<' || p[i + 2] == 'P' ||
-			    p[i + 2] == '\'')))) {
-				warn(ctx, i - 2, "greedy '.*' before a capture "
-				    "group backtracks over the whole line; use a "
-				    "tighter class or '.*?'");
+			break;
+		case LT_RX_CLASS:
+			while (k++ <= n && lt_rxlex_next(&lx, &t) !=
+			    LT_RX_CLASS_END && t.kind != LT_RX_END &&
+			    t.kind != LT_RX_ERROR && t.kind != LT_RX_UNSUPPORTED)
+				;
+			if (t.kind != LT_RX_CLASS_END)
+				return;
+			if (unbounded(lt_rxlex_peek(&lx)))
+				unb[d] = 1;
+			break;
+		case LT_RX_GROUP:
+			if (!warned_capture && kind1 == LT_RX_QUANT && star1 &&
+			    kind2 == LT_RX_ANY &&
+			    (t.group == LT_RXG_CAPTURE ||
+			    t.group == LT_RXG_NAMED)) {
+				warn(ctx, off2, "greedy '.*' before a "
+				    "capture group backtracks over the whole "
+				    "line; use a tighter class or '.*?'");
 				warned_capture = 1;
 			}
 			depth++;
 			if (depth < DEPTH_MAX)
 				unb[depth] = lit[depth] = 0;
-			continue;
-		case ')':
+			break;
+		case LT_RX_CLOSE:
 			if (depth == 0)
-				continue;
+				break;
 			if (depth < DEPTH_MAX && unb[depth] && !lit[depth] &&
-			    unbounded_at(p, n, i + 1) && !warned_nested) {
-				warn(ctx, i + 1, "nested unbounded quantifiers "
+			    unbounded(q) && !warned_nested) {
+				warn(ctx, q->off, "nested unbounded quantifiers "
 				    "(like '(a+)+') can backtrack exponentially");
 				warned_nested = 1;
 			}
 			if (depth < DEPTH_MAX && depth > 1) {
-				unb[depth - 1] |= unb[depth] ||
-				    unbounded_at(p, n, i + 1);
-				lit[depth - 1] |= lit[depth] &&
-				    !optional_at(p, n, i + 1);
+				unb[depth - 1] |= unb[depth] || unbounded(q);
+				lit[depth - 1] |= lit[depth] && !optional(q);
 			}
 			depth--;
-			continue;
-		case '.':
-			if (unbounded_at(p, n, i + 1))
-				unb[d] = 1;
-			continue;
-		case '{': {	/* skip a quantifier's digits */
-			size_t j = i + 1;
-
-			while (j < n && ((p[j] >= '0' && p[j] <= '9') ||
-			    p[j] == ','))
-				j++;
-			if (j < n && p[j] == '}' && j > i + 1)
-				i = j;
-			continue;
+			break;
+		default:	/* | option settings, quantifiers */
+			break;
 		}
-		case '|': case '^': case '$': case '*': case '+': case '?':
-		case '}':
-			continue;
-		default:	/* a literal character */
-			if (unbounded_at(p, n, i + 1))
-				unb[d] = 1;
-			else if (!optional_at(p, n, i + 1))
-				lit[d] = 1;
-			continue;
-		}
+		kind2 = kind1;
+		off2 = off1;
+		kind1 = t.kind;
+		off1 = t.off;
+		star1 = t.len == 1 && star_or_plus(p, &t);
 	}
 }

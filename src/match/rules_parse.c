@@ -7,6 +7,11 @@
  * "[category NAME]" and "[rule ID]"; the keys each accepts are fixed, and
  * an unknown key is an error rather than a silent typo.
  *
+ * A file may begin with file-level keys, before its first stanza: only
+ * "runbook_base = URL", which turns the file's relative runbook paths
+ * into links under URL as they are read (lt_rules_set_runbook_base sets
+ * the same for every file added after it).
+ *
  * Patterns are compiled here, as each line is read, so that a PCRE2 error
  * is reported at the exact column of the pattern.  Everything that needs
  * the whole rule set (does the category exist, does a rule have a match)
@@ -116,7 +121,20 @@ lt_rules_free(struct lt_rules *b)
 	free(b->rules);
 	free(b->cats);
 	free(b->origins);
+	free(b->runbook_base);
 	free(b);
+}
+
+enum lt_status
+lt_rules_set_runbook_base(struct lt_rules *b, const char *base)
+{
+	char *s = NULL;
+
+	if (base != NULL && base[0] != '\0' && (s = strdup(base)) == NULL)
+		return LT_ERR_NOMEM;
+	free(b->runbook_base);
+	b->runbook_base = s;
+	return LT_OK;
 }
 
 size_t
@@ -188,6 +206,8 @@ struct pstate {
 	enum { S_NONE, S_CATEGORY, S_RULE, S_REDACT, S_BAD } kind;
 	size_t idx;		/* rule or category index */
 	int failed;
+	char *runbook_base;	/* this file's: "runbook_base =", or the builder's */
+	int seen_stanza;	/* file-level keys only before the first */
 };
 
 static void perr(struct pstate *ps, enum lt_status st, unsigned long col,
@@ -396,6 +416,51 @@ set_string(struct pstate *ps, char **dst, const char *v, size_t vlen)
 	return 0;
 }
 
+/*
+ * A runbook value: a relative path (no "://", not starting with '/') is
+ * joined to the file's runbook base when there is one.
+ */
+static int
+has_scheme(const char *v, size_t vlen)
+{
+	size_t i;
+
+	for (i = 0; i + 3 <= vlen; i++)
+		if (memcmp(v + i, "://", 3) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+set_runbook(struct pstate *ps, char **dst, const char *v, size_t vlen)
+{
+	const char *base = ps->runbook_base;
+	size_t bl;
+	char *s;
+
+	if (base == NULL || vlen == 0 || v[0] == '/' || has_scheme(v, vlen)) {
+		set_string(ps, dst, v, vlen);
+		return;
+	}
+	while (vlen >= 2 && v[0] == '.' && v[1] == '/') {
+		v += 2;
+		vlen -= 2;
+	}
+	bl = strlen(base);
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	if ((s = malloc(bl + 1 + vlen + 1)) == NULL) {
+		nomem(ps);
+		return;
+	}
+	memcpy(s, base, bl);
+	s[bl] = '/';
+	memcpy(s + bl + 1, v, vlen);
+	s[bl + 1 + vlen] = '\0';
+	free(*dst);
+	*dst = s;
+}
+
 struct risk_ctx {
 	struct pstate *ps;
 	unsigned long vcol;
@@ -467,6 +532,13 @@ add_pattern(struct pstate *ps, struct lt_rdef *r, int kind, const char *v,
 	r->pat_kind[r->n_pats] = (unsigned char)kind;
 	r->n_pats++;
 	r->n_clears += kind == PAT_CLEAR;
+	/* "text" or 'text' with no quote between: quoted as in INI files */
+	if (vlen >= 2 && (v[0] == '"' || v[0] == '\'') && v[vlen - 1] == v[0] &&
+	    memchr(v + 1, v[0], vlen - 2) == NULL)
+		lt_rules_diag(ps->b, LT_OK, LT_LEVEL_WARNING, ps->origin,
+		    ps->line, vcol, "the pattern is quoted: values are raw, so "
+		    "the quotes must be in the line too (write it without "
+		    "them)");
 	{
 		struct risk_ctx rc = { ps, vcol };
 
@@ -639,12 +711,83 @@ set_disabled(struct pstate *ps, struct lt_rdef *r, const char *v, size_t vlen,
 		    "expected true or false");
 }
 
+/* The keys of each stanza, for "did you mean". */
+static const char *const rule_keys[] = { "match", "unless", "cleared_by",
+	"count", "within", "category", "severity", "confidence", "priority",
+	"summary", "remediation", "runbook", "disabled", "exit_code", NULL };
+static const char *const category_keys[] = { "severity", "confidence",
+	"summary", "remediation", "runbook", NULL };
+static const char *const redact_keys[] = { "match", "disabled", NULL };
+
+#define EDIT_MAX 32		/* longer keys get no suggestion */
+
+/* Levenshtein distance of a[0..an) and b, both at most EDIT_MAX long. */
+static size_t
+edit_distance(const char *a, size_t an, const char *b)
+{
+	size_t row[EDIT_MAX + 1], bn = strlen(b), i, j, diag, up, best;
+
+	for (j = 0; j <= bn; j++)
+		row[j] = j;
+	for (i = 1; i <= an; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= bn; j++) {
+			up = row[j];
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[bn];
+}
+
+/* The key of keys closest to k, if it is a plausible misspelling. */
+static const char *
+suggest_key(const char *k, size_t klen, const char *const *keys)
+{
+	size_t i, d, best = (size_t)-1, limit = klen / 3 > 2 ? klen / 3 : 2;
+	const char *pick = NULL;
+
+	if (klen == 0 || klen > EDIT_MAX)
+		return NULL;
+	for (i = 0; keys[i] != NULL; i++) {
+		d = edit_distance(k, klen, keys[i]);
+		if (d < best) {
+			best = d;
+			pick = keys[i];
+		}
+	}
+	return best <= limit ? pick : NULL;
+}
+
 static void
 unknown_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
     const char *stanza)
 {
-	perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%.*s' in a %s stanza",
-	    (int)(klen < 32 ? klen : 32), k, stanza);
+	const char *hint = suggest_key(k, klen, stanza[0] == 'r' ?
+	    (stanza[2] == 'l' ? rule_keys : redact_keys) : category_keys);
+	const char *other = NULL;
+
+	/* a rule key in a category stanza, or the reverse, says so */
+	if (hint == NULL || strlen(hint) != klen || memcmp(hint, k, klen) != 0)
+		other = suggest_key(k, klen, stanza[0] == 'c' ? rule_keys :
+		    category_keys);
+	if (hint != NULL)
+		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%.*s' in a %s "
+		    "stanza; did you mean '%s'?", (int)klen, k, stanza, hint);
+	else if (other != NULL && strlen(other) == klen &&
+	    memcmp(other, k, klen) == 0)
+		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%.*s' in a %s "
+		    "stanza (it is a key of %s stanzas)", (int)klen, k, stanza,
+		    stanza[0] == 'c' ? "rule" : "category");
+	else
+		perr(ps, LT_ERR_SYNTAX, kcol, "unknown key '%.*s' in a %s stanza",
+		    (int)(klen < 32 ? klen : 32), k, stanza);
 }
 
 static void
@@ -707,7 +850,7 @@ rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 			set_string(ps, &r->remediation, v, vlen);
 	} else if (key_is(k, klen, "runbook")) {
 		if (once(ps, &r->keys, K_RUNBOOK, k, klen, kcol))
-			set_string(ps, &r->runbook, v, vlen);
+			set_runbook(ps, &r->runbook, v, vlen);
 	} else if (key_is(k, klen, "disabled")) {
 		if (once(ps, &r->keys, K_DISABLED, k, klen, kcol))
 			set_disabled(ps, r, v, vlen, vcol);
@@ -755,7 +898,7 @@ category_key(struct pstate *ps, const char *k, size_t klen,
 			set_string(ps, &c->remediation, v, vlen);
 	} else if (key_is(k, klen, "runbook")) {
 		if (once(ps, &c->keys, K_RUNBOOK, k, klen, kcol))
-			set_string(ps, &c->runbook, v, vlen);
+			set_runbook(ps, &c->runbook, v, vlen);
 	} else {
 		unknown_key(ps, k, klen, kcol, "category");
 	}
@@ -773,6 +916,7 @@ parse_line(struct pstate *ps, const char *p, size_t n)
 	if (s == e || p[s] == '#')
 		return;
 	if (p[s] == '[') {
+		ps->seen_stanza = 1;
 		parse_header(ps, p + s, e - s, s);
 		return;
 	}
@@ -792,7 +936,18 @@ parse_line(struct pstate *ps, const char *p, size_t n)
 		v++;
 	switch (ps->kind) {
 	case S_NONE:
-		perr(ps, LT_ERR_SYNTAX, s + 1, "key outside any stanza");
+		if (!ps->seen_stanza && key_is(p + s, klen, "runbook_base")) {
+			set_string(ps, &ps->runbook_base, p + v, e - v);
+			if (ps->runbook_base != NULL &&
+			    ps->runbook_base[0] == '\0') {
+				free(ps->runbook_base);
+				ps->runbook_base = NULL;
+			}
+			break;
+		}
+		perr(ps, LT_ERR_SYNTAX, s + 1, "key outside any stanza%s",
+		    ps->seen_stanza || !key_is(p + s, klen, "runbook_base") ?
+		    " (only runbook_base, and before the first stanza)" : "");
 		break;
 	case S_BAD:
 		break;		/* the header was already reported */
@@ -842,6 +997,12 @@ lt_rules_add_buffer(struct lt_rules *b, const char *origin, const char *text,
 		    "rule file larger than %u bytes", LT_RULES_FILE_MAX);
 		return LT_ERR_LIMIT;
 	}
+	if (b->runbook_base != NULL &&
+	    (ps.runbook_base = strdup(b->runbook_base)) == NULL) {
+		lt_rules_diag(b, LT_ERR_NOMEM, LT_LEVEL_ERROR, origin, 0, 0,
+		    "out of memory");
+		return LT_ERR_NOMEM;
+	}
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		pos = 3;	/* a UTF-8 byte order mark */
 	while (pos < len) {
@@ -862,6 +1023,7 @@ lt_rules_add_buffer(struct lt_rules *b, const char *origin, const char *text,
 		/* past the newline, or to the end (a last line may end in CR) */
 		pos = nl ? (size_t)(nl - text) + 1 : len;
 	}
+	free(ps.runbook_base);
 	return ps.failed ? LT_ERR_SYNTAX : LT_OK;
 }
 

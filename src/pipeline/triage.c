@@ -6,19 +6,20 @@
  * format the source is, and calls on_record() for each: the message is
  * normalised (ANSI escapes removed into a scratch buffer, only when an
  * ESC byte is present), scanned, and a hit becomes an lt_match, carrying
- * the record's time and labels, that the verdict ranks and the emitter
- * writes.  Output is gathered in one capped buffer and
- * handed to the caller's write function at the end of every feed (and
- * whenever it passes FLUSH_AT), so a live pipe sees a verdict as soon as
- * the line arrives while a large file is written in large blocks.
+ * the record's time and labels, that is redacted, waits for its context
+ * lines (context.c) when they were asked for, and is then ranked by the
+ * verdict and handed to the emitters the caller added (emit.h: JSON,
+ * text, GitHub, ...), in the order they were added.  The pipeline knows
+ * no output format: it calls the emitters' callbacks and writes what
+ * they append.  Output is gathered in one capped buffer and handed to
+ * the caller's write function at the end of every feed (and whenever it
+ * passes FLUSH_AT), so a live pipe sees a verdict as soon as the line
+ * arrives while a large file is written in large blocks.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "decode/line_start.h"
 #include "logtriage/buf.h"
@@ -29,27 +30,12 @@
 #include "logtriage/triage.h"
 #include "logtriage/verdict.h"
 #include "match/ruleset.h"
+#include "pipeline_int.h"
 #include "util/utf8.h"
 #include "util/util.h"
 #include "verdict/evidence.h"
 
 #define FLUSH_AT (64u << 10)
-#define READ_SIZE (1u << 20)
-
-/* A line kept for context: redacted, cut to LT_CONTEXT_LINE_MAX. */
-struct ctx_slot {
-	char *text;		/* LT_CONTEXT_LINE_MAX bytes of storage */
-	size_t len;
-	unsigned long long line;
-};
-
-/* A match waiting for its after-context lines. */
-struct pending {
-	struct lt_match m;	/* owned copy, with its before lines */
-	void *block;
-	struct ctx_slot *after;	/* opts.after slots */
-	size_t n_after;
-};
 
 struct lt_triage {
 	const struct lt_ruleset *rs;
@@ -65,23 +51,17 @@ struct lt_triage {
 	struct lt_buf out;
 	char *scratch;		/* max_line bytes, for ANSI stripping */
 	char *label_red;	/* redacted label values, with redaction */
-	char *readbuf;		/* READ_SIZE bytes, for lt_triage_fd */
 	char *source;
+	int entries;		/* the source pushes entries, not bytes */
 	unsigned char *limit_warned;	/* per rule */
 	int budget_warned;	/* the line budget warning was given */
 	unsigned char *matched;	/* per rule, with rule_stats */
 	struct lt_rule_stats *stats;	/* per rule, with rule_stats */
 	unsigned long long seq;
 	enum lt_status werr;	/* sticky write failure */
-	/* context (-B/-A): a ring of the last lines, matches in waiting */
-	char *ctx_store;
-	struct ctx_slot *ring;	/* opts.before slots */
-	size_t ring_start;
-	size_t ring_n;
-	struct pending *pend;	/* opts.after + 1 entries, a FIFO */
-	size_t pend_start;
-	size_t pend_n;
-	int fenced;		/* github: echoed text is inside stop-commands */
+	struct lt_context *ctx;	/* -B/-A; NULL without context */
+	struct lt_emitter *em[LT_TRIAGE_EMITTERS_MAX];	/* borrowed */
+	size_t n_em;
 	int ev_now;		/* in lt_evidence_offer for the line at hand */
 };
 
@@ -91,42 +71,10 @@ lt_triage_opts_init(struct lt_triage_opts *o)
 	memset(o, 0, sizeof *o);
 	o->fail_on = LT_SEV_LOW;
 	o->max_line = LT_MAX_LINE_DEFAULT;
-	o->emit_matches = 1;
-	o->emit_summary = 1;
 	o->redact = 1;
-	o->formats = LT_OUT_JSON;
 	o->exit_code = -1;
 	o->jobs = 1;
 	o->hold_ms = 5000;
-}
-
-/* Storage for the context ring and the waiting matches; 0 on success. */
-static int
-context_new(struct lt_triage *t)
-{
-	size_t b = t->o.before, a = t->o.after, slots, i, k = 0;
-
-	if (b == 0 && a == 0)
-		return 0;
-	slots = b + (a + 1) * a;
-	t->ctx_store = malloc(slots * LT_CONTEXT_LINE_MAX);
-	t->ring = calloc(b ? b : 1, sizeof *t->ring);
-	t->pend = calloc(a + 1, sizeof *t->pend);
-	if (t->ctx_store == NULL || t->ring == NULL || t->pend == NULL)
-		return -1;
-	for (i = 0; i < b; i++)
-		t->ring[i].text = t->ctx_store + (k++) * LT_CONTEXT_LINE_MAX;
-	for (i = 0; i < a + 1; i++) {
-		if (a == 0)
-			break;
-		if ((t->pend[i].after = calloc(a, sizeof *t->pend[i].after)) ==
-		    NULL)
-			return -1;
-		for (size_t j = 0; j < a; j++)
-			t->pend[i].after[j].text = t->ctx_store +
-			    (k++) * LT_CONTEXT_LINE_MAX;
-	}
-	return 0;
 }
 
 static enum lt_status on_record(void *ctx, const struct lt_record *r);
@@ -149,24 +97,12 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 		return NULL;
 	t->rs = rs;
 	t->o = *o;
-	if (t->o.formats == 0)
-		t->o.formats = LT_OUT_JSON;
-	if (context_new(t) != 0) {
+	if (lt_context_new(o->before, o->after, &t->ctx) != LT_OK) {
 		lt_triage_free(t);
 		return NULL;
 	}
 	/* a match object escapes each byte to at most 6; four in a summary */
 	lt_buf_init(&t->out, 32 * o->max_line + (4u << 20));
-	if ((t->o.formats & LT_OUT_GITHUB) && t->o.gh_stop_token != NULL &&
-	    (t->o.formats & (LT_OUT_JSON | LT_OUT_TEXT)) && o->emit_matches) {
-		/* log text is echoed: no line of it may act as a command */
-		if (lt_buf_addf(&t->out, "::stop-commands::%s\n",
-		    o->gh_stop_token) != LT_OK) {
-			lt_triage_free(t);
-			return NULL;
-		}
-		t->fenced = 1;
-	}
 	t->dec = lt_decoder_new(o->input, o->max_line, on_record, t);
 	t->sc = lt_scanner_new(rs);
 	if (o->redact && rs->n_redacts > 0 &&
@@ -197,7 +133,7 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 	if (o->jobs > 1)
 		(void)lt_scanner_jobs(t->sc, o->jobs);
 	/* lint's stats and context lines need every line decoded */
-	if (rs->pf != NULL && t->stats == NULL && t->ctx_store == NULL)
+	if (rs->pf != NULL && t->stats == NULL && t->ctx == NULL)
 		lt_decoder_runs(t->dec, run_ask, run_passed, t);
 	return t;
 }
@@ -217,21 +153,21 @@ lt_triage_free(struct lt_triage *t)
 	lt_buf_free(&t->out);
 	free(t->scratch);
 	free(t->label_red);
-	free(t->readbuf);
 	free(t->source);
 	free(t->limit_warned);
 	free(t->matched);
 	free(t->stats);
-	if (t->pend != NULL) {
-		for (size_t i = 0; i < t->o.after + 1; i++) {
-			free(t->pend[i].block);
-			free(t->pend[i].after);
-		}
-	}
-	free(t->pend);
-	free(t->ring);
-	free(t->ctx_store);
+	lt_context_free(t->ctx);
 	free(t);
+}
+
+enum lt_status
+lt_triage_add_emitter(struct lt_triage *t, struct lt_emitter *e)
+{
+	if (t->n_em >= LT_TRIAGE_EMITTERS_MAX)
+		return LT_ERR_LIMIT;
+	t->em[t->n_em++] = e;
+	return lt_emitter_begin(e, &t->out);
 }
 
 static enum lt_status
@@ -245,9 +181,20 @@ flush(struct lt_triage *t)
 		return LT_OK;
 	st = t->o.write(t->o.write_ctx, t->out.p, t->out.len);
 	lt_buf_reset(&t->out);
-	if (st != LT_OK)
+	if (st != LT_OK) {
 		t->werr = st;
-	return st;
+		return st;
+	}
+	for (size_t i = 0; i < t->n_em; i++)
+		lt_emitter_written(t->em[i]);
+	return LT_OK;
+}
+
+/* Room in the output before an emitter appends to it. */
+static enum lt_status
+room(struct lt_triage *t)
+{
+	return t->out.len >= FLUSH_AT ? flush(t) : LT_OK;
 }
 
 static void
@@ -342,145 +289,86 @@ redact_labels(struct lt_triage *t, const struct lt_record *r,
 	return LT_OK;
 }
 
-/* Count and write a complete match (context included). */
+/* A match was decided: the emitters that write it at once. */
 static enum lt_status
-publish(struct lt_triage *t, const struct lt_match *m)
+emit_match(struct lt_triage *t, const struct lt_match *m)
 {
 	enum lt_status st;
+	size_t i;
+
+	if (t->n_em > 0 && (st = room(t)) != LT_OK)
+		return st;
+	for (i = 0; i < t->n_em; i++)
+		if ((st = lt_emitter_match(t->em[i], &t->out, m)) != LT_OK)
+			return st;
+	return LT_OK;
+}
+
+/*
+ * Count and write a complete match: with context, its after lines are
+ * in now (emitters' context callback); without, it was just decided.
+ */
+static enum lt_status
+publish(void *ctx, const struct lt_match *m)
+{
+	struct lt_triage *t = ctx;
+	enum lt_status st;
+	size_t i;
 
 	if ((st = lt_verdict_add(t->v, m)) != LT_OK ||
 	    (t->gv != NULL && (st = lt_verdict_add(t->gv, m)) != LT_OK))
 		return st;
-	if (!t->o.emit_matches)
-		return LT_OK;
-	if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
+	if (!m->has_context)
+		return emit_match(t, m);
+	if (t->n_em > 0 && (st = room(t)) != LT_OK)
 		return st;
-	if ((t->o.formats & LT_OUT_JSON) &&
-	    (st = lt_emit_json_match(&t->out, t->rs, m)) != LT_OK)
-		return st;
-	if (t->o.formats & LT_OUT_TEXT)
-		return lt_emit_text_match(&t->out, t->rs, m, t->o.color);
+	for (i = 0; i < t->n_em; i++)
+		if ((st = lt_emitter_context(t->em[i], &t->out, m)) != LT_OK)
+			return st;
 	return LT_OK;
 }
 
-/* Publish the oldest waiting match with the after lines it has. */
+/*
+ * A matched line: without context, publish it now; with context, attach
+ * the ring's lines before it, tell the emitters, and wait for the lines
+ * after it.
+ */
 static enum lt_status
-publish_oldest(struct lt_triage *t)
+deliver(struct lt_triage *t, struct lt_match *m)
 {
-	struct pending *p = &t->pend[t->pend_start];
-	struct lt_ctx_line after[LT_CONTEXT_MAX];
-	struct lt_match m = p->m;
+	struct lt_ctx_line before[LT_CONTEXT_MAX];
+	enum lt_status st;
+
+	if (t->ctx == NULL)
+		return publish(t, m);
+	lt_context_attach(t->ctx, m, before);
+	if ((st = emit_match(t, m)) != LT_OK)
+		return st;
+	if (!lt_context_waits(t->ctx))
+		return publish(t, m);
+	return lt_context_wait(t->ctx, m);
+}
+
+/* The undecided: a pending or resolved match, to every emitter. */
+static enum lt_status
+emit_evidence(struct lt_triage *t, const struct lt_emit_ev *ev)
+{
 	enum lt_status st;
 	size_t i;
 
-	for (i = 0; i < p->n_after; i++) {
-		after[i].text = p->after[i].text;
-		after[i].len = p->after[i].len;
-		after[i].line = p->after[i].line;
-	}
-	m.after = after;
-	m.n_after = p->n_after;
-	st = publish(t, &m);
-	free(p->block);
-	p->block = NULL;
-	p->n_after = 0;
-	t->pend_start = (t->pend_start + 1) % (t->o.after + 1);
-	t->pend_n--;
-	return st;
+	if ((st = room(t)) != LT_OK)
+		return st;
+	for (i = 0; i < t->n_em; i++)
+		if ((st = lt_emitter_evidence(t->em[i], &t->out, ev)) != LT_OK)
+			return st;
+	return LT_OK;
 }
 
 /* End of a source: waiting matches go out with what they have. */
 static enum lt_status
 context_flush(struct lt_triage *t)
 {
-	enum lt_status st = LT_OK;
-
-	while (t->pend_n > 0 && st == LT_OK)
-		st = publish_oldest(t);
-	t->ring_n = 0;
-	t->ring_start = 0;
-	return st;
-}
-
-/*
- * A matched line: without context, publish it now; with context, attach
- * the ring's lines before it and wait for the lines after it.
- */
-static enum lt_status
-deliver(struct lt_triage *t, struct lt_match *m)
-{
-	struct lt_ctx_line before[LT_CONTEXT_MAX];
-	struct pending *p;
-	size_t i, b = t->o.before;
-
-	if (t->ctx_store == NULL)
-		return publish(t, m);
-	for (i = 0; i < t->ring_n; i++) {
-		const struct ctx_slot *s = &t->ring[(t->ring_start + i) % b];
-
-		before[i].text = s->text;
-		before[i].len = s->len;
-		before[i].line = s->line;
-	}
-	m->has_context = 1;
-	m->before = before;
-	m->n_before = t->ring_n;
-	m->after = NULL;
-	m->n_after = 0;
-	if (t->o.after == 0)
-		return publish(t, m);
-	p = &t->pend[(t->pend_start + t->pend_n) % (t->o.after + 1)];
-	if ((p->block = lt_match_dup(m, &p->m)) == NULL)
-		return LT_ERR_NOMEM;
-	p->n_after = 0;
-	t->pend_n++;
-	return LT_OK;
-}
-
-/* A line arrived: it is after-context of waiting matches. */
-static void
-context_after(struct lt_triage *t, const char *p, size_t n,
-    unsigned long long no)
-{
-	size_t i, a = t->o.after;
-
-	if (n > LT_CONTEXT_LINE_MAX)
-		n = LT_CONTEXT_LINE_MAX;
-	for (i = 0; i < t->pend_n; i++) {
-		struct pending *q = &t->pend[(t->pend_start + i) % (a + 1)];
-		struct ctx_slot *s;
-
-		if (q->n_after >= a)
-			continue;
-		s = &q->after[q->n_after++];
-		memcpy(s->text, p, n);
-		s->len = n;
-		s->line = no;
-	}
-}
-
-/* A line passed: keep it for the next match's before-context. */
-static void
-context_remember(struct lt_triage *t, const char *p, size_t n,
-    unsigned long long no)
-{
-	size_t b = t->o.before;
-	struct ctx_slot *s;
-
-	if (b == 0)
-		return;
-	if (n > LT_CONTEXT_LINE_MAX)
-		n = LT_CONTEXT_LINE_MAX;
-	if (t->ring_n < b) {
-		s = &t->ring[(t->ring_start + t->ring_n) % b];
-		t->ring_n++;
-	} else {
-		s = &t->ring[t->ring_start];
-		t->ring_start = (t->ring_start + 1) % b;
-	}
-	memcpy(s->text, p, n);
-	s->len = n;
-	s->line = no;
+	return t->ctx ? lt_context_release(t->ctx, 1, publish, t) : LT_OK;
 }
 
 /*
@@ -496,33 +384,34 @@ on_evidence(void *ctx, enum lt_ev_kind kind, const struct lt_match *m,
 {
 	struct lt_triage *t = ctx;
 	struct lt_match c = *m;
+	struct lt_emit_ev ev;
 	enum lt_status st;
-	const char *txt;
-	size_t len;
 	unsigned long long i;
 
 	c.ev_count = note->count;
 	c.ev_first_line = note->first_line;
+	memset(&ev, 0, sizeof ev);
+	ev.m = &c;
 	if (kind == LT_EV_PENDING) {
-		if (!t->o.emit_matches || !(t->o.formats & LT_OUT_JSON))
+		if (t->n_em == 0)
 			return LT_OK;
-		if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
-			return st;
-		return lt_emit_json_pending(&t->out, t->rs, &c);
+		ev.kind = LT_EMIT_PENDING;
+		return emit_evidence(t, &ev);
 	}
 	if (kind == LT_EV_RESOLVED) {
 		lt_verdict_counts(t->v)->resolved += note->matches;
-		if (!t->o.emit_matches || !(t->o.formats & LT_OUT_JSON))
+		if (t->n_em == 0)
 			return LT_OK;
-		txt = note->clear_text;
-		len = note->clear_len;
-		if (t->red != NULL && (st = lt_redactor_apply(t->red, txt, len,
-		    &txt, &len, NULL, 0)) != LT_OK)
+		ev.kind = LT_EMIT_RESOLVED;
+		ev.matches = note->matches;
+		ev.clear_line = note->clear_line;
+		ev.clear_text = note->clear_text;
+		ev.clear_len = note->clear_len;
+		if (t->red != NULL && (st = lt_redactor_apply(t->red,
+		    ev.clear_text, ev.clear_len, &ev.clear_text, &ev.clear_len,
+		    NULL, 0)) != LT_OK)
 			return st;
-		if (t->out.len >= FLUSH_AT && (st = flush(t)) != LT_OK)
-			return st;
-		return lt_emit_json_resolved(&t->out, t->rs, &c, note->matches,
-		    note->clear_line, txt, len);
+		return emit_evidence(t, &ev);
 	}
 	if (t->ev_now && c.seq == t->seq)
 		return deliver(t, &c);
@@ -631,15 +520,14 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 		memcpy(copy, out, cn);
 		cp = copy;
 	}
-	context_after(t, cp, cn, r->no);
+	lt_context_after(t->ctx, cp, cn, r->no);
 	st = lt_evidence_line(t->ev, t->source, r, p, n, on_evidence, t);
 	if (st == LT_OK && lt_scanner_scan(t->sc, p, n, &hit, &note))
 		st = matched(t, r, p, n, &hit);
 	count_limits(t, &note, r->no);
-	while (st == LT_OK && t->pend_n > 0 &&
-	    t->pend[t->pend_start].n_after == t->o.after)
-		st = publish_oldest(t);
-	context_remember(t, cp, cn, r->no);
+	if (st == LT_OK)
+		st = lt_context_release(t->ctx, 0, publish, t);
+	lt_context_remember(t->ctx, cp, cn, r->no);
 	if (t->red != NULL)
 		lt_redactor_follow(t->red, p, n);
 	free(copy);
@@ -706,7 +594,7 @@ on_record(void *ctx, const struct lt_record *r)
 	}
 	if (t->stats != NULL)
 		count_rules(t, p, n);
-	if (t->ctx_store != NULL)
+	if (t->ctx != NULL)
 		return with_context(t, r, p, n);
 	if ((st = lt_evidence_line(t->ev, t->source, r, p, n, on_evidence,
 	    t)) != LT_OK)
@@ -750,17 +638,9 @@ group_close(struct lt_triage *t)
 	if (d.unreadable_inputs > 0)
 		st = lt_verdict_unreadable(t->gv, t->gname);
 	*lt_verdict_counts(t->gv) = d;
-	if (st == LT_OK && t->o.emit_summary && (t->o.formats & LT_OUT_JSON))
-		st = lt_emit_json_group_summary(&t->out, t->gv, "file",
+	for (size_t i = 0; i < t->n_em && st == LT_OK; i++)
+		st = lt_emitter_summary(t->em[i], &t->out, t->gv, "file",
 		    t->gname);
-	if (st == LT_OK && t->o.emit_summary && (t->o.formats & LT_OUT_TEXT)) {
-		if ((st = lt_buf_adds(&t->out, "== ")) == LT_OK &&
-		    (st = lt_emit_text_safe(&t->out, t->gname,
-		    strlen(t->gname))) == LT_OK &&
-		    (st = lt_buf_adds(&t->out, "\n")) == LT_OK)
-			st = lt_emit_text_summary(&t->out, t->gv, t->o.color,
-			    t->o.runbook_base);
-	}
 	lt_verdict_free(t->gv);
 	t->gv = NULL;
 	free(t->gname);
@@ -788,8 +668,8 @@ group_open(struct lt_triage *t, const char *name)
 	return LT_OK;
 }
 
-enum lt_status
-lt_triage_begin(struct lt_triage *t, const char *name)
+static enum lt_status
+begin(struct lt_triage *t, const char *name, int entries)
 {
 	size_t n = strlen(name);
 	char *s;
@@ -802,11 +682,30 @@ lt_triage_begin(struct lt_triage *t, const char *name)
 	memcpy(s, name, n + 1);
 	free(t->source);
 	t->source = s;
+	t->entries = entries;
 	lt_decoder_begin(t->dec, s);
 	if (t->red != NULL)
 		lt_redactor_reset(t->red);
 	lt_verdict_counts(t->v)->sources++;
 	return LT_OK;
+}
+
+enum lt_status
+lt_triage_begin(struct lt_triage *t, const char *name)
+{
+	return begin(t, name, 0);
+}
+
+enum lt_status
+lt_triage_begin_entries(struct lt_triage *t, const char *name)
+{
+	return begin(t, name, 1);
+}
+
+const char *
+lt_triage_source(const struct lt_triage *t)
+{
+	return t->source != NULL ? t->source : "-";
 }
 
 /* A monotonic clock in ms, for the hold of pending matches. */
@@ -861,10 +760,38 @@ lt_triage_feed(struct lt_triage *t, const void *buf, size_t len)
 	return st;
 }
 
+/*
+ * An entry a source decoded itself: cut to max_line, as the decoders cut
+ * their records, and on as a record.
+ */
+enum lt_status
+lt_triage_entry(struct lt_triage *t, const struct lt_record *r)
+{
+	struct lt_record c = *r;
+
+	if (c.len > t->o.max_line) {
+		c.len = t->o.max_line;
+		c.flags |= LT_LINE_TRUNCATED;
+	}
+	lt_evidence_clock(t->ev, mono_ms());
+	return on_record(t, &c);
+}
+
+enum lt_status
+lt_triage_tick(struct lt_triage *t, unsigned long long *due_ms)
+{
+	enum lt_status st;
+
+	if ((st = hold_tick(t, due_ms)) != LT_OK)
+		return st;
+	return flush(t);
+}
+
 enum lt_status
 lt_triage_end(struct lt_triage *t, struct lt_error *err)
 {
-	enum lt_status st = lt_decoder_end(t->dec, err), st2;
+	enum lt_status st = t->entries ? LT_OK : lt_decoder_end(t->dec, err),
+	    st2;
 
 	st2 = context_flush(t);
 	if (st2 == LT_OK)
@@ -872,18 +799,6 @@ lt_triage_end(struct lt_triage *t, struct lt_error *err)
 	if (flush(t) != LT_OK)
 		return t->werr;
 	return st != LT_OK ? st : st2;
-}
-
-void
-lt_triage_next(struct lt_triage *t)
-{
-	lt_decoder_begin(t->dec, t->source ? t->source : "-");
-}
-
-void
-lt_triage_loki_hook(struct lt_triage *t, lt_loki_entry_fn *fn, void *ctx)
-{
-	lt_decoder_loki_hook(t->dec, fn, ctx);
 }
 
 int
@@ -901,48 +816,6 @@ lt_triage_input_failed(struct lt_triage *t, const char *name)
 	    != 0))
 		(void)group_open(t, name);
 	(void)lt_verdict_unreadable(t->v, name);
-}
-
-enum lt_status
-lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
-{
-	unsigned long long due;
-	struct pollfd pfd;
-	enum lt_status st;
-	ssize_t got;
-	int r;
-
-	if (t->readbuf == NULL && (t->readbuf = malloc(READ_SIZE)) == NULL)
-		return LT_ERR_NOMEM;
-	for (;;) {
-		if (t->o.interrupted != NULL && *t->o.interrupted)
-			return LT_STOP;
-		/* a pending match waits no longer than the hold */
-		if ((st = hold_tick(t, &due)) != LT_OK)
-			return st;
-		if (flush(t) != LT_OK)
-			return t->werr;
-		if (due > 0) {
-			pfd.fd = fd;
-			pfd.events = POLLIN;
-			pfd.revents = 0;
-			r = poll(&pfd, 1, due > 60000 ? 60000 : (int)due);
-			if (r == 0 || (r < 0 && errno == EINTR))
-				continue;
-		}
-		got = read(fd, t->readbuf, READ_SIZE);
-		if (got < 0 && errno == EINTR)
-			continue;	/* the loop head checks for a stop */
-		if (got < 0) {
-			lt_error_set(err, LT_ERR_IO, LT_LEVEL_ERROR, t->source,
-			    0, 0, "read error: %s", strerror(errno));
-			return LT_ERR_IO;
-		}
-		if (got == 0)
-			return LT_OK;
-		if ((st = lt_triage_feed(t, t->readbuf, (size_t)got)) != LT_OK)
-			return st;
-	}
 }
 
 /*
@@ -990,47 +863,18 @@ exit_code_evidence(struct lt_triage *t)
 enum lt_status
 lt_triage_finish(struct lt_triage *t)
 {
-	unsigned f = t->o.formats;
 	enum lt_status st;
-	int closing = 0;
+	size_t i;
 
 	if ((st = context_flush(t)) != LT_OK ||
 	    (st = lt_evidence_end(t->ev, on_evidence, t)) != LT_OK ||
 	    (st = group_close(t)) != LT_OK ||
 	    (st = exit_code_evidence(t)) != LT_OK)
 		return st;
-	if (!t->o.emit_summary)
-		return flush(t);
-	if ((f & LT_OUT_JSON) &&
-	    (st = lt_emit_json_summary(&t->out, t->v)) != LT_OK)
-		return st;
-	if ((f & LT_OUT_TEXT) && t->o.per_source &&
-	    (st = lt_buf_adds(&t->out, "== all inputs\n")) != LT_OK)
-		return st;
-	if ((f & LT_OUT_TEXT) && (st = lt_emit_text_summary(&t->out, t->v,
-	    t->o.color, t->o.runbook_base)) != LT_OK)
-		return st;
-	if (f & LT_OUT_GITHUB) {
-		if (t->fenced && (st = lt_buf_addf(&t->out, "::%s::\n",
-		    t->o.gh_stop_token)) != LT_OK)
+	for (i = 0; i < t->n_em; i++)
+		if ((st = lt_emitter_finish(t->em[i], &t->out, t->v)) != LT_OK)
 			return st;
-		closing = t->fenced;
-		if ((st = lt_emit_github(&t->out, t->v,
-		    t->o.runbook_base)) != LT_OK)
-			return st;
-	}
-	if ((f & LT_OUT_PROMETHEUS) &&
-	    (st = lt_emit_prometheus(&t->out, t->v, t->o.now)) != LT_OK)
-		return st;
-	if ((st = flush(t)) == LT_OK && closing)
-		t->fenced = 0;	/* the closing line went out */
-	return st;
-}
-
-int
-lt_triage_fence_open(const struct lt_triage *t)
-{
-	return t->fenced;
+	return flush(t);
 }
 
 const struct lt_verdict *

@@ -24,14 +24,16 @@
  * libcurl is called through the table curl_dl.c fills when a query
  * starts, so that runs without --loki do not load it.
  *
- * Each response is one document for the decoder (decode_loki.c), which
- * sorts its entries into timestamp order and calls this module's entry
- * hook for each before it is classified: the hook drops the entries seen
- * already, numbers the others across the whole query, stops at
- * opts.limit, and remembers the keys at the newest timestamp.  The
- * response body is fed to the triage as it arrives; a body cut short is
- * dropped whole (lt_triage_next) and asked for again, so a retry can
- * neither lose nor repeat a line.
+ * Each response body is gathered here (at most LT_LOKI_DOC_MAX bytes) and
+ * parsed whole, with the function the Loki decoder uses for a saved
+ * response (lt_loki_doc_parse, decode/loki_doc.h), which sorts its
+ * entries into timestamp order and hands each over with its record: this
+ * module drops the entries seen already, numbers the others across the
+ * whole query, stops at opts.limit, remembers the keys at the newest
+ * timestamp, and pushes the rest into the pipeline as decoded entries
+ * (lt_triage_entry); nothing calls back into the source.  A body cut
+ * short is dropped whole and asked for again, so a retry can neither
+ * lose nor repeat a line.
  *
  * Failures: connection errors, timeouts, a body cut short, 429 and 5xx
  * are retried opts.retries times, waiting opts.backoff_ms and doubling,
@@ -52,6 +54,7 @@
 #include <time.h>
 
 #include "decode/decode_time.h"
+#include "decode/loki_doc.h"
 #include "logtriage/buf.h"
 #include "logtriage/duration.h"
 #include "logtriage/logql.h"
@@ -90,6 +93,7 @@ struct loki {
 	char curl_err[CURL_ERROR_SIZE];
 	struct lt_buf url;
 	struct lt_buf ebody;	/* the body of an error reply, capped */
+	struct lt_buf doc;	/* the body of a 200 reply, LT_LOKI_DOC_MAX */
 	long code;		/* HTTP status of the reply being read */
 	long retry_after_ms;	/* -1: none */
 	enum lt_status feed_st;	/* why a body feed stopped */
@@ -297,7 +301,7 @@ seen_swap(struct seen *a, struct seen *b)
 	*b = tmp;
 }
 
-/* ---- the entry hook ---- */
+/* ---- the entries of a page ---- */
 
 /* ns as RFC 3339 with nine fraction digits (or the number). */
 static void
@@ -354,6 +358,21 @@ on_entry(void *ctx, const struct lt_loki_entry *e, int *keep,
 	return LT_OK;
 }
 
+/* An entry of the page: pushed on unless seen (or past the limit). */
+static enum lt_status
+on_doc_entry(void *ctx, const struct lt_loki_entry *e, struct lt_record *r)
+{
+	struct loki *l = ctx;
+	unsigned long long no = r->no;
+	enum lt_status st;
+	int keep = 1;
+
+	if ((st = on_entry(l, e, &keep, &no)) != LT_OK || !keep)
+		return st;
+	r->no = no;
+	return lt_triage_entry(l->t, r);
+}
+
 /* ---- HTTP ---- */
 
 static size_t
@@ -370,7 +389,7 @@ on_body(char *p, size_t size, size_t nmemb, void *ctx)
 		(void)lt_buf_add(&l->ebody, p, n < room ? n : room);
 		return n;
 	}
-	if ((st = lt_triage_feed(l->t, p, n)) != LT_OK) {
+	if ((st = lt_buf_add(&l->doc, p, n)) != LT_OK) {
 		l->feed_st = st;
 		return 0;	/* curl ends the transfer: CURLE_WRITE_ERROR */
 	}
@@ -597,7 +616,7 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 	if ((st = set_url(l, start, end, limit)) != LT_OK)
 		return st;
 	for (attempt = 0;; attempt++) {
-		lt_triage_next(l->t);	/* drop what a failed try fed */
+		lt_buf_reset(&l->doc);	/* drop what a failed try read */
 		l->code = 0;
 		l->retry_after_ms = -1;
 		l->feed_st = LT_OK;
@@ -612,9 +631,13 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 		if (rc == CURLE_OK && l->code == 200)
 			return LT_OK;
 		if (rc == CURLE_WRITE_ERROR && l->feed_st != LT_OK) {
-			/* the decoder said no: a document over its cap */
-			if (lt_triage_end(l->t, err) == LT_OK ||
-			    err->message[0] == '\0')
+			/* a document over its cap */
+			if (l->feed_st == LT_ERR_LIMIT)
+				lt_error_set(err, LT_ERR_LIMIT, LT_LEVEL_ERROR,
+				    LT_LOKI_SOURCE, 0, 0, "Loki response is "
+				    "larger than %u MiB, the cap for one "
+				    "document", LT_LOKI_DOC_MAX >> 20);
+			else
 				lt_error_set(err, l->feed_st, LT_LEVEL_ERROR,
 				    LT_LOKI_SOURCE, 0, 0, "%s",
 				    lt_status_str(l->feed_st));
@@ -680,7 +703,8 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 static enum lt_status
 pages(struct loki *l, unsigned long long end, struct lt_error *err)
 {
-	enum lt_status st;
+	char msg[LT_MESSAGE_MAX];
+	enum lt_status st, pst;
 	unsigned limit;
 	int full;
 
@@ -695,11 +719,21 @@ pages(struct loki *l, unsigned long long end, struct lt_error *err)
 		l->page_n = 0;
 		l->hook_st = LT_OK;
 		seen_reset(&l->cur, ~0ull);
+		pst = lt_loki_doc_parse(l->doc.p, l->doc.len, 1, on_doc_entry, l,
+		    msg, sizeof msg);
+		lt_buf_free(&l->doc);	/* may be large: give it back */
+		/* the page ends: matches waiting for context or evidence go */
 		st = lt_triage_end(l->t, err);
 		if (l->hook_st != LT_OK) {
 			if (l->hook_err.message[0] != '\0')
 				*err = l->hook_err;
 			return l->hook_st;
+		}
+		if (pst != LT_OK) {
+			if (msg[0] != '\0')
+				lt_error_set(err, pst, LT_LEVEL_ERROR,
+				    LT_LOKI_SOURCE, 0, 0, "%s", msg);
+			return pst;
 		}
 		if (st != LT_OK)
 			return st;
@@ -769,6 +803,7 @@ lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
 	l.cursor = o->start_ns;
 	lt_buf_init(&l.url, URL_MAX);
 	lt_buf_init(&l.ebody, LT_LOKI_ERROR_TEXT_MAX);
+	lt_buf_init(&l.doc, LT_LOKI_DOC_MAX);
 	seen_init(&l.prev);
 	seen_init(&l.cur);
 	if (lt_curl_load(&l.cu, why, sizeof why) != 0) {
@@ -783,9 +818,8 @@ lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
 	}
 	if ((st = setup(&l, err)) != LT_OK)
 		goto out;
-	if ((st = lt_triage_begin(t, LT_LOKI_SOURCE)) != LT_OK)
+	if ((st = lt_triage_begin_entries(t, LT_LOKI_SOURCE)) != LT_OK)
 		goto out;
-	lt_triage_loki_hook(t, on_entry, &l);
 	end = o->end_ns ? o->end_ns : lt_loki_now();
 	st = pages(&l, end, err);
 	while (st == LT_OK && o->follow && !l.limit_hit) {
@@ -795,8 +829,6 @@ lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
 		}
 		st = pages(&l, lt_loki_now(), err);
 	}
-	lt_triage_loki_hook(t, NULL, NULL);
-	lt_triage_next(t);	/* nothing half-fed stays */
 out:
 	l.cu.slist_free_all(l.hdr);
 	l.cu.easy_cleanup(l.curl);
@@ -806,6 +838,7 @@ unload:
 done:
 	lt_buf_free(&l.url);
 	lt_buf_free(&l.ebody);
+	lt_buf_free(&l.doc);
 	seen_free(&l.prev);
 	seen_free(&l.cur);
 	if (st == LT_ERR_NOMEM && err->message[0] == '\0')

@@ -80,7 +80,8 @@ def command(line):
 
 
 OWN = re.compile(r"::(stop-commands::[0-9a-f]{32}|[0-9a-f]{32}::|"
-                 r"(error|warning|notice) title=(Root cause|Also found)%3A "
+                 r"(error|warning|notice) title=(Root cause|Also found|Found|"
+                 r"Pending \(may still clear\)|Cleared)%3A "
                  r"[^:]*::.*)")
 
 
@@ -191,9 +192,10 @@ p = subprocess.Popen([binary, "-o", "text", "-o", "github"],
                      stderr=subprocess.PIPE, env=env)
 p.stdin.write(data)
 p.stdin.flush()
-# the first line out (the fence) means the signal handlers are in place,
-# however slowly a sanitizer build starts
-first = p.stdout.readline()
+# the first bytes out (the fence) mean the signal handlers are in place,
+# however slowly a sanitizer build starts; read from the descriptor, not
+# through a buffer that communicate() would not see
+first = os.read(p.stdout.fileno(), 1 << 16)
 p.send_signal(signal.SIGTERM)
 out, err = p.communicate(timeout=60)
 out = first + out

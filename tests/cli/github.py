@@ -22,9 +22,14 @@ hostile = (
 )
 env = dict(os.environ)
 env.pop("GITHUB_ACTIONS", None)
+# from a file: annotations at the end only (a pipe is live: see live.py)
+hostile_file = tempfile.NamedTemporaryFile(suffix=".log")
+hostile_file.write(hostile)
+hostile_file.flush()
 out = subprocess.run([binary] + rules + ["-o", "github", "-o", "text",
                                          "--color", "never"],
-                     input=hostile, capture_output=True, env=env).stdout
+                     stdin=open(hostile_file.name, "rb"),
+                     capture_output=True, env=env).stdout
 lines = out.decode().split("\n")[:-1]
 m = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[0])
 if not m:

@@ -88,6 +88,11 @@ def main():
     stdin = read("stdin", "rb")
     env = dict(os.environ, LC_ALL="C")
     env.pop("GITHUB_ACTIONS", None)
+    # no rule configuration of this machine or user (config.py tests it)
+    for k in ("LOGTRIAGE_RULES", "LOGTRIAGE_RUNBOOK_BASE"):
+        env.pop(k, None)
+    env["LOGTRIAGE_SYSCONFDIR"] = env["XDG_CONFIG_HOME"] = os.path.join(
+        case_dir, "no-such-config")
     p = subprocess.run([binary] + args, cwd=root, input=stdin or b"",
                        capture_output=True, env=env, timeout=120)
     out, err = p.stdout, p.stderr.decode("utf-8", "replace")

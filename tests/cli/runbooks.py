@@ -323,8 +323,10 @@ def main():
     if CMARK is None:
         print("FAIL: cmark-gfm is not installed (apt-get install cmark-gfm)")
         return 1
+    # the rules' own paths, not the installed pages they point to
     r = subprocess.run([binary, "rules"], capture_output=True, text=True,
-                       check=True, timeout=60)
+                       check=True, timeout=60,
+                       env=dict(os.environ, LOGTRIAGE_RUNBOOK_BASE=""))
     rules_json = [json.loads(line) for line in r.stdout.splitlines()]
     errors = check(binary, src, rules_json)
     for e in errors:

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Output is the same with the prefilter and without it (and with -j N).
 
-usage: run_equiv.py LOGTRIAGE SOURCE_ROOT WORK_DIR SET
+usage: run_equiv.py LOGTRIAGE SOURCE_ROOT WORK_DIR SET [--against REF]
 
 SET is one of:
   fixtures  every file under fixtures/, default rules and the benchmark
             rule sets, at the default --max-line, at a small one, and with
-            context lines and every output format
+            context lines and every output format; with the default rules
+            also each format on its own, the step summary (--step-summary,
+            its file compared too), --per-file, --summary-only, -B or -A
+            alone and --exit-code
   corpus    a 4 MiB corpus from ../shared/bench/gen-corpus.py (seed 7),
             as generated and with ANSI colour, CRLF, non-ASCII text,
             invalid UTF-8 and overlong lines worked into some lines; also
@@ -15,8 +18,11 @@ The benchmark rules and the corpus generator live in the shared directory
 beside the source root (../shared); without it those parts are skipped,
 and a set with nothing left to run exits 77 (CTest: skipped).
 
-Each variant is compared byte for byte (stdout and exit status) with the
-plain run using --no-prefilter.  Runs with LC_ALL=C.
+Each variant is compared byte for byte (stdout, the step summary file and
+exit status) with the plain run using --no-prefilter.  With --against REF
+(another build of logtriage, e.g. of the main branch before a refactoring)
+that plain run is also compared with REF's, so that a change that must not
+change the output can be shown not to.  Runs with LC_ALL=C.
 """
 import os
 import random
@@ -30,9 +36,20 @@ SKIP = 77
 def run(binary, args, root, stdin=None):
     env = dict(os.environ, LC_ALL="C")
     env.pop("GITHUB_ACTIONS", None)
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    summary = None
+    if "--step-summary" in args:
+        summary = args[args.index("--step-summary") + 1]
+        if os.path.exists(summary):
+            os.remove(summary)
     p = subprocess.run([binary] + args, cwd=root, input=stdin,
                        capture_output=True, env=env, timeout=600)
-    return p.returncode, unrandom(p.stdout), p.stderr
+    out = unrandom(p.stdout)
+    if summary is not None:
+        with open(summary, "rb") as f:
+            out += b"\n--- step summary ---\n" + f.read()
+        os.remove(summary)
+    return p.returncode, out, p.stderr
 
 
 def unrandom(out):
@@ -50,6 +67,22 @@ def has_jobs(binary, root):
     return b"--jobs" in out
 
 
+def differ(name, what, got, base):
+    """Say how two runs differ; 1 when they do."""
+    if got[0] == base[0] and got[1] == base[1]:
+        return 0
+    print(f"FAIL {name} {what}: status {got[0]} vs {base[0]}, "
+          f"{len(got[1])} vs {len(base[1])} bytes of output")
+    a, b = got[1].split(b"\n"), base[1].split(b"\n")
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            print(f"  first difference at output line {i + 1}:")
+            print(f"  got:  {x[:300]!r}")
+            print(f"  want: {y[:300]!r}")
+            break
+    return 1
+
+
 def compare(binary, root, name, args, stdin, jobs):
     """Run args with --no-prefilter, then each variant; 0 when all agree."""
     base = run(binary, ["--no-prefilter"] + args, root, stdin)
@@ -57,20 +90,12 @@ def compare(binary, root, name, args, stdin, jobs):
     if jobs:
         variants += [["-j", "1"], ["-j", "2"], ["-j", "2", "--no-prefilter"]]
     bad = 0
+    if AGAINST:
+        bad += differ(name, f"against {AGAINST}", base,
+                      run(AGAINST, ["--no-prefilter"] + args, root, stdin))
     for v in variants:
         got = run(binary, v + args, root, stdin)
-        if got[0] != base[0] or got[1] != base[1]:
-            print(f"FAIL {name} {' '.join(v) or '(prefilter)'}: "
-                  f"status {got[0]} vs {base[0]}, "
-                  f"{len(got[1])} vs {len(base[1])} bytes of output")
-            a, b = got[1].split(b"\n"), base[1].split(b"\n")
-            for i, (x, y) in enumerate(zip(a, b)):
-                if x != y:
-                    print(f"  first difference at output line {i + 1}:")
-                    print(f"  got:  {x[:300]!r}")
-                    print(f"  want: {y[:300]!r}")
-                    break
-            bad += 1
+        bad += differ(name, ' '.join(v) or '(prefilter)', got, base)
     matches = base[1].count(b'"type":"match"')
     print(f"{'ok  ' if not bad else 'FAIL'} {name}: {len(base[1])} bytes, "
           f"{matches} matches, status {base[0]}")
@@ -114,8 +139,16 @@ def mangle(data, seed):
     return b"\n".join(out)
 
 
+AGAINST = None
+
+
 def main():
+    global AGAINST
     binary, root, work, which = sys.argv[1:5]
+    if len(sys.argv) > 6 and sys.argv[5] == "--against":
+        AGAINST = os.path.abspath(sys.argv[6])
+    os.makedirs(work, exist_ok=True)
+    summary = os.path.join(os.path.abspath(work), "step-summary.md")
     shared = os.path.normpath(os.path.join(root, "..", "shared"))
     have_shared = os.path.isdir(os.path.join(shared, "bench"))
     if not have_shared:
@@ -136,6 +169,18 @@ def main():
                 bad += compare(binary, root, f"fixtures {name} {' '.join(ml)}",
                                args + ml + files, None, jobs)
                 ran += 1
+        for fmt in (["-o", "text"], ["-o", "github"], ["-o", "prometheus"],
+                    ["-o", "json", "-o", "github", "--step-summary",
+                     summary],
+                    ["--per-file", "-o", "json", "-o", "text"],
+                    ["--summary-only", "-o", "text", "-o", "github"],
+                    ["-B", "2", "-o", "text", "-o", "json"],
+                    ["-A", "2", "-o", "json", "-o", "github"],
+                    ["--exit-code", "137", "-o", "text", "-o",
+                     "prometheus"], ["-q", "-o", "github"]):
+            bad += compare(binary, root, f"fixtures defaults {' '.join(fmt)}",
+                           fmt + files, None, jobs)
+            ran += 1
     elif which == "corpus":
         gen = os.path.join(shared, "bench", "gen-corpus.py")
         if not os.path.exists(gen):

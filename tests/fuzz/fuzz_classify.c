@@ -18,6 +18,7 @@
 #include "logtriage/buf.h"
 #include "logtriage/lines.h"
 #include "logtriage/rules.h"
+#include "logtriage/emit.h"
 #include "logtriage/triage.h"
 #include "logtriage/verdict.h"
 
@@ -59,6 +60,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *json;
 	struct lt_triage *t;
 	struct lt_buf out;
 	size_t cut;
@@ -77,7 +80,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.max_line = LT_MAX_LINE_DEFAULT;
 	o.write = sink;
 	o.write_ctx = &out;
-	if ((t = lt_triage_new(rules, &o)) == NULL)
+	lt_emit_opts_init(&eo);
+	if ((json = lt_emit_json_new(rules, &eo)) == NULL ||
+	    (t = lt_triage_new(rules, &o)) == NULL ||
+	    lt_triage_add_emitter(t, json) != LT_OK)
 		abort();
 	lt_triage_begin(t, "fuzz");
 	if (size > 1 && (data[0] & 0x80)) {
@@ -105,6 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (lt_verdict_counts_const(lt_triage_verdict(t))->limit_hits > 0)
 		abort();	/* a default rule that is not linear */
 	lt_triage_free(t);
+	lt_emitter_free(json);
 	lt_buf_free(&out);
 	return 0;
 }

@@ -17,7 +17,15 @@ including file's folder, then src/, then include/) and must:
 - from a public header, name only public headers.
 
 Every folder under src/ must be a stage and every public header must have
-one.  Diagnostics are "path:line: error: message"; the exit status is 0
+one.  What includes cannot show (a call through a function pointer, or a
+stage naming functions it should reach only through an interface) is
+listed in the table after "<!-- stage calls ...": a stage's files (comments
+and string literals left out) must not name an identifier that starts
+with one of the prefixes in its row (e.g. the pipeline names no output
+format's functions, only the emitter interface's).  And no file may name
+(call, or take the address of) an lt_ function declared in a header of a
+stage after its own, even without including that header: what is
+declared where is read from every header's prototypes.  Diagnostics are "path:line: error: message"; the exit status is 0
 when there are none, 1 when there are.
 """
 import os
@@ -27,6 +35,23 @@ import sys
 import tempfile
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
+IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*")
+NOISE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|'
+                   r"'(?:\\.|[^'\\\n])*'", re.S)
+
+
+def table(lines, i):
+    """The rows of the Markdown table after line i, as lists of cells."""
+    rows = []
+    for row in lines[i + 1:]:
+        if not row.startswith("|"):
+            break
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        if len(cells) != 2 or cells[0] in ("header", "stage", "") or \
+                set(cells[0]) <= set("-"):
+            continue
+        rows.append(cells)
+    return rows
 
 
 def read_doc(root):
@@ -34,7 +59,7 @@ def read_doc(root):
     path = os.path.join(root, "docs", "architecture.md")
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
-    order, headers = None, {}
+    order, headers, calls = None, {}, {}
     for i, line in enumerate(lines):
         if line.startswith("<!-- stage order"):
             j = i + 1
@@ -43,27 +68,34 @@ def read_doc(root):
                          "stage order marker")
             order = lines[j + 1].split()
         elif line.startswith("<!-- header stages"):
-            for row in lines[i + 1:]:
-                if not row.startswith("|"):
-                    break
-                cells = [c.strip() for c in row.strip("|").split("|")]
-                if len(cells) != 2 or cells[0] in ("header", "") or \
-                        set(cells[0]) <= set("-"):
-                    continue
+            for cells in table(lines, i):
                 for h in cells[0].split():
                     headers[h] = cells[1]
+        elif line.startswith("<!-- stage calls"):
+            for cells in table(lines, i):
+                calls[cells[0]] = [w.strip("`") for w in cells[1].split()]
     if not order:
         sys.exit(f"{path}: error: no stage order")
-    bad = sorted(set(headers.values()) - set(order))
+    bad = sorted((set(headers.values()) | set(calls)) - set(order))
     if bad:
-        sys.exit(f"{path}: error: header table names unknown stages "
+        sys.exit(f"{path}: error: a table names unknown stages "
                  + " ".join(bad))
-    return order, headers
+    return order, headers, calls
+
+
+# a prototype (or function type) name: not a tag (enum lt_status (*f)())
+DECL = re.compile(r"(?<!enum )(?<!struct )\b(lt_[A-Za-z0-9_]*)\s*\((?!\*)")
+LT_IDENT = re.compile(r"\blt_[A-Za-z0-9_]*")
+
+
+def bare(code):
+    """code with comments and string literals blanked, lines kept."""
+    return NOISE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), code)
 
 
 def check(root):
     root = os.path.abspath(root)
-    order, headers = read_doc(root)
+    order, headers, calls = read_doc(root)
     rank = {s: i for i, s in enumerate(order)}
     src = os.path.join(root, "src")
     inc = os.path.join(root, "include")
@@ -99,39 +131,66 @@ def check(root):
             return rel[1] if len(rel) > 2 else None
         return headers.get(rel[-1])
 
+    # the stage of each lt_ function and function type, by its header
+    owner = {}
+    for path in files:
+        st = stage_of(path)
+        if not path.endswith(".h") or st is None:
+            continue
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for m in DECL.finditer(bare(f.read())):
+                name = m.group(1)
+                if name not in owner or rank[st] < rank[owner[name]]:
+                    owner[name] = st
+
     n_inc = 0
     for path in files:
         here = stage_of(path)
         public = os.path.relpath(path, root).startswith("include" + os.sep)
         with open(path, encoding="utf-8", errors="replace") as f:
-            for no, text in enumerate(f, 1):
-                m = INCLUDE.match(text)
-                if not m:
-                    continue
-                n_inc += 1
-                name = m.group(1)
-                target = None
-                for base in (os.path.dirname(path), src, inc):
-                    cand = os.path.normpath(os.path.join(base, name))
-                    if os.path.isfile(cand):
-                        target = cand
-                        break
-                if target is None:
-                    err(path, no, f'"{name}" is not in the tree')
-                    continue
-                there = stage_of(target)
-                if there is None or here is None:
-                    continue	# reported above
-                trel = os.path.relpath(target, root)
-                if public and not trel.startswith("include" + os.sep):
-                    err(path, no, f'public header includes private "{name}"')
-                if os.path.basename(target).endswith("_int.h") and \
-                        os.path.dirname(target) != os.path.dirname(path):
-                    err(path, no, f'"{name}" is private to '
-                        f"{os.path.relpath(os.path.dirname(target), root)}/")
-                if rank[there] > rank[here]:
-                    err(path, no, f'stage {here} includes "{name}" of '
-                        f"stage {there}, which comes after it")
+            code = f.read()
+        banned = tuple(calls.get(here, ())) if here else ()
+        for no, text in enumerate(bare(code).split("\n"), 1) if here \
+                else ():
+            if text.lstrip().startswith("#"):
+                continue
+            for ident in IDENT.findall(text) if banned else ():
+                if ident.startswith(banned):
+                    err(path, no, f"stage {here} names {ident}, which "
+                        "docs/architecture.md keeps from it")
+            for ident in LT_IDENT.findall(text):
+                there = owner.get(ident)
+                if there is not None and rank[there] > rank[here]:
+                    err(path, no, f"stage {here} names {ident} of stage "
+                        f"{there}, which comes after it")
+        for no, text in enumerate(code.splitlines(True), 1):
+            m = INCLUDE.match(text)
+            if not m:
+                continue
+            n_inc += 1
+            name = m.group(1)
+            target = None
+            for base in (os.path.dirname(path), src, inc):
+                cand = os.path.normpath(os.path.join(base, name))
+                if os.path.isfile(cand):
+                    target = cand
+                    break
+            if target is None:
+                err(path, no, f'"{name}" is not in the tree')
+                continue
+            there = stage_of(target)
+            if there is None or here is None:
+                continue	# reported above
+            trel = os.path.relpath(target, root)
+            if public and not trel.startswith("include" + os.sep):
+                err(path, no, f'public header includes private "{name}"')
+            if os.path.basename(target).endswith("_int.h") and \
+                    os.path.dirname(target) != os.path.dirname(path):
+                err(path, no, f'"{name}" is private to '
+                    f"{os.path.relpath(os.path.dirname(target), root)}/")
+            if rank[there] > rank[here]:
+                err(path, no, f'stage {here} includes "{name}" of '
+                    f"stage {there}, which comes after it")
     for e in errors:
         print(e)
     if errors:
@@ -152,16 +211,23 @@ util match emit
 |---|---|
 | buf.h | util |
 | emit.h | emit |
+
+<!-- stage calls -->
+| stage | must not name |
+|---|---|
+| match | `lt_emit_json_` `lt_emit_text` |
 """
 
 GOOD = {
     "src/util/buf.c": '#include "logtriage/buf.h"\n',
     "src/match/match_int.h": '#include "util/util.h"\n',
-    "src/match/a.c": '#include "match_int.h"\n#include "match/match_int.h"\n',
+    "src/match/a.c": '#include "match_int.h"\n#include "match/match_int.h"\n'
+                     '/* lt_emit_json_match() */ char *s = "lt_emit_text";\n',
     "src/util/util.h": "\n",
-    "src/emit/e.c": '#include "logtriage/emit.h"\n#include "util/util.h"\n',
-    "include/logtriage/buf.h": "\n",
-    "include/logtriage/emit.h": '#include "buf.h"\n',
+    "src/emit/e.c": '#include "logtriage/emit.h"\n#include "util/util.h"\n'
+                    'int g(void) { return lt_buf_add(0) + lt_emit_x(1); }\n',
+    "include/logtriage/buf.h": "int lt_buf_add(int);\n",
+    "include/logtriage/emit.h": '#include "buf.h"\nint lt_emit_x(int);\n',
 }
 
 BAD = [
@@ -178,6 +244,15 @@ BAD = [
     ("public includes private", {"include/logtriage/emit.h":
                                  '#include "util/util.h"\n'},
      "public header includes private"),
+    ("banned call", {"src/match/b.c": "int f(void) {\n"
+                     "  return lt_emit_json_match(0);\n}\n"},
+     "src/match/b.c:2: error: stage match names lt_emit_json_match"),
+    ("call up without include", {"src/util/u.c": "int lt_emit_x(int);\n"
+                                 "int h(void) { return lt_emit_x(2); }\n"},
+     "src/util/u.c:1: error: stage util names lt_emit_x of stage emit"),
+    ("hook installed up", {"src/util/v.c": "void *p = /* a hook */\n"
+                           "    (void *)lt_emit_x;\n"},
+     "src/util/v.c:2: error: stage util names lt_emit_x of stage emit"),
 ]
 
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "decode/decode_int.h"
+#include "logtriage/emit.h"
 #include "logtriage/triage.h"
 #include "t.h"
 
@@ -669,6 +670,8 @@ test_triage(void)
 	struct lt_rules *b = lt_rules_new(NULL, NULL);
 	struct lt_ruleset *rs = NULL;
 	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *json;
 	struct lt_triage *t;
 	struct lt_buf out;
 	char *copy;
@@ -680,8 +683,11 @@ test_triage(void)
 	lt_triage_opts_init(&o);
 	o.write = collect;
 	o.write_ctx = &out;
-	o.emit_matches = 0;
+	lt_emit_opts_init(&eo);
+	eo.matches = 0;
+	json = lt_emit_json_new(rs, &eo);
 	t = lt_triage_new(rs, &o);
+	CHECK(lt_triage_add_emitter(t, json) == LT_OK);
 	lt_triage_begin(t, "j.json");
 	copy = strdup(line);	/* freed before the summary is written */
 	lt_triage_feed(t, copy, strlen(copy));
@@ -695,6 +701,7 @@ test_triage(void)
 	    NULL);
 	CHECK(out.p && strstr(out.p, "\"decode_errors\":0,") != NULL);
 	lt_triage_free(t);
+	lt_emitter_free(json);
 	lt_ruleset_free(rs);
 	lt_buf_free(&out);
 }

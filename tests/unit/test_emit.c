@@ -1,12 +1,15 @@
 /*
  * test_emit.c - the emitters that have limits of their own: the
- * Markdown step summary cut at its cap, and the Prometheus text.
+ * Markdown step summary cut at its cap, and the Prometheus text; and the
+ * emitter interface as a run drives it: the order of the callbacks, the
+ * context each carries, the GitHub fence's state.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "logtriage/triage.h"
 #include "logtriage/verdict.h"
 #include "t.h"
 
@@ -57,6 +60,191 @@ fences_closed(const char *p, size_t n)
 		i = e + 1;
 	}
 	return open == 0;
+}
+
+/* An emitter that writes down the callbacks it gets. */
+struct rec {
+	struct lt_emitter base;
+	struct lt_buf log;
+};
+
+static enum lt_status
+rec_begin(struct lt_emitter *e, struct lt_buf *out)
+{
+	(void)out;
+	return lt_buf_adds(&((struct rec *)e)->log, "begin;");
+}
+
+static enum lt_status
+rec_match(struct lt_emitter *e, struct lt_buf *out, const struct lt_match *m)
+{
+	(void)out;
+	return lt_buf_addf(&((struct rec *)e)->log, "match %llu %d/%zu/%zu;",
+	    m->line, m->has_context, m->n_before, m->n_after);
+}
+
+static enum lt_status
+rec_context(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_match *m)
+{
+	(void)out;
+	return lt_buf_addf(&((struct rec *)e)->log, "context %llu %zu/%zu "
+	    "%.*s;", m->line, m->n_before, m->n_after,
+	    m->n_after ? (int)m->after[0].len : 0,
+	    m->n_after ? m->after[0].text : "");
+}
+
+static enum lt_status
+rec_summary(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v, const char *gkey, const char *gvalue)
+{
+	(void)out;
+	return lt_buf_addf(&((struct rec *)e)->log, "summary %s=%s %llu;",
+	    gkey, gvalue, lt_verdict_counts_const(v)->matches);
+}
+
+static enum lt_status
+rec_finish(struct lt_emitter *e, struct lt_buf *out,
+    const struct lt_verdict *v)
+{
+	(void)out;
+	return lt_buf_addf(&((struct rec *)e)->log, "finish %llu;",
+	    lt_verdict_counts_const(v)->matches);
+}
+
+static void
+rec_written(struct lt_emitter *e)
+{
+	(void)lt_buf_adds(&((struct rec *)e)->log, "written;");
+}
+
+static const struct lt_emitter_ops rec_ops = {
+	.name = "rec",
+	.begin = rec_begin,
+	.match = rec_match,
+	.context = rec_context,
+	.summary = rec_summary,
+	.finish = rec_finish,
+	.written = rec_written,
+};
+
+static int write_fails;
+
+static void
+test_token(char *buf, size_t size)
+{
+	snprintf(buf, size, "T0K");
+}
+
+static enum lt_status
+to_buf(void *ctx, const char *p, size_t n)
+{
+	if (write_fails)
+		return LT_ERR_IO;
+	return lt_buf_add(ctx, p, n);
+}
+
+/*
+ * One run with -B 1 -A 1 and --per-file: a match is told at once with its
+ * line before, and again with its line after once that is in (or cut by
+ * the end of its source); the JSON object waits for the second call.
+ */
+static void
+test_interface(const struct lt_ruleset *rs)
+{
+	static const char in[] = "a\nboom 1\nb\nboom 2\n";
+	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *json, *gh;
+	struct lt_triage *t;
+	struct rec r;
+	struct lt_buf out;
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		lt_buf_init(&out, 1 << 20);
+		lt_buf_init(&r.log, 1 << 16);
+		r.base.ops = &rec_ops;
+		lt_triage_opts_init(&o);
+		o.before = 1;
+		o.after = 1;
+		o.per_source = 1;
+		o.write = to_buf;
+		o.write_ctx = &out;
+		lt_emit_opts_init(&eo);
+		eo.stop_token = test_token;
+		json = lt_emit_json_new(rs, &eo);
+		gh = lt_emit_github_new(rs, &eo);
+		t = lt_triage_new(rs, &o);
+		CHECK(t != NULL && json != NULL && gh != NULL);
+		if (t == NULL || json == NULL || gh == NULL)
+			return;
+		CHECK(lt_triage_add_emitter(t, gh) == LT_OK);
+		CHECK(lt_triage_add_emitter(t, &r.base) == LT_OK);
+		CHECK(lt_triage_add_emitter(t, json) == LT_OK);
+		CHECK(lt_emit_github_fence(gh) != NULL &&
+		    strcmp(lt_emit_github_fence(gh), "T0K") == 0);
+		write_fails = 0;
+		CHECK(lt_triage_begin(t, "f") == LT_OK);
+		CHECK(lt_triage_feed(t, in, sizeof in - 1) == LT_OK);
+		/* the feed is written at its end: the first match has its
+		 * after line, the second not yet */
+		CHECK(out.p != NULL && strncmp(out.p, "::stop-commands::T0K\n",
+		    21) == 0);
+		CHECK(count(out.p, out.len, "\"type\":\"match\"") == 1);
+		CHECK(strstr(out.p, "\"after\":[{\"line\":3,\"text\":\"b\"}]")
+		    != NULL);
+		CHECK(lt_triage_end(t, NULL) == LT_OK);
+		CHECK(count(out.p, out.len, "\"type\":\"match\"") == 2);
+		write_fails = (int)k;	/* the second time the output fails */
+		CHECK(lt_triage_finish(t) == (k ? LT_ERR_IO : LT_OK));
+		/* the last flush failed: its emitters are not told written */
+		CHECK(r.log.p != NULL && strcmp(r.log.p, k == 0 ?
+		    "begin;match 2 1/1/0;context 2 1/1 b;match 4 1/1/0;"
+		    "written;context 4 1/0 ;written;summary file=f 2;"
+		    "finish 2;written;" :
+		    "begin;match 2 1/1/0;context 2 1/1 b;match 4 1/1/0;"
+		    "written;context 4 1/0 ;written;summary file=f 2;"
+		    "finish 2;") == 0);
+		if (r.log.p != NULL)
+			printf("callbacks: %s\n", r.log.p);
+		/* the fence closed before the annotations */
+		CHECK(k == 1 || strstr(out.p, "\n::T0K::\n::error title=") !=
+		    NULL);
+		/* closed only once the closing line was written */
+		CHECK((lt_emit_github_fence(gh) != NULL) == (int)k);
+		lt_triage_free(t);
+		lt_emitter_free(json);
+		lt_emitter_free(gh);
+		lt_buf_free(&r.log);
+		lt_buf_free(&out);
+	}
+}
+
+/* Emitters past LT_TRIAGE_EMITTERS_MAX are refused. */
+static void
+test_emitters_max(const struct lt_ruleset *rs)
+{
+	struct lt_triage_opts o;
+	struct lt_triage *t;
+	struct rec r;
+	struct lt_buf out;
+	size_t i;
+
+	lt_buf_init(&out, 1 << 20);
+	lt_buf_init(&r.log, 1 << 16);
+	r.base.ops = &rec_ops;
+	lt_triage_opts_init(&o);
+	o.write = to_buf;
+	o.write_ctx = &out;
+	t = lt_triage_new(rs, &o);
+	CHECK(t != NULL);
+	for (i = 0; t != NULL && i < LT_TRIAGE_EMITTERS_MAX; i++)
+		CHECK(lt_triage_add_emitter(t, &r.base) == LT_OK);
+	CHECK(t == NULL || lt_triage_add_emitter(t, &r.base) == LT_ERR_LIMIT);
+	lt_triage_free(t);
+	lt_buf_free(&r.log);
+	lt_buf_free(&out);
 }
 
 int
@@ -145,6 +333,8 @@ main(void)
 	    != NULL);
 	lt_buf_free(&b);
 	lt_verdict_free(v);
+	test_interface(rs);
+	test_emitters_max(rs);
 	lt_ruleset_free(rs);
 	return T_DONE();
 }

@@ -78,7 +78,7 @@ test_translate(void)
 	ok("\\t\\x41\\x{263a}\\e\\cA\\0", "\\x09A\xe2\x98\xba\\x1b\\x01\\x00");
 	ok("\\Qa.b\\E.", "a\\.b.");
 	ok("[\\b]", "[\\x08]");
-	ok("a{,3}", "a\\{,3\\}");
+	ok("a{x}b{3", "a\\{x\\}b\\{3");
 	/* groups */
 	ok("(a|b)", "(?:a|b)");
 	ok("(?<host>[\\w.-]+)", "(?:[\\w\\.\\-]+)");
@@ -127,6 +127,9 @@ test_translate(void)
 	refused("(?:(?:a{11}){10}){10}", "nested repetition");
 	refused("[[:^alpha:]]", "negated POSIX");
 	refused("(a", "missing )");
+	/* {,3} is text before PCRE2 10.43 and a quantifier after it */
+	refused("a{,3}", "brace");
+	refused("a{ 3}", "brace");
 	refused("a\xff", "UTF-8");
 	ok("(?:(?:a{10}){10}){10}", "(?:(?:a{10}){10}){10}");
 }

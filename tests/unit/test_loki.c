@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decode/loki_doc.h"
 #include "logtriage/decode.h"
 #include "logtriage/duration.h"
 #include "logtriage/loki.h"
@@ -63,7 +64,7 @@ test_times(void)
 	CHECK(lt_loki_now() > 1736589600000000000ull);
 }
 
-/* ---- the entry hook ---- */
+/* ---- the shared parse of a response, as the Loki source uses it ---- */
 
 struct seen {
 	char keys[8][64];
@@ -74,8 +75,7 @@ struct seen {
 };
 
 static enum lt_status
-hook(void *ctx, const struct lt_loki_entry *e, int *keep,
-    unsigned long long *no)
+entry(void *ctx, const struct lt_loki_entry *e, struct lt_record *r)
 {
 	struct seen *s = ctx;
 	size_t i;
@@ -85,16 +85,9 @@ hook(void *ctx, const struct lt_loki_entry *e, int *keep,
 			s->keys[s->n][i] = e->stream[i] ? e->stream[i] : '|';
 		s->n++;
 	}
-	*keep = strstr(e->line, "drop") == NULL;
-	*no += 100;
-	return LT_OK;
-}
-
-static enum lt_status
-rec(void *ctx, const struct lt_record *r)
-{
-	struct seen *s = ctx;
-
+	if (strstr(e->line, "drop") != NULL)
+		return LT_OK;
+	r->no += 100;
 	if (s->m < 8) {
 		snprintf(s->texts[s->m], sizeof s->texts[0], "%.*s",
 		    (int)r->len, r->text);
@@ -104,7 +97,7 @@ rec(void *ctx, const struct lt_record *r)
 }
 
 static void
-test_hook(void)
+test_doc(void)
 {
 	static const char doc[] = "{\"status\":\"success\",\"data\":{"
 	    "\"resultType\":\"streams\",\"result\":["
@@ -113,18 +106,11 @@ test_hook(void)
 	    "{\"stream\":{\"host\":\"a\",\"job\":\"ci\"},\"values\":["
 	    "[\"10\",\"first\"]]}]}}";
 	struct seen s;
-	struct lt_decoder *d;
-	struct lt_error err;
+	char msg[LT_MESSAGE_MAX];
 
 	memset(&s, 0, sizeof s);
-	d = lt_decoder_new(LT_INPUT_LOKI, 1024, rec, &s);
-	CHECK(d != NULL);
-	if (d == NULL)
-		return;
-	lt_decoder_loki_hook(d, hook, &s);
-	lt_decoder_begin(d, "loki");
-	CHECK(lt_decoder_feed(d, doc, sizeof doc - 1) == LT_OK);
-	CHECK(lt_decoder_end(d, &err) == LT_OK);
+	CHECK(lt_loki_doc_parse(doc, sizeof doc - 1, 1, entry, &s, msg,
+	    sizeof msg) == LT_OK && msg[0] == '\0');
 	/* both label orders give one canonical key, sorted by key */
 	CHECK(s.n == 3);
 	CHECK_STR(s.keys[0], "host|a|job|ci|");
@@ -135,13 +121,22 @@ test_hook(void)
 	CHECK_STR(s.texts[0], "first");
 	CHECK_STR(s.texts[1], "second");
 	CHECK(s.nos[0] == 101 && s.nos[1] == 102);
-	lt_decoder_free(d);
+	/* a document cut short: an error that says so, and no entry at all */
+	memset(&s, 0, sizeof s);
+	CHECK(lt_loki_doc_parse(doc, sizeof doc - 10, 1, entry, &s, msg,
+	    sizeof msg) == LT_ERR_SYNTAX);
+	CHECK(strstr(msg, "cut short") != NULL && s.n == 0 && s.m == 0);
+	/* without keys: no stream bytes */
+	memset(&s, 0, sizeof s);
+	CHECK(lt_loki_doc_parse(doc, sizeof doc - 1, 0, entry, &s, msg,
+	    sizeof msg) == LT_OK);
+	CHECK(s.n == 3 && s.keys[0][0] == '\0' && s.m == 2);
 }
 
 int
 main(void)
 {
 	test_times();
-	test_hook();
+	test_doc();
 	return T_DONE();
 }

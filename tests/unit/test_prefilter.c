@@ -13,6 +13,7 @@
 
 #include "logtriage/buf.h"
 #include "logtriage/scan.h"
+#include "logtriage/emit.h"
 #include "logtriage/triage.h"
 #include "match/match_int.h"
 #include "t.h"
@@ -449,6 +450,8 @@ run_as(const struct lt_ruleset *rs, const char *in, size_t len,
     struct lt_buf *out)
 {
 	struct lt_triage_opts o;
+	struct lt_emit_opts eo;
+	struct lt_emitter *json;
 	struct lt_triage *t;
 	struct sink s;
 	size_t i = 0, n;
@@ -460,10 +463,13 @@ run_as(const struct lt_ruleset *rs, const char *in, size_t len,
 	o.write_ctx = &s;
 	o.jobs = jobs;
 	o.input = input;
+	lt_emit_opts_init(&eo);
+	json = lt_emit_json_new(rs, &eo);
 	t = lt_triage_new(rs, &o);
-	CHECK(t != NULL);
-	if (t == NULL)
+	CHECK(t != NULL && json != NULL);
+	if (t == NULL || json == NULL)
 		return;
+	CHECK(lt_triage_add_emitter(t, json) == LT_OK);
 	lt_triage_begin(t, "-");
 	while (i < len) {
 		n = 1 + rnd((unsigned)maxchunk);
@@ -475,6 +481,7 @@ run_as(const struct lt_ruleset *rs, const char *in, size_t len,
 	lt_triage_end(t, NULL);
 	lt_triage_finish(t);
 	lt_triage_free(t);
+	lt_emitter_free(json);
 	*out = s.out;
 }
 

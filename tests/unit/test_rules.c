@@ -281,6 +281,64 @@ test_severity(void)
 	CHECK_STR(lt_severity_name(LT_SEV_MEDIUM), "medium");
 }
 
+/*
+ * Runbook bases: the builder's (lt_rules_set_runbook_base) for the files
+ * added after it, a file's own "runbook_base =" before its first stanza,
+ * and neither touching URLs, absolute paths or empty runbooks.
+ */
+static void
+test_runbook_base(void)
+{
+	struct diags d;
+	struct lt_rules *b = lt_rules_new(collect, &d);
+	struct lt_ruleset *rs = NULL;
+	const struct lt_rule_info *r;
+	size_t i;
+	static const char a[] =
+	    "[category ca]\nsummary = A\nrunbook = ./runbooks/a.md\n"
+	    "[rule ra]\ncategory = ca\nmatch = A\n"
+	    "[rule rurl]\ncategory = ca\nmatch = U\nrunbook = https://x/u\n"
+	    "[rule rabs]\ncategory = ca\nmatch = P\nrunbook = /srv/p.md\n";
+	static const char f[] =
+	    "# own base\nrunbook_base = https://wiki.example/ops\n"
+	    "[category cf]\nsummary = F\nrunbook = runbooks/f.md\n"
+	    "[rule rf]\ncategory = cf\nmatch = F\n"
+	    "[rule rempty]\ncategory = cf\nmatch = E\nrunbook =\n";
+	static const char n[] =
+	    "[rule rn]\ncategory = ca\nmatch = N\nrunbook = runbooks/n.md\n";
+
+	memset(&d, 0, sizeof d);
+	CHECK(lt_rules_set_runbook_base(b, "/usr/share/doc/lt/") == LT_OK);
+	CHECK(lt_rules_add_buffer(b, "a.rules", a, strlen(a)) == LT_OK);
+	CHECK(lt_rules_add_buffer(b, "f.rules", f, strlen(f)) == LT_OK);
+	CHECK(lt_rules_set_runbook_base(b, NULL) == LT_OK);
+	CHECK(lt_rules_add_buffer(b, "n.rules", n, strlen(n)) == LT_OK);
+	CHECK(lt_rules_compile(b, NULL, &rs) == LT_OK && d.n == 0);
+	for (i = 0; rs != NULL && i < lt_ruleset_count(rs); i++) {
+		r = lt_ruleset_rule(rs, i);
+		if (strcmp(r->id, "ra") == 0)
+			CHECK_STR(r->runbook, "/usr/share/doc/lt/runbooks/a.md");
+		else if (strcmp(r->id, "rurl") == 0)
+			CHECK_STR(r->runbook, "https://x/u");
+		else if (strcmp(r->id, "rabs") == 0)
+			CHECK_STR(r->runbook, "/srv/p.md");
+		else if (strcmp(r->id, "rf") == 0)
+			CHECK_STR(r->runbook,
+			    "https://wiki.example/ops/runbooks/f.md");
+		else if (strcmp(r->id, "rempty") == 0)
+			CHECK_STR(r->runbook, "");
+		else if (strcmp(r->id, "rn") == 0)
+			CHECK_STR(r->runbook, "runbooks/n.md");
+	}
+	CHECK(rs != NULL && lt_ruleset_count(rs) == 6);
+	lt_ruleset_free(rs);
+	lt_rules_free(b);
+	/* only before the first stanza */
+	expect_error("[rule r]\ncategory = disk_space\nmatch = x\n"
+	    "runbook_base = https://late/\n", 4, 1, "unknown key");
+	expect_error("summary = x\n", 1, 1, "key outside any stanza");
+}
+
 int
 main(void)
 {
@@ -290,5 +348,6 @@ main(void)
 	test_defaults_compile();
 	test_severity();
 	test_trailing_cr();
+	test_runbook_base();
 	return T_DONE();
 }
