@@ -151,6 +151,16 @@ LT_API enum lt_status lt_triage_entry(struct lt_triage *t,
 LT_API enum lt_status lt_triage_tick(struct lt_triage *t,
     unsigned long long *due_ms);
 
+/*
+ * Whether the current source can wait on its writer (a pipe, a terminal,
+ * a socket, Loki --follow: 1, the default) or ends on its own (a regular
+ * file: 0).  Only a live source's pending matches are written when their
+ * hold is over; a file's are decided at its end, so a file's output does
+ * not depend on how fast it was read.  A source sets it after
+ * lt_triage_begin.
+ */
+LT_API void lt_triage_set_live(struct lt_triage *t, int live);
+
 /* The current source's name ("-" before the first). */
 LT_API const char *lt_triage_source(const struct lt_triage *t);
 /*

@@ -41,6 +41,7 @@
 struct lt_triage {
 	const struct lt_ruleset *rs;
 	struct lt_triage_opts o;
+	int not_live;		/* the current source is a regular file */
 	struct lt_decoder *dec;
 	struct lt_scanner *sc;
 	struct lt_redactor *red;	/* NULL when redaction is off */
@@ -814,7 +815,7 @@ hold_tick(struct lt_triage *t, unsigned long long *due_ms)
 
 	*due_ms = 0;
 	lt_evidence_clock(t->ev, now);
-	if (!lt_evidence_pending(t->ev))
+	if (t->not_live || !lt_evidence_pending(t->ev))
 		return LT_OK;
 	if ((st = lt_evidence_tick(t->ev, t->o.hold_ms, on_evidence, t,
 	    &next)) != LT_OK)
@@ -857,6 +858,12 @@ lt_triage_entry(struct lt_triage *t, const struct lt_record *r)
 	}
 	lt_evidence_clock(t->ev, mono_ms());
 	return on_record(t, &c);
+}
+
+void
+lt_triage_set_live(struct lt_triage *t, int live)
+{
+	t->not_live = !live;
 }
 
 enum lt_status

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -311,6 +312,8 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 	struct jobs jobs;
 	const struct magic *m;
 	const char *path;
+	struct stat sb;
+	int regular;
 	unsigned long long total = 0, members = 0;
 	enum lt_status st = LT_OK, est;
 	char *sname = NULL;
@@ -320,6 +323,8 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 
 	memset(&s, 0, sizeof s);
 	jobs.n = 0;
+	/* a file's members end on their own (see source_fd.c) */
+	regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
 	if (la_load(&la, why, sizeof why) != 0) {
 		lt_error_set(err, LT_ERR_IO, LT_LEVEL_ERROR, name, 0, 0,
 		    "compressed or archived input: %s", why);
@@ -401,6 +406,7 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 		}
 		if ((st = lt_triage_begin(t, sname)) != LT_OK)
 			break;
+		lt_triage_set_live(t, !regular);
 		st = feed_entry(t, &la, a, sname, &total, err);
 		est = lt_triage_end(t, st == LT_OK ? err : NULL);
 		if (st == LT_OK)
@@ -409,6 +415,7 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 			break;
 	}
 out:
+	lt_triage_set_live(t, 1);
 	jobs_free(&jobs);
 	if (a != NULL)
 		la.read_free(a);

@@ -9,13 +9,16 @@
  * waiting for more.  A pipe that stays silent is waited on with poll()
  * no longer than the next pending match's hold (lt_triage_tick), so a
  * runner's journal that goes quiet still gets its pending matches
- * written.  A signal (opts.interrupted, with read(2) interruptible) ends
+ * written.  A regular file is not live (lt_triage_set_live): it ends on
+ * its own, so its pending matches are decided at its end, and its output
+ * does not depend on how fast it was read.  A signal (opts.interrupted, with read(2) interruptible) ends
  * the read between feeds.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "logtriage/source.h"
@@ -29,6 +32,7 @@ lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
 {
 	unsigned long long due;
 	struct pollfd pfd;
+	struct stat sb;
 	enum lt_status st;
 	char *buf;
 	ssize_t got;
@@ -36,6 +40,8 @@ lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
 
 	if ((buf = malloc(READ_SIZE)) == NULL)
 		return LT_ERR_NOMEM;
+	/* a file ends on its own: its pending matches wait for its end */
+	lt_triage_set_live(t, !(fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)));
 	for (;;) {
 		if (lt_triage_interrupted(t)) {
 			st = LT_STOP;
@@ -70,6 +76,7 @@ lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
 			goto out;
 	}
 out:
+	lt_triage_set_live(t, 1);
 	free(buf);
 	return st;
 }

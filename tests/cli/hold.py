@@ -139,3 +139,30 @@ r = subprocess.run([binary, "--hold", "5 parsecs"], capture_output=True,
 if r.returncode != 2 or b"--hold" not in r.stderr:
     fail(f"--hold '5 parsecs': exit {r.returncode}, {r.stderr!r}")
 print("ok --hold refuses a bad duration")
+
+# a regular file is not live: it ends on its own, so its pending matches
+# wait for its end, however long reading it takes (--hold 1ms, 400,000
+# lines after the retry); the same bytes through a pipe do get a pending
+# object, which shows the hold did pass while the file was read
+import tempfile
+with tempfile.NamedTemporaryFile("wb", suffix=".log", delete=False) as f:
+    f.write(b"WARNING: Retrying (Retry(total=4, connect=None)) after "
+            b"connection broken by 'ProtocolError'\n")
+    for i in range(400000):
+        f.write(b"step %d compiling module %d of the build\n" % (i, i))
+    big = f.name
+try:
+    r = subprocess.run([binary, "--no-defaults", "-r", rules, "--hold", "1ms",
+                        big], capture_output=True)
+    kinds = [json.loads(l)["type"] for l in r.stdout.splitlines()]
+    if "pending" in kinds or kinds.count("match") != 1:
+        fail(f"a regular file wrote {kinds} (exit {r.returncode})")
+    with open(big, "rb") as f:
+        r = subprocess.run([binary, "--no-defaults", "-r", rules, "--hold",
+                            "1ms"], capture_output=True, input=f.read())
+    kinds = [json.loads(l)["type"] for l in r.stdout.splitlines()]
+    if "pending" not in kinds:
+        fail(f"the same bytes in a pipe wrote no pending object: {kinds}")
+finally:
+    os.unlink(big)
+print("ok a regular file's pending matches wait for its end")
