@@ -82,8 +82,9 @@ pipeline(const struct lt_ruleset *rs, const char *line, struct lt_buf *msg,
 	    lt_triage_end(t, NULL) == LT_OK)
 		(void)lt_triage_finish(t);
 	lt_triage_free(t);
-	for (p = json.p, end = json.p + json.len; p != NULL && p < end;
-	    p = nl + 1) {
+	/* no output: json.p is NULL, and NULL + 0 is undefined */
+	end = json.p != NULL ? json.p + json.len : NULL;
+	for (p = json.p; p != NULL && p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
 		m = cJSON_ParseWithLength(p, (size_t)(nl - p));
