@@ -174,6 +174,14 @@ void cli_add_rule_paths(const struct cli *c, struct lt_rules *b);
 
 /* `logtriage rules --explain LINE`: returns the exit status. */
 int cli_cmd_explain(const struct cli *c, const struct lt_ruleset *rs);
+/*
+ * The first match object (JSON, as -o json writes it) the rules give
+ * text[0..len) as a log of one line, redaction off (the caller shows only
+ * what its user gave it); NULL when no rule matches.  Free it with
+ * cJSON_Delete.  Used by rules --explain and test --print-missed.
+ */
+struct cJSON *cli_line_match(const struct lt_ruleset *rs, const char *text,
+    size_t len);
 
 /* `logtriage runbook [--path] [CATEGORY]`: returns the exit status. */
 int cli_cmd_runbook(const struct cli *c, const struct lt_ruleset *rs);

@@ -46,13 +46,8 @@ to_buf(void *ctx, const char *p, size_t n)
 	return lt_buf_add(ctx, p, n);
 }
 
-/*
- * Run the pipeline on the line alone: the first match object's text (the
- * message as matched) into msg, its rule into rule ("" for none).
- */
-static void
-pipeline(const struct lt_ruleset *rs, const char *line, struct lt_buf *msg,
-    char *rule, size_t rsize)
+struct cJSON *
+cli_line_match(const struct lt_ruleset *rs, const char *text, size_t len)
 {
 	struct lt_triage_opts o;
 	struct lt_emit_opts eo;
@@ -60,9 +55,8 @@ pipeline(const struct lt_ruleset *rs, const char *line, struct lt_buf *msg,
 	struct lt_triage *t = NULL;
 	struct lt_buf json;
 	const char *p, *nl, *end, *s;
-	cJSON *m;
+	cJSON *m = NULL;
 
-	rule[0] = '\0';
 	lt_buf_init(&json, (size_t)16 << 20);
 	lt_triage_opts_init(&o);
 	o.redact = 0;
@@ -77,7 +71,7 @@ pipeline(const struct lt_ruleset *rs, const char *line, struct lt_buf *msg,
 		goto out;
 	}
 	if (lt_triage_begin(t, "-") == LT_OK &&
-	    lt_triage_feed(t, line, strlen(line)) == LT_OK &&
+	    lt_triage_feed(t, text, len) == LT_OK &&
 	    lt_triage_feed(t, "\n", 1) == LT_OK &&
 	    lt_triage_end(t, NULL) == LT_OK)
 		(void)lt_triage_finish(t);
@@ -90,23 +84,15 @@ pipeline(const struct lt_ruleset *rs, const char *line, struct lt_buf *msg,
 		m = cJSON_ParseWithLength(p, (size_t)(nl - p));
 		s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m,
 		    "type"));
-		if (s != NULL && strcmp(s, "match") == 0) {
-			s = cJSON_GetStringValue(
-			    cJSON_GetObjectItemCaseSensitive(m, "rule"));
-			snprintf(rule, rsize, "%s", s ? s : "?");
-			s = cJSON_GetStringValue(
-			    cJSON_GetObjectItemCaseSensitive(m, "text"));
-			lt_buf_reset(msg);
-			if (s != NULL)
-				(void)lt_buf_adds(msg, s);
-			cJSON_Delete(m);
+		if (s != NULL && strcmp(s, "match") == 0)
 			break;
-		}
 		cJSON_Delete(m);
+		m = NULL;
 	}
 out:
 	lt_emitter_free(em);
 	lt_buf_free(&json);
+	return m;
 }
 
 /* Does pattern src match text?  1 and the span, 0 no, -1 not compiled. */
@@ -188,6 +174,8 @@ cli_cmd_explain(const struct cli *c, const struct lt_ruleset *rs)
 	struct hit *hits = NULL, *h;
 	size_t n = lt_ruleset_count(rs), n_hits = 0, n_win = 0, i, j;
 	const struct lt_rule_info *ri;
+	const char *v;
+	cJSON *m;
 	char rule[256];
 	int rc = EXIT_FAILURE_FOUND, r;
 
@@ -198,7 +186,18 @@ cli_cmd_explain(const struct cli *c, const struct lt_ruleset *rs)
 		goto out;
 	}
 	(void)lt_buf_adds(&msg, c->explain);
-	pipeline(rs, c->explain, &msg, rule, sizeof rule);
+	rule[0] = '\0';
+	if ((m = cli_line_match(rs, c->explain, strlen(c->explain))) != NULL) {
+		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m,
+		    "rule"));
+		snprintf(rule, sizeof rule, "%s", v ? v : "?");
+		if ((v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    m, "text"))) != NULL) {
+			lt_buf_reset(&msg);
+			(void)lt_buf_adds(&msg, v);
+		}
+		cJSON_Delete(m);
+	}
 	fputs("line: ", stdout);
 	show(c->explain, strlen(c->explain));
 	fputc('\n', stdout);

@@ -243,50 +243,13 @@ static void
 line_rule(const struct lt_ruleset *rs, const char *text, size_t len,
     char *out, size_t size)
 {
-	struct lt_triage_opts o;
-	struct lt_emit_opts eo;
-	struct lt_emitter *em = NULL;
-	struct lt_triage *t = NULL;
-	struct lt_buf json;
-	const char *p, *nl, *end;
-	cJSON *m;
+	cJSON *m = cli_line_match(rs, text, len);
 
 	out[0] = '\0';
-	lt_buf_init(&json, (size_t)16 << 20);
-	lt_triage_opts_init(&o);
-	o.write = to_buf;
-	o.write_ctx = &json;
-	lt_emit_opts_init(&eo);
-	eo.summary = 0;	/* the match objects only */
-	if ((em = lt_emit_json_new(rs, &eo)) == NULL ||
-	    (t = lt_triage_new(rs, &o)) == NULL ||
-	    lt_triage_add_emitter(t, em) != LT_OK) {
-		lt_triage_free(t);
-		goto out;
-	}
-	if (lt_triage_begin(t, "-") == LT_OK &&
-	    lt_triage_feed(t, text, len) == LT_OK &&
-	    lt_triage_feed(t, "\n", 1) == LT_OK &&
-	    lt_triage_end(t, NULL) == LT_OK)
-		(void)lt_triage_finish(t);
-	lt_triage_free(t);
-	/* no output: json.p is NULL, and NULL + 0 is undefined */
-	end = json.p != NULL ? json.p + json.len : NULL;
-	for (p = json.p; p != NULL && p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		m = cJSON_ParseWithLength(p, (size_t)(nl - p));
-		if (m != NULL && strcmp(str_of(m, "type"), "match") == 0) {
-			snprintf(out, size, "%s (%s)", str_of(m, "rule"),
-			    str_of(m, "category"));
-			cJSON_Delete(m);
-			break;
-		}
-		cJSON_Delete(m);
-	}
-out:
-	lt_emitter_free(em);
-	lt_buf_free(&json);
+	if (m != NULL)
+		snprintf(out, size, "%s (%s)", str_of(m, "rule"),
+		    str_of(m, "category"));
+	cJSON_Delete(m);
 }
 
 /*
