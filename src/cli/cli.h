@@ -192,13 +192,6 @@ int cli_cmd_runbook(const struct cli *c, const struct lt_ruleset *rs);
  */
 size_t cli_lint_runbooks(const struct lt_ruleset *rs);
 
-/*
- * The candidate closest to word by edit distance, when close enough to
- * be a misspelling; NULL otherwise.
- */
-const char *cli_suggest(const char *word, const char *const *cand,
-    size_t n);
-
 void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
 void cli_error_report(const struct lt_error *e);
 /* lt_diag_fn that prints errors, and warnings when ctx points to a 1. */

@@ -28,12 +28,12 @@
 #include "cli.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "util/suggest.h"
 
 #ifndef LT_DOCDIR
 #define LT_DOCDIR "/usr/local/share/doc/logtriage"
 #endif
 
-#define SUGGEST_MAX_LEN 128	/* longer words get no suggestion */
 #define MISSING_MAX 1000	/* runbook errors reported by lint */
 #define PAGE_MAX ((size_t)16 << 20)	/* a runbook file printed whole */
 
@@ -49,54 +49,6 @@ cli_runbook_base(const struct cli *c, int *given)
 		return env[0] != '\0' ? env : NULL;
 	*given = 0;
 	return NULL;
-}
-
-/* Levenshtein distance, both strings at most SUGGEST_MAX_LEN bytes. */
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t row[SUGGEST_MAX_LEN + 1], la = strlen(a), lb = strlen(b), i, j;
-	size_t diag, up, best;
-
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-const char *
-cli_suggest(const char *word, const char *const *cand, size_t n)
-{
-	size_t i, d, best = (size_t)-1, len = strlen(word), limit;
-	const char *pick = NULL;
-
-	if (len == 0 || len > SUGGEST_MAX_LEN)
-		return NULL;
-	/* like git's: a third of the word, at least 2 edits */
-	limit = len / 3 > 2 ? len / 3 : 2;
-	for (i = 0; i < n; i++) {
-		if (strlen(cand[i]) > SUGGEST_MAX_LEN)
-			continue;
-		d = distance(word, cand[i]);
-		if (d < best) {
-			best = d;
-			pick = cand[i];
-		}
-	}
-	return best <= limit ? pick : NULL;
 }
 
 static int
@@ -262,9 +214,9 @@ find_category(const struct lt_ruleset *rs, const char *arg)
 	size_t i, j, n = lt_ruleset_category_count(rs);
 	const struct lt_category_info *ci;
 	const char **names = NULL, *hint;
-	char want[SUGGEST_MAX_LEN + 1];
+	char want[LT_SUGGEST_MAX_LEN + 1];
 
-	for (j = 0; arg[j] != '\0' && j < SUGGEST_MAX_LEN; j++)
+	for (j = 0; arg[j] != '\0' && j < LT_SUGGEST_MAX_LEN; j++)
 		want[j] = arg[j] == '-' ? '_' : arg[j];
 	want[j] = '\0';
 	for (i = 0; i < n; i++) {
@@ -275,7 +227,7 @@ find_category(const struct lt_ruleset *rs, const char *arg)
 	if (n > 0 && (names = calloc(n, sizeof *names)) != NULL)
 		for (i = 0; i < n; i++)
 			names[i] = lt_ruleset_category(rs, i)->name;
-	hint = names ? cli_suggest(want, names, n) : NULL;
+	hint = names ? lt_suggest(want, strlen(want), names, n) : NULL;
 	if (hint != NULL)
 		cli_warn("error: no category '%s'; did you mean '%s'?", arg,
 		    hint);

@@ -34,6 +34,7 @@
 #include "logtriage/buf.h"
 #include "logtriage/duration.h"
 #include "rules_int.h"
+#include "util/suggest.h"
 
 #define NAME_MAX_LEN 128
 #define LT_WITHIN_TIME_MAX_DAYS 366u	/* within = 366d at most */
@@ -720,55 +721,21 @@ set_disabled(struct pstate *ps, struct lt_rdef *r, const char *v, size_t vlen,
 /* The keys of each stanza, for "did you mean". */
 static const char *const rule_keys[] = { "match", "unless", "cleared_by",
 	"count", "within", "category", "severity", "confidence", "priority",
-	"summary", "remediation", "runbook", "disabled", "exit_code", NULL };
+	"summary", "remediation", "runbook", "disabled", "exit_code",
+	"clear_within", NULL };
 static const char *const category_keys[] = { "severity", "confidence",
 	"summary", "remediation", "runbook", NULL };
 static const char *const redact_keys[] = { "match", "disabled", NULL };
 
-#define EDIT_MAX 32		/* longer keys get no suggestion */
-
-/* Levenshtein distance of a[0..an) and b, both at most EDIT_MAX long. */
-static size_t
-edit_distance(const char *a, size_t an, const char *b)
-{
-	size_t row[EDIT_MAX + 1], bn = strlen(b), i, j, diag, up, best;
-
-	for (j = 0; j <= bn; j++)
-		row[j] = j;
-	for (i = 1; i <= an; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= bn; j++) {
-			up = row[j];
-			best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[bn];
-}
-
-/* The key of keys closest to k, if it is a plausible misspelling. */
+/* The key of keys (NULL-ended) closest to k, if a plausible misspelling. */
 static const char *
 suggest_key(const char *k, size_t klen, const char *const *keys)
 {
-	size_t i, d, best = (size_t)-1, limit = klen / 3 > 2 ? klen / 3 : 2;
-	const char *pick = NULL;
+	size_t n = 0;
 
-	if (klen == 0 || klen > EDIT_MAX)
-		return NULL;
-	for (i = 0; keys[i] != NULL; i++) {
-		d = edit_distance(k, klen, keys[i]);
-		if (d < best) {
-			best = d;
-			pick = keys[i];
-		}
-	}
-	return best <= limit ? pick : NULL;
+	while (keys[n] != NULL)
+		n++;
+	return lt_suggest(k, klen, keys, n);
 }
 
 static void
