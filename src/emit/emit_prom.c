@@ -14,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_int.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
 
 #define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
 
-static enum lt_status
-label(struct lt_buf *b, const char *name, const char *value, int first)
+enum lt_status
+lt_prom_label(struct lt_buf *b, const char *name, const char *value, int first)
 {
 	enum lt_status st;
 	const char *p;
@@ -62,9 +63,9 @@ lt_emit_prometheus(struct lt_buf *b, const struct lt_verdict *v,
 		if (n == 0)
 			continue;
 		TRY(lt_buf_adds(b, "logtriage_matches_total{"));
-		TRY(label(b, "category", ri->category, 1));
-		TRY(label(b, "severity", lt_severity_name(ri->severity), 0));
-		TRY(label(b, "rule", ri->id, 0));
+		TRY(lt_prom_label(b, "category", ri->category, 1));
+		TRY(lt_prom_label(b, "severity", lt_severity_name(ri->severity), 0));
+		TRY(lt_prom_label(b, "rule", ri->id, 0));
 		TRY(lt_buf_addf(b, "} %llu\n", n));
 	}
 	TRY(lt_buf_adds(b, "# HELP logtriage_verdict 1 for the category of "
@@ -79,7 +80,7 @@ lt_emit_prometheus(struct lt_buf *b, const struct lt_verdict *v,
 		if (lt_verdict_category(v, i) == NULL)
 			continue;
 		TRY(lt_buf_adds(b, "logtriage_verdict{"));
-		TRY(label(b, "category", name, 1));
+		TRY(lt_prom_label(b, "category", name, 1));
 		TRY(lt_buf_addf(b, "} %d\n", cause_cat != NULL &&
 		    strcmp(cause_cat, name) == 0));
 	}

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_int.h"
 #include "logtriage/buf.h"
 #include "logtriage/decode.h"
 #include "metrics.h"
@@ -349,25 +350,19 @@ lt_metrics_progress(struct lt_metrics *x, const struct lt_verdict *v)
 		x->cat_seen[i] = lt_verdict_category(v, i) != NULL;
 }
 
+/* A label of a series: "{" before the first, none for an empty value. */
 static enum lt_status
 label(struct lt_buf *b, const char *name, const char *value, int *first)
 {
 	enum lt_status st;
-	const char *p;
 
 	if (value[0] == '\0')
 		return LT_OK;	/* empty is absent */
-	TRY(lt_buf_addf(b, "%s%s=\"", *first ? "{" : ",", name));
+	if (*first)
+		TRY(lt_buf_addc(b, '{'));
+	st = lt_prom_label(b, name, value, *first);
 	*first = 0;
-	for (p = value; *p != '\0'; p++) {
-		if (*p == '\\' || *p == '"')
-			TRY(lt_buf_addc(b, '\\'));
-		if (*p == '\n')
-			TRY(lt_buf_adds(b, "\\n"));
-		else
-			TRY(lt_buf_addc(b, *p));
-	}
-	return lt_buf_addc(b, '"');
+	return st;
 }
 
 static enum lt_status
