@@ -77,6 +77,7 @@
 #include "match/match_int.h"
 #include "match/rxlex.h"
 #include "match/ruleset.h"
+#include "util/utf8.h"
 #include "util/util.h"
 
 #define F_I 0x1u	/* case-insensitive */
@@ -157,28 +158,8 @@ static void
 put_utf8(struct tr *t, uint32_t cp)
 {
 	char b[4];
-	size_t n;
 
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	put(t, b, n);
+	put(t, b, lt_utf8_encode(cp, b));
 }
 
 /* One literal character, in a class or not. */

@@ -28,6 +28,8 @@ size_t lt_utf8_clean_len(const char *p, size_t n);
  * a workflow command that is not in the bytes.
  */
 uint32_t lt_utf8_decode(const char *p, size_t k);
+/* cp (at most 0x10FFFF) as UTF-8 into b; returns its length, 1 to 4. */
+size_t lt_utf8_encode(uint32_t cp, char b[4]);
 int lt_utf8_invisible(uint32_t cp);
 
 /* Remove ANSI escape sequences; writes at most n bytes to dst. */

@@ -29,6 +29,7 @@
 
 #include "match/rxlex.h"
 #include "t.h"
+#include "util/utf8.h"
 
 #define TOKS_MAX 512
 
@@ -235,25 +236,7 @@ put_cp(struct witness *w, uint32_t cp)
 	char b[4];
 	size_t n;
 
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
+	n = lt_utf8_encode(cp, b);
 	if (w->n + n >= sizeof w->s) {
 		w->ok = 0;
 		return;
