@@ -23,4 +23,14 @@
 LT_API enum lt_status lt_triage_fd(struct lt_triage *t, int fd,
     struct lt_error *err);
 
+/*
+ * 1 when an input of this stat(2) mode is live, a pipe, FIFO, socket or
+ * terminal (character device), which may never end and is read as it
+ * comes; 0 for a regular file (or anything else), which ends on its own.
+ * The one definition: lt_triage_fd and the archive reader use it for
+ * pending matches' hold (lt_triage_set_live), the CLI for its live
+ * outputs.
+ */
+LT_API int lt_source_mode_live(unsigned long mode);
+
 #endif

@@ -561,13 +561,12 @@ input_live(const struct cli *c, char **files, size_t n)
 	if (c->loki)
 		return c->lo.follow;
 	if (n == 0)
-		return fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode) &&
-		    !S_ISDIR(sb.st_mode);
+		return fstat(STDIN_FILENO, &sb) == 0 &&
+		    lt_source_mode_live((unsigned long)sb.st_mode);
 	for (i = 0; i < n; i++) {
 		r = strcmp(files[i], "-") == 0 ? fstat(STDIN_FILENO, &sb) :
 		    stat(files[i], &sb);
-		if (r == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
-		    S_ISCHR(sb.st_mode)))
+		if (r == 0 && lt_source_mode_live((unsigned long)sb.st_mode))
 			return 1;
 	}
 	return 0;

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "logtriage/archive.h"
+#include "logtriage/source.h"
 #include "util/dl.h"
 #include "util/util.h"
 
@@ -313,7 +314,7 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 	const struct magic *m;
 	const char *path;
 	struct stat sb;
-	int regular;
+	int live;
 	unsigned long long total = 0, members = 0;
 	enum lt_status st = LT_OK, est;
 	char *sname = NULL;
@@ -324,7 +325,8 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 	memset(&s, 0, sizeof s);
 	jobs.n = 0;
 	/* a file's members end on their own (see source_fd.c) */
-	regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	live = fstat(fd, &sb) == 0 &&
+	    lt_source_mode_live((unsigned long)sb.st_mode);
 	if (la_load(&la, why, sizeof why) != 0) {
 		lt_error_set(err, LT_ERR_IO, LT_LEVEL_ERROR, name, 0, 0,
 		    "compressed or archived input: %s", why);
@@ -406,7 +408,7 @@ lt_archive_read(struct lt_triage *t, int fd, const char *name,
 		}
 		if ((st = lt_triage_begin(t, sname)) != LT_OK)
 			break;
-		lt_triage_set_live(t, !regular);
+		lt_triage_set_live(t, live);
 		st = feed_entry(t, &la, a, sname, &total, err);
 		est = lt_triage_end(t, st == LT_OK ? err : NULL);
 		if (st == LT_OK)

@@ -27,6 +27,14 @@
 
 #define READ_SIZE (1u << 20)
 
+int
+lt_source_mode_live(unsigned long mode)
+{
+	mode_t m = (mode_t)mode;
+
+	return S_ISFIFO(m) || S_ISSOCK(m) || S_ISCHR(m);
+}
+
 enum lt_status
 lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
 {
@@ -41,7 +49,8 @@ lt_triage_fd(struct lt_triage *t, int fd, struct lt_error *err)
 	if ((buf = malloc(READ_SIZE)) == NULL)
 		return LT_ERR_NOMEM;
 	/* a file ends on its own: its pending matches wait for its end */
-	lt_triage_set_live(t, !(fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)));
+	lt_triage_set_live(t, fstat(fd, &sb) == 0 &&
+	    lt_source_mode_live((unsigned long)sb.st_mode));
 	for (;;) {
 		if (lt_triage_interrupted(t)) {
 			st = LT_STOP;
