@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "logtriage/redact.h"
 #include "logtriage/triage.h"
 
 #define SHOW_MAX 300		/* bytes of a line or pattern shown */
@@ -140,6 +141,28 @@ show(const char *s, size_t len)
 	lt_buf_free(&b);
 }
 
+/*
+ * Print s (len bytes) made safe, cut at SHOW_MAX; log text (the line, the
+ * message, what a pattern matched) first goes through the redactor, as
+ * in every output; patterns do not.
+ */
+static void
+show_log(struct lt_redactor *red, const char *s, size_t len)
+{
+	const char *out;
+	size_t n;
+
+	lt_redactor_reset(red);
+	if (lt_redactor_apply(red, s, len, &out, &n, NULL, 0) == LT_OK) {
+		s = out;
+		len = n;
+	} else {
+		s = "[REDACTED]";
+		len = strlen(s);
+	}
+	show(s, len);
+}
+
 static void
 rule_head(const char *mark, const struct lt_rule_info *ri)
 {
@@ -174,13 +197,15 @@ cli_cmd_explain(const struct cli *c, const struct lt_ruleset *rs)
 	struct hit *hits = NULL, *h;
 	size_t n = lt_ruleset_count(rs), n_hits = 0, n_win = 0, i, j;
 	const struct lt_rule_info *ri;
+	struct lt_redactor *red = NULL;
 	const char *v;
 	cJSON *m;
 	char rule[256];
 	int rc = EXIT_FAILURE_FOUND, r;
 
 	lt_buf_init(&msg, (size_t)1 << 20);
-	if ((hits = calloc(n ? n : 1, sizeof *hits)) == NULL) {
+	if ((hits = calloc(n ? n : 1, sizeof *hits)) == NULL ||
+	    (red = lt_redactor_new(rs)) == NULL) {
 		cli_warn("error: out of memory");
 		rc = EXIT_USAGE;
 		goto out;
@@ -199,12 +224,12 @@ cli_cmd_explain(const struct cli *c, const struct lt_ruleset *rs)
 		cJSON_Delete(m);
 	}
 	fputs("line: ", stdout);
-	show(c->explain, strlen(c->explain));
+	show_log(red, c->explain, strlen(c->explain));
 	fputc('\n', stdout);
 	if (msg.len != strlen(c->explain) || (msg.p != NULL &&
 	    memcmp(msg.p, c->explain, msg.len) != 0)) {
 		fputs("matched as: ", stdout);
-		show(msg.p ? msg.p : "", msg.len);
+		show_log(red, msg.p ? msg.p : "", msg.len);
 		fputs("  (the format's prefixes taken off)\n", stdout);
 	}
 	for (i = 0; i < n; i++) {
@@ -247,7 +272,7 @@ cli_cmd_explain(const struct cli *c, const struct lt_ruleset *rs)
 		fputs("       match: ", stdout);
 		show(h->ri->match[h->pat], strlen(h->ri->match[h->pat]));
 		fputs("\n       matched: \"", stdout);
-		show(msg.p + h->start, h->end - h->start);
+		show_log(red, msg.p + h->start, h->end - h->start);
 		fputs("\"\n", stdout);
 	}
 	for (i = 0, j = 0; i < n_hits; i++) {
@@ -297,6 +322,7 @@ cli_cmd_explain(const struct cli *c, const struct lt_ruleset *rs)
 out:
 	if (fflush(stdout) != 0)
 		rc = EXIT_INPUT;
+	lt_redactor_free(red);
 	free(hits);
 	lt_buf_free(&msg);
 	return rc;

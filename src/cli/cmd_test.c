@@ -36,6 +36,7 @@
 #include "cli.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "logtriage/redact.h"
 #include "logtriage/source.h"
 #include "logtriage/triage.h"
 
@@ -261,9 +262,10 @@ print_missed(const struct lt_ruleset *rs, const char *log, const cJSON *want)
 {
 	const cJSON *line = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(want, "cause"), "line");
+	struct lt_redactor *red = NULL;
 	char *text = NULL, rule[512];
-	const char *p, *nl, *end;
-	size_t len = 0, n, k;
+	const char *p, *nl, *end, *shown;
+	size_t len = 0, n, k, sn;
 
 	if (!cJSON_IsNumber(line) || line->valuedouble < 1 ||
 	    (text = slurp(log, &len)) == NULL)
@@ -281,11 +283,20 @@ print_missed(const struct lt_ruleset *rs, const char *log, const cJSON *want)
 	if (nl > p && nl[-1] == '\r')
 		nl--;
 	line_rule(rs, p, (size_t)(nl - p), rule, sizeof rule);
+	/* secrets are replaced, as in every output */
+	shown = p;
+	sn = (size_t)(nl - p);
+	if ((red = lt_redactor_new(rs)) == NULL ||
+	    lt_redactor_apply(red, p, sn, &shown, &sn, NULL, 0) != LT_OK) {
+		shown = "[REDACTED]";
+		sn = strlen(shown);
+	}
 	/* say() makes the text safe for a terminal and the runner */
-	say("  missed %s:%zu: %.*s%s", log, n, (int)((size_t)(nl - p) > 400 ?
-	    400 : (size_t)(nl - p)), p, (size_t)(nl - p) > 400 ? " [...]" : "");
+	say("  missed %s:%zu: %.*s%s", log, n, (int)(sn > 400 ? 400 : sn),
+	    shown, sn > 400 ? " [...]" : "");
 	say("    on its own: %s", rule[0] ? rule : "no rule matches it");
 out:
+	lt_redactor_free(red);
 	free(text);
 }
 

@@ -18,6 +18,7 @@ A case folder holds:
              stderr!~ TEXT          standard error does not contain TEXT
              stderr= TEXT           standard error is exactly TEXT + newline
              stdout~ TEXT           standard output contains TEXT
+             stdout!~ TEXT          standard output does not contain TEXT
              lines N                stdout has N lines
 Every stdout line that starts with '{' must be valid UTF-8 JSON, and the
 invariants of logtriage's JSON output are checked on all of them.
@@ -175,6 +176,9 @@ def main():
         elif key == "stdout~":
             if val.encode() not in out:
                 fail(case, f"stdout lacks {val!r}")
+        elif key == "stdout!~":
+            if val.encode() in out:
+                fail(case, f"stdout has {val!r}")
         else:
             m = re.match(r"(summary|match|rule|resolved|group)(?:\[(\d+)\])?"
                          r"(.*)$", key)
