@@ -254,6 +254,9 @@ run_one(struct lt_triage *t, const char *name, int *stop)
 	}
 	if ((st = lt_triage_begin(t, name)) != LT_OK)
 		goto fail_status;
+	/* the head is this source's first feed: a file is not live already */
+	lt_triage_set_live(t, fstat(fd, &sb) == 0 &&
+	    lt_source_mode_live((unsigned long)sb.st_mode));
 	if (got > 0)
 		st = lt_triage_feed(t, head, (size_t)got);
 	else

@@ -820,6 +820,8 @@ lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
 		goto out;
 	if ((st = lt_triage_begin_entries(t, LT_LOKI_SOURCE)) != LT_OK)
 		goto out;
+	/* a time range ends on its own; only --follow is live */
+	lt_triage_set_live(t, o->follow);
 	end = o->end_ns ? o->end_ns : lt_loki_now();
 	st = pages(&l, end, err);
 	while (st == LT_OK && o->follow && !l.limit_hit) {
