@@ -34,6 +34,10 @@
 #define LT_LOKI_RETRY_AFTER_MAX_MS 30000u	/* cap on a Retry-After */
 #define LT_LOKI_TIMEOUT_MS 60000u	/* per request, connect and total */
 #define LT_LOKI_INTERVAL_MS 2000u	/* between polls with follow */
+/* With follow, how far behind the clock reading stays: entries reach Loki
+ * late (clients batch them), often after newer ones of other streams. */
+#define LT_LOKI_DELAY_MS 2000u
+#define LT_LOKI_DELAY_MAX_MS 3600000u
 #define LT_LOKI_SEEN_MAX (64u << 20)	/* bytes of entry keys remembered */
 #define LT_LOKI_ERROR_TEXT_MAX 300u	/* bytes of an error body reported */
 #define LT_LOKI_SOURCE "loki"		/* the source name in verdicts */
@@ -51,6 +55,9 @@ struct lt_loki_opts {
 	unsigned long retry_after_max_ms;	/* cap on a Retry-After */
 	int follow;		/* then poll for new entries until stopped */
 	unsigned long interval_ms;	/* between polls */
+	/* with follow: read only up to this long before now, so that an entry
+	 * that reaches Loki that much after its timestamp is still read */
+	unsigned long delay_ms;
 	const char *org_id;	/* X-Scope-OrgID, or NULL */
 	const char *username;	/* basic auth, with password; or NULL */
 	const char *password;

@@ -71,6 +71,7 @@ enum opt_key {
 	OPT_RETRIES,
 	OPT_FOLLOW,
 	OPT_INTERVAL,
+	OPT_DELAY_FOR,
 	OPT_NO_PUSHDOWN,
 	OPT_VERBOSE,
 	OPT_ORG_ID,
@@ -220,6 +221,9 @@ static const struct opt options[] = {
 	  "Loki: then poll for new lines until interrupted", FLAG(lo.follow) },
 	{ "interval", OPT_INTERVAL, "SECONDS", CMD_RUN,
 	  "Loki: between polls with --follow (default 2)", CODE },
+	{ "delay-for", OPT_DELAY_FOR, "SECONDS", CMD_RUN,
+	  "Loki: with --follow, read only lines this old, for late senders "
+	  "(default 2)", CODE },
 	{ "no-pushdown", OPT_NO_PUSHDOWN, NULL, CMD_RUN | CMD_LOGQL,
 	  "Loki: send the query without the rules' line filter",
 	  FLAG(no_pushdown) },
@@ -457,6 +461,17 @@ apply_loki(struct cli *c, int key, const char *arg)
 		cli_warn("error: --%s: '%s' is not a number of seconds from "
 		    "0.001 to 86400", key == OPT_TIMEOUT ? "timeout" :
 		    "interval", arg);
+		return -1;
+	case OPT_DELAY_FOR:
+		if (strcmp(arg, "0") == 0) {
+			c->lo.delay_ms = 0;
+			return 0;
+		}
+		if (parse_seconds(arg, &c->lo.delay_ms) == 0 &&
+		    c->lo.delay_ms <= LT_LOKI_DELAY_MAX_MS)
+			return 0;
+		cli_warn("error: --delay-for: '%s' is not a number of seconds "
+		    "from 0 to 3600", arg);
 		return -1;
 	}
 	return -1;

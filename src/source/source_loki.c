@@ -44,7 +44,8 @@
  *
  * With follow set, the query is repeated every opts.interval_ms from
  * the newest timestamp seen, with the same de-duplication, until
- * opts.interrupted is set.  A signal ends a transfer or a wait at once
+ * opts.interrupted is set.  Each read stops opts.delay_ms short of the
+ * clock, since entries reach Loki late and out of order across streams.  A signal ends a transfer or a wait at once
  * (curl's progress callback, and nanosleep's EINTR).
  */
 #include <errno.h>
@@ -768,6 +769,25 @@ pages(struct loki *l, unsigned long long end, struct lt_error *err)
 	return LT_OK;
 }
 
+/*
+ * Where a read up to now ends.  With follow, delay_ms before now: the
+ * cursor moves on to the newest timestamp read, so an entry that reaches
+ * Loki after a newer one of another stream was read would never be asked
+ * for.  Clients send in batches (Promtail waits up to a second), so that
+ * is the common case, not a race; Loki's own tail waits the same way
+ * (delay_for).
+ */
+static unsigned long long
+follow_end(const struct lt_loki_opts *o)
+{
+	unsigned long long now = lt_loki_now(), d;
+
+	if (!o->follow)
+		return now;
+	d = (unsigned long long)o->delay_ms * 1000000ull;
+	return now > d ? now - d : 0;
+}
+
 void
 lt_loki_opts_init(struct lt_loki_opts *o)
 {
@@ -778,6 +798,7 @@ lt_loki_opts_init(struct lt_loki_opts *o)
 	o->backoff_ms = LT_LOKI_BACKOFF_MS;
 	o->retry_after_max_ms = LT_LOKI_RETRY_AFTER_MAX_MS;
 	o->interval_ms = LT_LOKI_INTERVAL_MS;
+	o->delay_ms = LT_LOKI_DELAY_MS;
 }
 
 enum lt_status
@@ -822,14 +843,14 @@ lt_loki_run(const struct lt_loki_opts *o, struct lt_triage *t,
 		goto out;
 	/* a time range ends on its own; only --follow is live */
 	lt_triage_set_live(t, o->follow);
-	end = o->end_ns ? o->end_ns : lt_loki_now();
+	end = o->end_ns ? o->end_ns : follow_end(o);
 	st = pages(&l, end, err);
 	while (st == LT_OK && o->follow && !l.limit_hit) {
 		if (nap(&l, o->interval_ms)) {
 			st = LT_STOP;
 			break;
 		}
-		st = pages(&l, lt_loki_now(), err);
+		st = pages(&l, follow_end(o), err);
 	}
 out:
 	l.cu.slist_free_all(l.hdr);

@@ -10,13 +10,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary = sys.argv[1]
 failures = []
 
 
 def run(args, stdin=b""):
-    p = subprocess.run([binary] + args, input=stdin, capture_output=True,
+    p = ltrun.run([binary] + args, input=stdin,
                        timeout=300)
     objs = []
     for line in p.stdout.split(b"\n"):
@@ -67,7 +68,7 @@ with open(big, "wb") as f:
     for _ in range(100):
         f.write(chunk)
     f.write(b"\nafter the long line\n")
-p = subprocess.run([binary, "--summary-only", big], capture_output=True,
+p = ltrun.run([binary, "--summary-only", big],
                    timeout=300)
 s = json.loads(p.stdout)
 # the cut may fall inside a secret: the cut line's last word is hidden
@@ -75,8 +76,7 @@ check("100 MiB line", p.returncode == 1 and s["truncated_lines"] == 1 and
       s["lines"] == 2 and s["cause"]["text"] ==
       "error: no space left on device [REDACTED]",
       (p.returncode, p.stderr[:200]))
-p = subprocess.run([binary, "--summary-only", "--no-redact", big],
-                   capture_output=True, timeout=300)
+p = ltrun.run([binary, "--summary-only", "--no-redact", big], timeout=300)
 s = json.loads(p.stdout)
 check("100 MiB line, --no-redact: cut at --max-line",
       len(s["cause"]["text"]) == 1 << 20, (p.returncode, p.stderr[:200]))

@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 failures = []
 
@@ -58,8 +59,7 @@ def main():
             e = dict(base)
             e.update(env or {})
             e = {k: v for k, v in e.items() if v is not None}
-            return subprocess.run([binary] + args, input=stdin, env=e,
-                                  capture_output=True, timeout=60, cwd=tmp)
+            return ltrun.run([binary] + args, input=stdin, env=e, timeout=60, cwd=tmp)
 
         def cause(args, env=None):
             p = run(["--summary-only"] + args, env)

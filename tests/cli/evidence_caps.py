@@ -12,6 +12,7 @@ Usage: evidence_caps.py LOGTRIAGE
 import json
 import subprocess
 import sys
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary = sys.argv[1]
 PAD = "x" * (1000000 - 120)
@@ -21,8 +22,7 @@ for host in ("runner-1", "runner-2", "runner-3"):
         lines.append(f"Jan 11 10:00:{i:02d} {host} runsvc.sh[100]: Runner "
                      f"connect error: {PAD} #{i}. Retrying until "
                      f"reconnected.\n")
-p = subprocess.run([binary], input="".join(lines).encode(),
-                   capture_output=True, timeout=600)
+p = ltrun.run([binary], input="".join(lines).encode(), timeout=600)
 objs = [json.loads(x) for x in p.stdout.decode().splitlines()]
 matches = [o for o in objs if o["type"] == "match"]
 summary = objs[-1]

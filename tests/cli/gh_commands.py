@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 import unicodedata
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, root = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.join(root, "tests", "fakes"))
@@ -140,7 +141,7 @@ MODES = [[], ["-o", "text"], ["-o", "github"], ["-o", "text", "-o", "github"],
          ["-A", "1", "-o", "text", "-o", "github", "--color", "always"]]
 for mode in MODES:
     for operands in ([log], [os.path.basename(odd)]):
-        p = subprocess.run([binary] + mode + operands, capture_output=True,
+        p = ltrun.run([binary] + mode + operands,
                            env=env, cwd=tmp, timeout=60)
         name = " ".join(mode + [os.path.basename(o) for o in operands])
         if p.returncode != 1 or len(p.stdout) < 100:
@@ -150,7 +151,7 @@ for mode in MODES:
         check_stream(f"{name}: stderr", p.stderr)
 
 # the escapes change nothing a JSON reader sees
-p = subprocess.run([binary, log], capture_output=True, env=env, timeout=60)
+p = ltrun.run([binary, log], env=env, timeout=60)
 texts = [json.loads(ln)["text"] for ln in p.stdout.decode().splitlines()
          if ln.startswith('{"type":"match"')]
 for want in (HOSTILE[0], HOSTILE[7], HOSTILE[8], HOSTILE[9]):
@@ -210,8 +211,8 @@ srv.start()
 srv.faults = [("status", 400, "parse error\n::error title=Fake::forged\r"
                "::add-mask::x\x1b]0;pwned\x07 ##[set-output name=l;]x "
                "\u202e\x9b31m", {})]
-p = subprocess.run([binary, "--loki", srv.url, "-q", '{job="ci"}',
-                    "--since", "1h", "-o", "github"], capture_output=True,
+p = ltrun.run([binary, "--loki", srv.url, "-q", '{job="ci"}',
+                    "--since", "1h", "-o", "github"],
                    env=env, timeout=60)
 srv.stop()
 check_stream("loki error: stderr", p.stderr)

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, root = sys.argv[1], sys.argv[2]
 failures = []
@@ -26,10 +27,9 @@ env.pop("GITHUB_ACTIONS", None)
 hostile_file = tempfile.NamedTemporaryFile(suffix=".log")
 hostile_file.write(hostile)
 hostile_file.flush()
-out = subprocess.run([binary] + rules + ["-o", "github", "-o", "text",
+out = ltrun.run([binary] + rules + ["-o", "github", "-o", "text",
                                          "--color", "never"],
-                     stdin=open(hostile_file.name, "rb"),
-                     capture_output=True, env=env).stdout
+                     stdin=open(hostile_file.name, "rb"), env=env).stdout
 lines = out.decode().split("\n")[:-1]
 m = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[0])
 if not m:
@@ -65,24 +65,23 @@ else:
         if not any("50%25, a:b" in a for a in annotations):
             failures.append("the message lost or mis-escaped % / , / :")
 # -o github alone echoes nothing: no fence needed
-out = subprocess.run([binary] + rules + ["-o", "github"], input=hostile,
-                     capture_output=True, env=env).stdout.decode()
+out = ltrun.run([binary] + rules + ["-o", "github"], input=hostile, env=env).stdout.decode()
 if "stop-commands" in out or not out.startswith("::error "):
     failures.append(f"-o github alone: {out[:80]!r}")
 # --github outside Actions adds nothing; inside, annotations + summary
 tmp = tempfile.mkdtemp()
 summary = os.path.join(tmp, "summary.md")
 open(summary, "w").write("earlier step\n")
-out = subprocess.run([binary] + rules + ["--github", "--summary-only"],
-                     input=hostile, capture_output=True, env=env).stdout
+out = ltrun.run([binary] + rules + ["--github", "--summary-only"],
+                     input=hostile, env=env).stdout
 if any(ln.startswith(b"::") for ln in out.split(b"\n")) or \
         os.path.getsize(summary) != len("earlier step\n"):
     failures.append("--github acted outside GitHub Actions")
 env_gh = dict(env, GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=summary)
-p = subprocess.run([binary] + rules + ["--github", "--summary-only",
+p = ltrun.run([binary] + rules + ["--github", "--summary-only",
                                        "--runbook-base",
                                        "https://wiki.example/ops/"],
-                   input=hostile, capture_output=True, env=env_gh)
+                   input=hostile, env=env_gh)
 md = open(summary, encoding="utf-8").read()
 if p.returncode != 1 or b"::error title=Root cause" not in p.stdout:
     failures.append(f"--github in Actions: rc={p.returncode} {p.stdout[:200]!r}")
@@ -93,9 +92,8 @@ if "<https://wiki.example/ops/runbooks/disk.md>" not in md:
 if md.count("```") % 2 != 0:
     failures.append("unbalanced code fences in the step summary")
 # a fence inside the log cannot close the evidence block
-p = subprocess.run([binary] + rules + ["--step-summary", summary, "-q"],
-                   input=b"```\n``` no space left on device ````\n",
-                   capture_output=True)
+p = ltrun.run([binary] + rules + ["--step-summary", summary, "-q"],
+                   input=b"```\n``` no space left on device ````\n")
 md = open(summary, encoding="utf-8").read().split("## logtriage")[-1]
 blk = re.search(r"^(`{3,})text\n(.*?)\n^\1$", md, re.M | re.S)
 if not blk or len(blk.group(1)) <= 4 or \

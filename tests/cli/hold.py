@@ -13,6 +13,7 @@ import select
 import subprocess
 import sys
 import time
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, root = sys.argv[1], sys.argv[2]
 rules = os.path.join(root, "tests/cli/rules/evidence.rules")
@@ -134,7 +135,7 @@ p.wait()
 print("ok a completed count waits as pending, then clears")
 
 # a bad duration is a usage error
-r = subprocess.run([binary, "--hold", "5 parsecs"], capture_output=True,
+r = ltrun.run([binary, "--hold", "5 parsecs"],
                    input=b"")
 if r.returncode != 2 or b"--hold" not in r.stderr:
     fail(f"--hold '5 parsecs': exit {r.returncode}, {r.stderr!r}")
@@ -152,14 +153,14 @@ with tempfile.NamedTemporaryFile("wb", suffix=".log", delete=False) as f:
         f.write(b"step %d compiling module %d of the build\n" % (i, i))
     big = f.name
 try:
-    r = subprocess.run([binary, "--no-defaults", "-r", rules, "--hold", "1ms",
-                        big], capture_output=True)
+    r = ltrun.run([binary, "--no-defaults", "-r", rules, "--hold", "1ms",
+                        big])
     kinds = [json.loads(l)["type"] for l in r.stdout.splitlines()]
     if "pending" in kinds or kinds.count("match") != 1:
         fail(f"a regular file wrote {kinds} (exit {r.returncode})")
     with open(big, "rb") as f:
-        r = subprocess.run([binary, "--no-defaults", "-r", rules, "--hold",
-                            "1ms"], capture_output=True, input=f.read())
+        r = ltrun.run([binary, "--no-defaults", "-r", rules, "--hold",
+                            "1ms"], input=f.read())
     kinds = [json.loads(l)["type"] for l in r.stdout.splitlines()]
     if "pending" not in kinds:
         fail(f"the same bytes in a pipe wrote no pending object: {kinds}")

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, root = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 REMOTE = next((p for p in ("/lib/systemd/systemd-journal-remote",
@@ -83,8 +84,8 @@ def rfc3339_us(us):
 
 
 def triage(json_text, *args):
-    p = subprocess.run([binary, "--fail-on", "info", "--no-redact"] +
-                       list(args), input=json_text, capture_output=True,
+    p = ltrun.run([binary, "--fail-on", "info", "--no-redact"] +
+                       list(args), input=json_text,
                        timeout=60, env=dict(os.environ, LC_ALL="C"))
     objs = [json.loads(x) for x in p.stdout.decode().splitlines()]
     return p.returncode, objs, p.stderr.decode()

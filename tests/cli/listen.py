@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary = sys.argv[1]
 failures = []
@@ -252,7 +253,7 @@ cases = [
     (["--max-label-sets", "9"], "--max-label-sets needs --listen"),
 ]
 for argv, want in cases:
-    r = subprocess.run([binary, *argv], input=b"", capture_output=True,
+    r = ltrun.run([binary, *argv], input=b"",
                        timeout=30)
     err = r.stderr.decode()
     check(r.returncode == 2 and want in err and "--" in err,

@@ -22,6 +22,7 @@ import select
 import subprocess
 import sys
 import time
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, root = sys.argv[1], sys.argv[2]
 basic = ["--no-defaults", "-r", os.path.join(root, "tests/cli/rules/basic.rules")]
@@ -181,8 +182,7 @@ log = os.path.join(os.environ.get("TMPDIR", "/tmp"),
                    f"live-{os.getpid()}.log")
 with open(log, "wb") as f:
     f.write(b"write /srv/x: no space left on device\n" + HOSTILE[0])
-p = subprocess.run([binary] + basic + ["-o", "json", "-o", "github", log],
-                   capture_output=True, env=env, timeout=60)
+p = ltrun.run([binary] + basic + ["-o", "json", "-o", "github", log], env=env, timeout=60)
 os.remove(log)
 text = p.stdout.decode()
 if "title=Found" in text or text.count("::stop-commands::") != 1:

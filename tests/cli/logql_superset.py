@@ -16,10 +16,11 @@ import os
 import re
 import subprocess
 import sys
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, root = sys.argv[1], sys.argv[2]
 env = dict(os.environ, LC_ALL="C")
-q = subprocess.run([binary, "logql", '{job="ci"}'], capture_output=True,
+q = ltrun.run([binary, "logql", '{job="ci"}'],
                    text=True, env=env, check=True).stdout.rstrip("\n")
 prefix = '{job="ci"} |~ `'
 assert q.startswith(prefix) and q.endswith('`'), q[:100]
@@ -32,8 +33,8 @@ logs = sorted(glob.glob(os.path.join(root, "fixtures", "**", "*.log"),
                         recursive=True))
 checked = missed = 0
 for i in range(0, len(logs), 50):
-    out = subprocess.run([binary, "--no-redact", "--fail-on", "info"] +
-                         logs[i:i + 50], capture_output=True, env=env).stdout
+    out = ltrun.run([binary, "--no-redact", "--fail-on", "info"] +
+                         logs[i:i + 50], env=env).stdout
     for line in out.decode("utf-8").splitlines():
         m = json.loads(line)
         if m["type"] != "match":

@@ -306,15 +306,18 @@ rc, objs, err, dt = run(["--loki", "http://no-such-host.invalid:3100", "-q",
 check("DNS failure: exit 3", rc == 3 and "loki:" in err, err)
 srv.stop()
 
-# 7. --follow: new lines as they come, once each, until a signal
+# 7. --follow: new lines as they come, once each, until a signal; each
+# poll stops --delay-for short of the clock, so an entry that comes late
+# (older than one of another stream already there) is still read
 for sig, want in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
     srv = fresh()
     now = time.time_ns()
-    srv.add({"job": "ci"}, now - 10**9, "connection refused early")
+    srv.add({"job": "ci"}, now - 3 * 10**9, "connection refused early")
     p = subprocess.Popen([binary, "--loki", srv.url, "-q", '{job="ci"}',
                           "--since", "1m", "--follow", "--interval", "0.1",
-                          "--batch", "10"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=env_for())
+                          "--delay-for", "1", "--batch", "10"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env_for())
     time.sleep(0.5)
     t = time.time_ns()
     srv.add({"job": "ci", "s": "a"}, t, "connection refused late a")
@@ -322,14 +325,20 @@ for sig, want in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
     srv.add({"job": "ci", "s": "c"}, t, "connection refused late c")
     time.sleep(0.5)
     srv.add({"job": "ci", "s": "d"}, t, "connection refused late d (same ts)")
-    time.sleep(0.6)
+    srv.add({"job": "ci", "s": "e"}, t - 3 * 10**8,
+            "connection refused late e (older than a, b, c; came after)")
+    time.sleep(1.6)
     p.send_signal(sig)
     out, err = p.communicate(timeout=30)
     objs = [json.loads(l) for l in out.decode().splitlines()]
     exactly_once(f"follow: each line once ({sig.name})", srv, objs)
     check(f"follow: summary and exit {want}", p.returncode == want and
-          summary(objs)["lines"] == 5 and len(srv.requests) > 5,
+          summary(objs)["lines"] == 6 and len(srv.requests) > 5,
           f"{p.returncode} {err.decode()} {len(srv.requests)}")
+    lag = [r["at"] - int(r["params"]["end"]) for r in srv.requests]
+    check(f"follow: every read ends 1 s before its request ({sig.name})",
+          all(10**9 <= x < 6 * 10**9 for x in lag),
+          str([x / 1e9 for x in lag]))
     srv.stop()
 
 # 8. usage
@@ -349,9 +358,8 @@ rc, objs, err, _ = run(["--loki", "http://x", "-q", "{a=\"b\"}", "--since",
 check("--since: a bad duration", rc == 2 and "duration" in err, err)
 
 # 9. logtriage logql: the query, one line; a pattern out of reach: a note
-p = subprocess.run([binary, "logql", "--no-defaults", "-r",
-                    "tests/cli/rules/basic.rules", '{job="ci"}'],
-                   capture_output=True, text=True, cwd=root, env=env_for())
+p = ltrun.run([binary, "logql", "--no-defaults", "-r",
+                    "tests/cli/rules/basic.rules", '{job="ci"}'], text=True, cwd=root, env=env_for())
 check("logql: the query with the filter, and what it is", p.returncode == 0
       and p.stdout == '{job="ci"} |~ `\\x1b.?|NOTE|could not resolve host|'
       'no space left on device|(?i:connection refused)`\n' and p.stderr ==
@@ -359,16 +367,15 @@ check("logql: the query with the filter, and what it is", p.returncode == 0
       "patterns need, 0 patterns whole, a filter of 82 bytes (85 as Loki "
       "quotes it)\n",
       p.stdout + p.stderr)
-p = subprocess.run([binary, "logql", "-r", "tests/cli/rules/nopush.rules",
-                    '{job="ci"} |= "x"'], capture_output=True, text=True,
+p = ltrun.run([binary, "logql", "-r", "tests/cli/rules/nopush.rules",
+                    '{job="ci"} |= "x"'], text=True,
                    cwd=root, env=env_for())
 check("logql: not pushable: selector alone, a note", p.returncode == 0 and
       p.stdout == '{job="ci"} |= "x"\n' and p.stderr.startswith(
           "logtriage: tests/cli/rules/nopush.rules:6: note: no rule "
           "pushdown") and "t.repeat" in p.stderr and "backreference" in
       p.stderr, p.stdout + p.stderr)
-p = subprocess.run([binary, "logql", "--no-pushdown", '{job="ci"}'],
-                   capture_output=True, text=True, cwd=root, env=env_for())
+p = ltrun.run([binary, "logql", "--no-pushdown", '{job="ci"}'], text=True, cwd=root, env=env_for())
 check("logql --no-pushdown", p.stdout == '{job="ci"}\n', p.stdout)
 srv = fresh()
 srv.add({"job": "ci"}, (BASE + 1) * 10**9, "a a repeated word")

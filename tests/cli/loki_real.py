@@ -19,7 +19,8 @@ checks what came back against what was pushed:
    by openssl: --ca-cert, --cert/--key, a wrong CA (exit 3, one clear
    line, never a URL's user:password);
 6. --follow: entries pushed while it polls, some at the newest timestamp
-   already read, each classified once.
+   already read, one older than entries of other streams already there
+   (a batching sender's), each classified once.
 
 Skips (exit 77) when ../shared/loki is absent.  Usage:
 loki_real.py LOGTRIAGE SOURCE_ROOT [RUNS]
@@ -373,14 +374,17 @@ try:
     else:
         tls_cases(stunnel, openssl, tspan)
 
-    # ---- 6. --follow: new entries once each, also at the newest time --
+    # ---- 6. --follow: new entries once each, also at the newest time,
+    # and one that reaches Loki after newer ones of other streams (as
+    # batching senders do): each poll stops --delay-for short of now
     now = time.time_ns()
-    fl = [({"job": "follow", "s": "a"}, [(now - 2 * 10**9,
+    fl = [({"job": "follow", "s": "a"}, [(now - 3 * 10**9,
                                           "connection refused early")])]
     push(URL, "follow", fl)
     p = subprocess.Popen([binary, "--loki", URL, "-q", '{job="follow"}',
                           "--org-id", "follow", "--since", "1m", "--follow",
-                          "--interval", "0.2", "--batch", "5"],
+                          "--interval", "0.2", "--delay-for", "1",
+                          "--batch", "5"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=env_for(), cwd=root)
     time.sleep(1.5)
@@ -389,21 +393,24 @@ try:
                                            (t1, "connection refused a2")]),
             ({"job": "follow", "s": "b"}, [(t1, "connection refused b1")])]
     push(URL, "follow", late)
-    time.sleep(1.5)
-    # more at the newest timestamp already seen, and after it
+    time.sleep(0.5)
+    # more at the newest timestamp already there, after it, and before it
     later = [({"job": "follow", "s": "c"}, [(t1, "connection refused c1 "
                                                  "(same ns as the last)")]),
              ({"job": "follow", "s": "a"}, [(t1 + 1000,
-                                             "connection refused a3")])]
+                                             "connection refused a3")]),
+             ({"job": "follow", "s": "d"}, [(t1 - 3 * 10**8,
+                                             "connection refused d1 "
+                                             "(older, came later)")])]
     push(URL, "follow", later)
-    time.sleep(1.5)
+    time.sleep(2.5)
     p.send_signal(signal.SIGINT)
     out, ferr = p.communicate(timeout=30)
     fobjs = [json.loads(x) for x in out.decode().splitlines()]
     check("--follow: every line once, as it comes; SIGINT: summary, 130",
           p.returncode == 130 and got_set(fobjs) == want_set(fl + late +
                                                              later) and
-          summary(fobjs)["lines"] == 6, f"{p.returncode} "
+          summary(fobjs)["lines"] == 7, f"{p.returncode} "
           f"{sorted(x[2] for x in got_set(fobjs))} {ferr.decode()[:300]}")
 finally:
     subprocess.run([os.path.join(shared, "run-loki"), "stop",

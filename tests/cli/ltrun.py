@@ -17,7 +17,8 @@ def run(cmd, **kw):
     LeakSanitizer tool fault."""
     for _ in range(3):
         p = subprocess.run(cmd, capture_output=True, **kw)
-        err = p.stderr.decode("utf-8", "replace")
+        err = p.stderr if isinstance(p.stderr, str) else \
+            p.stderr.decode("utf-8", "replace")
         if LSAN_FAULT not in err or "detected memory leaks" in err:
             break
         print("note: LeakSanitizer's tracer failed (a tool fault, not a "

@@ -9,9 +9,10 @@ and not implemented.
 import re
 import subprocess
 import sys
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, manpage = sys.argv[1], sys.argv[2]
-helptext = subprocess.run([binary, "--help"], capture_output=True,
+helptext = ltrun.run([binary, "--help"],
                           text=True, check=True).stdout
 from_help = set(re.findall(r"^\s+(?:-\w, )?--([a-z][a-z-]*)", helptext, re.M))
 

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, root = sys.argv[1], sys.argv[2]
 # the CI systems' variables add grouping labels (checked below): none
@@ -55,10 +56,9 @@ try:
         failures.append("the pushgateway did not become ready")
         raise SystemExit
     log = os.path.join(root, "fixtures/example/deploy-failed.log")
-    p = subprocess.run([binary, "-q", "--push", base, "--push-job", "ci",
+    p = ltrun.run([binary, "-q", "--push", base, "--push-job", "ci",
                         "--push-label", "instance=runner/1",
-                        "--push-label", "repo=octo", log],
-                       capture_output=True, text=True, timeout=60)
+                        "--push-label", "repo=octo", log], text=True, timeout=60)
     if p.returncode != 1 or p.stderr:
         failures.append(f"push run: rc={p.returncode} stderr={p.stderr!r}")
     metrics = urllib.request.urlopen(base + "/metrics").read().decode()
@@ -144,24 +144,21 @@ class Broken(http.server.BaseHTTPRequestHandler):
 srv = http.server.HTTPServer(("127.0.0.1", 0), Broken)
 threading.Thread(target=srv.serve_forever, daemon=True).start()
 log = os.path.join(root, "fixtures/example/deploy-failed.log")
-p = subprocess.run([binary, "-q", "--push",
-                    f"http://127.0.0.1:{srv.server_address[1]}", log],
-                   capture_output=True, text=True, timeout=60)
+p = ltrun.run([binary, "-q", "--push",
+                    f"http://127.0.0.1:{srv.server_address[1]}", log], text=True, timeout=60)
 if p.returncode != 1 or "push: error:" not in p.stderr or \
         "HTTP 500: storage on fire" not in p.stderr:
     failures.append(f"error answer: rc={p.returncode} stderr={p.stderr!r}")
 srv.shutdown()
-p = subprocess.run([binary, "-q", "--push", f"http://127.0.0.1:{free_port()}",
-                    log], capture_output=True, text=True, timeout=60)
+p = ltrun.run([binary, "-q", "--push", f"http://127.0.0.1:{free_port()}",
+                    log], text=True, timeout=60)
 if p.returncode != 1 or "push: error:" not in p.stderr:
     failures.append(f"refused: rc={p.returncode} stderr={p.stderr!r}")
 # an empty URL (an unset CI variable) is ignored with one note: the run's
 # output and exit status are those of a run without --push
 for argv in (["--push", ""], ["--push="]):
-    p = subprocess.run([binary, "--summary-only"] + argv + [log],
-                       capture_output=True, text=True, timeout=60)
-    plain = subprocess.run([binary, "--summary-only", log],
-                           capture_output=True, text=True, timeout=60)
+    p = ltrun.run([binary, "--summary-only"] + argv + [log], text=True, timeout=60)
+    plain = ltrun.run([binary, "--summary-only", log], text=True, timeout=60)
     notes = [ln for ln in p.stderr.splitlines() if ln]
     if p.returncode != 1 or p.stdout != plain.stdout or notes != [
             "logtriage: note: --push: the URL is empty; nothing pushed"]:

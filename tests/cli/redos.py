@@ -25,6 +25,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 try:
     import re._parser as sre_parse
@@ -162,7 +163,7 @@ def cpu_of(args, data, timeout=120):
 
 
 tmp = tempfile.mkdtemp()
-listed = subprocess.run([binary, "rules"], capture_output=True, check=True)
+listed = ltrun.run([binary, "rules"], check=True)
 rules = [json.loads(ln) for ln in listed.stdout.decode().splitlines()]
 # the redactions, read from their file (they are not in `logtriage rules`)
 redacts, cur = {}, None

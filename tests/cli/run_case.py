@@ -28,6 +28,7 @@ import os
 import re
 import subprocess
 import sys
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 
 def fail(case, msg):
@@ -94,8 +95,7 @@ def main():
         env.pop(k, None)
     env["LOGTRIAGE_SYSCONFDIR"] = env["XDG_CONFIG_HOME"] = os.path.join(
         case_dir, "no-such-config")
-    p = subprocess.run([binary] + args, cwd=root, input=stdin or b"",
-                       capture_output=True, env=env, timeout=120)
+    p = ltrun.run([binary] + args, cwd=root, input=stdin or b"", env=env, timeout=120)
     out, err = p.stdout, p.stderr.decode("utf-8", "replace")
 
     objs = {"match": [], "summary": [], "rule": [], "resolved": [],

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 failures = []
 
@@ -39,7 +40,7 @@ def run(binary, args, env_extra=None, cwd=None, unset=("LOGTRIAGE_RUNBOOK_BASE",
         env.pop(k, None)
     env.pop("GITHUB_ACTIONS", None)
     env.update(env_extra or {})
-    return subprocess.run([binary] + args, capture_output=True, env=env,
+    return ltrun.run([binary] + args, env=env,
                           cwd=cwd, timeout=60)
 
 
@@ -177,8 +178,8 @@ def main():
                     "remediation = Page.\nrunbook = runbooks/acme-db.md\n\n"
                     "[rule acme.db]\ncategory = acme_db\nmatch = "
                     "ACME-DB-DOWN\npriority = 90\n")
-        p = subprocess.run([binary, "--summary-only", "-r", rules],
-                           input=b"ACME-DB-DOWN\n", capture_output=True)
+        p = ltrun.run([binary, "--summary-only", "-r", rules],
+                           input=b"ACME-DB-DOWN\n")
         cause = json.loads(p.stdout)["cause"]
         check(cause["runbook"] ==
               "https://wiki.example/ops/runbooks/acme-db.md",

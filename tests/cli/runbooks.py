@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 SECTIONS = ["Symptoms", "Confirm", "Remediate", "Validate the fix",
             "Escalate when"]
@@ -131,9 +132,8 @@ def classify(binary, lines):
     key = (binary, tuple(lines))
     if key in _classified:
         return _classified[key]
-    r = subprocess.run([binary, "--input", "text"],
-                       input="".join(line + "\n" for line in lines),
-                       capture_output=True, text=True, timeout=60)
+    r = ltrun.run([binary, "--input", "text"],
+                       input="".join(line + "\n" for line in lines), text=True, timeout=60)
     if r.returncode not in (0, 1):
         raise RuntimeError(f"logtriage exited {r.returncode}: {r.stderr}")
     got = [None] * len(lines)
@@ -324,7 +324,7 @@ def main():
         print("FAIL: cmark-gfm is not installed (apt-get install cmark-gfm)")
         return 1
     # the rules' own paths, not the installed pages they point to
-    r = subprocess.run([binary, "rules"], capture_output=True, text=True,
+    r = ltrun.run([binary, "rules"], text=True,
                        check=True, timeout=60,
                        env=dict(os.environ, LOGTRIAGE_RUNBOOK_BASE=""))
     rules_json = [json.loads(line) for line in r.stdout.splitlines()]

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, root = sys.argv[1], sys.argv[2]
 J = "".join
@@ -210,8 +211,8 @@ for rules in (["-r"] + site, ["--no-defaults", "-r"] + site):
         for extra in runs:
             where = f"{fmt} {' '.join(rules[:1] + extra)}"
             bodies.clear()
-            p = subprocess.run([binary] + rules + ["--input", fmt] + extra +
-                               [path], capture_output=True, env=env,
+            p = ltrun.run([binary] + rules + ["--input", fmt] + extra +
+                               [path], env=env,
                                cwd=root, timeout=60)
             got = p.stdout
             if "--step-summary" in extra:
@@ -233,15 +234,15 @@ for rules in (["-r"] + site, ["--no-defaults", "-r"] + site):
             leaks(where + " (stderr)", p.stderr)
 
 # URLs with credentials in error messages
-p = subprocess.run([binary, "-q", "--push",
+p = ltrun.run([binary, "-q", "--push",
                     f"http://ci:{PUSH_PW}@127.0.0.1:{closed}",
-                    inputs["text"]], capture_output=True, env=env, timeout=60)
+                    inputs["text"]], env=env, timeout=60)
 if b"push" not in p.stderr:
     failures.append(f"push to a closed port: no message: {p.stderr!r}")
 leaks("push error message", p.stderr)
-p = subprocess.run([binary, "--loki", f"http://loki:{LOKI_PW}@127.0.0.1:"
+p = ltrun.run([binary, "--loki", f"http://loki:{LOKI_PW}@127.0.0.1:"
                     f"{closed}", "-q", '{job="ci"}', "--since", "1h",
-                    "--retries", "0"], capture_output=True, env=env,
+                    "--retries", "0"], env=env,
                    timeout=60)
 if p.returncode != 3 or b"loki" not in p.stderr:
     failures.append(f"loki at a closed port: rc {p.returncode} {p.stderr!r}")
@@ -253,8 +254,8 @@ token = J(["ghp_", "Cut9Cut8Cut7Cut6Cut5Cut4Cut3Cut2Cut1"])
 for cut_at in (12, 20, 30):
     line = "LEAK " + "x " * 40 + token
     n = len(line) - len(token) + cut_at
-    p = subprocess.run([binary, "-r"] + site + ["--max-line", str(n), "-"],
-                       input=(line + "\n").encode(), capture_output=True,
+    p = ltrun.run([binary, "-r"] + site + ["--max-line", str(n), "-"],
+                       input=(line + "\n").encode(),
                        env=env, timeout=60)
     m = [json.loads(ln) for ln in p.stdout.splitlines()
          if ln.startswith(b'{"type":"match"')]
@@ -266,8 +267,7 @@ for cut_at in (12, 20, 30):
                         "part survived")
 
 # --no-redact writes them (the test can fail)
-p = subprocess.run([binary, "-r"] + site + ["--no-redact", inputs["text"]],
-                   capture_output=True, env=env, timeout=60)
+p = ltrun.run([binary, "-r"] + site + ["--no-redact", inputs["text"]], env=env, timeout=60)
 for name in ("DB_PASSWORD", "quoted with spaces", "github"):
     s = dict(SECRETS)[name]
     if s.encode() not in p.stdout:

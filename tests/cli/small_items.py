@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import ltrun  # tests/cli/ltrun.py: LeakSanitizer tool faults
 
 binary, root = sys.argv[1], sys.argv[2]
 failures = []
@@ -30,8 +31,8 @@ with open(big, "wb") as f:
         f.write(chunk)
     f.write(b"\n")
 md = os.path.join(tmp, "big.md")
-p = subprocess.run([binary, "-o", "github", "--max-line", "66M",
-                    "--step-summary", md, big], capture_output=True,
+p = ltrun.run([binary, "-o", "github", "--max-line", "66M",
+                    "--step-summary", md, big],
                    env=env, timeout=300)
 ann = [ln for ln in p.stdout.split(b"\n") if ln.startswith(b"::error ")]
 if p.returncode != 1 or len(ann) != 1 or b" [...]" not in ann[0] or \
@@ -51,7 +52,7 @@ open(os.path.join(fx, "a.log"), "wb").write(
     b"\xe2\x80\xae no space left on device\n")
 open(os.path.join(fx, "a.expect.json"), "w").write(
     json.dumps({"cause": {"category": "network_connectivity"}}))
-p = subprocess.run([binary, "test", "--no-coverage", fx], capture_output=True,
+p = ltrun.run([binary, "test", "--no-coverage", fx],
                    env=env, timeout=60)
 if p.returncode == 0 or b"FAIL" not in p.stdout:
     failures.append(f"test: the fixture should fail: {p.stdout!r}")
@@ -61,8 +62,7 @@ for bad in (b"\x1b", b"\x07", b"\x08", b"\r", b"\xc2\x9b", b"\xe2\x80\xae"):
 
 # -o text: bidi overrides and zero-width characters are escaped
 line = "no space left on device \u202e\u2066\u200b\u00ad end\n".encode()
-p = subprocess.run([binary, "-o", "text", "--color", "never"], input=line,
-                   capture_output=True, env=env, timeout=60)
+p = ltrun.run([binary, "-o", "text", "--color", "never"], input=line, env=env, timeout=60)
 for cp in ("\u202e", "\u2066", "\u200b", "\u00ad"):
     if cp.encode() in p.stdout:
         failures.append(f"-o text: raw U+{ord(cp):04X} written")
@@ -73,8 +73,7 @@ if "\\u{202e}".encode() not in p.stdout:
 lines = ["boot -----BEGIN RSA PRIVATE KEY-----"]
 lines += [f"filler {i}" for i in range(300)]
 lines += ["late: connection refused by host"]
-p = subprocess.run([binary], input=("\n".join(lines) + "\n").encode(),
-                   capture_output=True, env=env, timeout=60)
+p = ltrun.run([binary], input=("\n".join(lines) + "\n").encode(), env=env, timeout=60)
 texts = [json.loads(ln)["text"] for ln in p.stdout.decode().splitlines()
          if ln.startswith('{"type":"match"')]
 if "late: connection refused by host" not in texts:
@@ -82,8 +81,7 @@ if "late: connection refused by host" not in texts:
                     f"hidden: {texts}")
 lines = ["-----BEGIN RSA PRIVATE KEY-----", "connection refused AAAA",
          "-----END RSA PRIVATE KEY-----"]
-p = subprocess.run([binary], input=("\n".join(lines) + "\n").encode(),
-                   capture_output=True, env=env, timeout=60)
+p = ltrun.run([binary], input=("\n".join(lines) + "\n").encode(), env=env, timeout=60)
 if b"AAAA" in p.stdout:
     failures.append("a key line inside a block was not hidden")
 

@@ -32,7 +32,8 @@ What it reproduces:
 - faults, one per request from srv.faults: ("status", code, body,
   headers), "truncated", "malformed", "close", ("slow", seconds),
   ("huge", content_length).
-Every request is logged in srv.requests (path, params, headers).
+Every request is logged in srv.requests (path, params, headers, and
+"at": when it came, in ns).
 """
 import json
 import random
@@ -266,7 +267,8 @@ class FakeLoki:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with fake.lock:
                     fake.requests.append({"path": u.path, "params": params,
-                                          "headers": headers})
+                                          "headers": headers,
+                                          "at": time.time_ns()})
                     fault = fake.faults.pop(0) if fake.faults else None
                 if isinstance(fault, tuple) and fault[0] == "slow":
                     time.sleep(fault[1])
