@@ -33,7 +33,6 @@
  * handed to libmicrohttpd, so that "address in use" is reported as such
  * and port 0 tells which port it got.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -327,8 +326,7 @@ lt_listen_start(const char *addr, struct lt_metrics *x, char *why,
 fail:
 	if (fd >= 0)
 		close(fd);
-	if (l->f.lib != NULL)
-		dlclose(l->f.lib);
+	/* l->f.lib stays loaded, as libcurl does: see util/curl_dl.c */
 	pthread_mutex_destroy(&l->mu);
 	free(l);
 	return NULL;
@@ -346,7 +344,7 @@ lt_listen_stop(struct lt_listen *l)
 	if (l == NULL)
 		return;
 	l->f.stop_daemon(l->d);	/* joins its thread, closes the socket */
-	dlclose(l->f.lib);
+	/* the library stays loaded (its TLS library too): see util/curl_dl.c */
 	pthread_mutex_destroy(&l->mu);
 	free(l);
 }

@@ -31,7 +31,10 @@ struct lt_curl {
  */
 int lt_curl_load(struct lt_curl *c, char *why, size_t size);
 
-/* Let go of the library; lt_curl_unload() of a failed load is harmless. */
+/*
+ * Forget the table (the library itself stays loaded until the process
+ * ends: see curl_dl.c); lt_curl_unload() of a failed load is harmless.
+ */
 void lt_curl_unload(struct lt_curl *c);
 
 #endif
