@@ -34,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -383,11 +384,23 @@ try:
     push(URL, "follow", fl)
     p = subprocess.Popen([binary, "--loki", URL, "-q", '{job="follow"}',
                           "--org-id", "follow", "--since", "1m", "--follow",
-                          "--interval", "0.2", "--delay-for", "1",
+                          "--interval", "0.2", "--delay-for", "2",
                           "--batch", "5"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=env_for(), cwd=root)
-    time.sleep(1.5)
+    # waits on what logtriage wrote, not on the clock: a loaded machine
+    # (an ASan build beside other jobs) can take seconds to start
+    seen = []
+    reader = threading.Thread(target=lambda: seen.extend(p.stdout),
+                              daemon=True)
+    reader.start()
+
+    def wait_lines(n, limit=60.0):
+        end = time.monotonic() + limit
+        while len(seen) < n and time.monotonic() < end:
+            time.sleep(0.05)
+
+    wait_lines(1)   # "early": the first read is done
     t1 = time.time_ns()
     late = [({"job": "follow", "s": "a"}, [(t1, "connection refused a1"),
                                            (t1, "connection refused a2")]),
@@ -403,10 +416,12 @@ try:
                                              "connection refused d1 "
                                              "(older, came later)")])]
     push(URL, "follow", later)
-    time.sleep(2.5)
+    wait_lines(7)   # every match; then one more poll that finds nothing
+    time.sleep(1.0)
     p.send_signal(signal.SIGINT)
-    out, ferr = p.communicate(timeout=30)
-    fobjs = [json.loads(x) for x in out.decode().splitlines()]
+    _, ferr = p.communicate(timeout=30)
+    reader.join(30)
+    fobjs = [json.loads(x) for x in seen]
     check("--follow: every line once, as it comes; SIGINT: summary, 130",
           p.returncode == 130 and got_set(fobjs) == want_set(fl + late +
                                                              later) and
