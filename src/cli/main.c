@@ -21,6 +21,7 @@
 #include "logtriage/archive.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "logtriage/notify.h"
 #include "logtriage/push.h"
 #include "logtriage/rules.h"
 #include "logtriage/source.h"
@@ -35,7 +36,7 @@ _Static_assert(CLI_METRIC_LABELS_MAX == LT_METRICS_LABELS_MAX &&
 #define LT_DOCDIR "/usr/local/share/doc/logtriage"
 #endif
 
-#define EMITTERS_MAX 4	/* one per LT_OUT_* format */
+#define EMITTERS_MAX 6	/* one per LT_OUT_* format */
 
 static volatile sig_atomic_t got_signal;
 static int stdout_failed;	/* a write to standard output failed */
@@ -502,6 +503,41 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 	lt_buf_free(&metrics);
 }
 
+/*
+ * --notify: post the Slack payload of the verdict, for a failure (or any
+ * verdict with --notify-always).  0, or -1 after a message that never
+ * holds the URL: the exit status is then 3, as for any output that could
+ * not be written.
+ */
+static int
+notify(const struct cli *c, struct lt_triage *t, const char *base)
+{
+	const struct lt_verdict *v = lt_triage_verdict(t);
+	struct lt_notify n;
+	struct lt_error err;
+	struct lt_buf body;
+	int rc = -1;
+
+	if (c->notify_url[0] == '\0') {
+		cli_warn("note: --notify: the URL is empty; nothing posted");
+		return 0;
+	}
+	if (!lt_verdict_failed(v) && !c->notify_always)
+		return 0;
+	lt_buf_init(&body, (size_t)1 << 20);
+	lt_error_clear(&err);
+	lt_notify_init(&n);
+	n.url = c->notify_url;
+	if (lt_emit_slack(&body, v, base) != LT_OK)
+		cli_warn("notify: error: cannot build the Slack payload");
+	else if (lt_notify_post(&n, body.p, body.len, &err) != LT_OK)
+		cli_error_report(&err);
+	else
+		rc = 0;
+	lt_buf_free(&body);
+	return rc;
+}
+
 int
 cli_metric_label_ok(const char *name, const char **why)
 {
@@ -577,7 +613,7 @@ input_live(const struct cli *c, char **files, size_t n)
 
 /*
  * The output formats asked for, as emitters, in the order their output
- * has always come: JSON, text, GitHub, metrics.  *github: the GitHub
+ * has always come: JSON, text, GitHub, Markdown, Slack, metrics.  *github: the GitHub
  * emitter (its fence), or NULL.  Returns the number made, or -1 when out
  * of memory.  With -q, none: nothing is written to standard output.
  */
@@ -600,6 +636,16 @@ make_emitters(const struct cli *c, const struct lt_ruleset *rs,
 	if ((formats & LT_OUT_GITHUB) && (*github = e[n++] =
 	    lt_emit_github_new(rs, eo)) == NULL)
 		return -1;
+	if (formats & LT_OUT_MARKDOWN) {
+		struct lt_emit_opts mo = *eo;
+
+		mo.cap = LT_MARKDOWN_STDOUT_MAX;	/* an issue's body */
+		if ((e[n++] = lt_emit_markdown_new(&mo)) == NULL)
+			return -1;
+	}
+	if ((formats & LT_OUT_SLACK) && (e[n++] = lt_emit_slack_new(eo)) ==
+	    NULL)
+		return -1;
 	if ((formats & LT_OUT_PROMETHEUS) && (e[n++] =
 	    lt_emit_prometheus_new(eo)) == NULL)
 		return -1;
@@ -619,6 +665,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	char **files = c->files, **walked = NULL;
 	size_t n = c->n_files, n_walked = 0, i;
 	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions, n_em, given;
+	int notified = 0;
 	enum lt_status st;
 	int show = 1;
 	const char *summary_file;
@@ -733,12 +780,14 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 		cli_warn("note: --push: the URL is empty; nothing pushed");
 	else if (c->push_url != NULL)
 		push(c, t, now);
+	if (c->notify_url != NULL && notify(c, t, eo.runbook_base) != 0)
+		notified = -1;
 	/* the server stops before the triage it reads from goes */
 	lt_listen_stop(srv);
 	lt_metrics_free(mx);
 	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
 	    EXIT_CLEAN;
-	if (unreadable || fatal)
+	if (unreadable || fatal || notified < 0)
 		rc = EXIT_INPUT;
 	if (got_signal)
 		rc = 128 + got_signal;

@@ -88,7 +88,9 @@ enum opt_key {
 	OPT_EXPLAIN,
 	OPT_LISTEN,
 	OPT_METRIC_LABEL,
-	OPT_MAX_LABEL_SETS
+	OPT_MAX_LABEL_SETS,
+	OPT_NOTIFY,
+	OPT_NOTIFY_ALWAYS
 };
 
 /* What an option does with its argument. */
@@ -151,7 +153,8 @@ static const struct opt options[] = {
 	{ "input", OPT_INPUT, "FORMAT", CMD_RUN,
 	  "auto (default), text, journal, gha, loki, jsonl, docker", CODE },
 	{ "output", OPT_OUTPUT, "FORMAT", CMD_RUN,
-	  "json (default), text, github or prometheus (repeatable)", CODE },
+	  "json (default), text, github, markdown, slack, prometheus "
+	  "(repeatable)", CODE },
 	{ "context", OPT_CONTEXT, "N", CMD_RUN,
 	  "show N lines before and after each match", CODE },
 	{ "before-context", OPT_BEFORE, "N", CMD_RUN,
@@ -176,6 +179,12 @@ static const struct opt options[] = {
 	{ "push-label", OPT_PUSH_LABEL, "K=V", CMD_RUN,
 	  "grouping label for --push, e.g. instance=runner-1 (repeatable)",
 	  CODE },
+	{ "notify", OPT_NOTIFY, "URL", CMD_RUN,
+	  "post a failure to a Slack incoming webhook at URL (a secret)",
+	  STRING(notify_url) },
+	{ "notify-always", OPT_NOTIFY_ALWAYS, NULL, CMD_RUN,
+	  "--notify: post every verdict, clean ones too",
+	  FLAG(notify_always) },
 	{ "listen", OPT_LISTEN, "ADDR:PORT", CMD_RUN,
 	  "serve cumulative metrics at http://ADDR:PORT/metrics while reading",
 	  STRING(listen) },
@@ -581,9 +590,13 @@ apply(struct cli *c, int key, const char *arg)
 			c->formats |= LT_OUT_GITHUB;
 		else if (strcmp(arg, "prometheus") == 0)
 			c->formats |= LT_OUT_PROMETHEUS;
+		else if (strcmp(arg, "markdown") == 0)
+			c->formats |= LT_OUT_MARKDOWN;
+		else if (strcmp(arg, "slack") == 0)
+			c->formats |= LT_OUT_SLACK;
 		else {
-			cli_warn("error: --output: '%s' is not json, text, github "
-			    "or prometheus", arg);
+			cli_warn("error: --output: '%s' is not json, text, github, "
+			    "markdown, slack or prometheus", arg);
 			return -1;
 		}
 		return 0;
@@ -829,6 +842,10 @@ cli_parse(int argc, char **argv, struct cli *c)
 				goto usage;
 			return 1;
 		}
+	}
+	if (c->notify_always && c->notify_url == NULL) {
+		cli_warn("error: --notify-always needs --notify");
+		goto usage;
 	}
 	if (c->listen == NULL && (c->n_metric_labels > 0 ||
 	    c->max_label_sets != CLI_LABEL_SETS_DEFAULT)) {

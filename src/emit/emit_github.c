@@ -188,10 +188,22 @@ md_code_n(struct lt_buf *b, const char *p, size_t n, size_t max)
 	return lt_buf_addc(b, '\n');
 }
 
+/*
+ * One line of the evidence block: a gutter of the line number, '>' in
+ * front of the cause's line, then the text (at most EVIDENCE_MAX bytes).
+ * The gutter is also what keeps log text from starting a line of the
+ * document: a report written to standard output in Actions is read by
+ * the runner, which takes a line starting with "::" as a command.
+ */
 static enum lt_status
-md_code(struct lt_buf *b, const char *p, size_t n)
+md_evidence_line(struct lt_buf *b, char mark, unsigned long long line,
+    const char *p, size_t n)
 {
-	return md_code_n(b, p, n, EVIDENCE_MAX);
+	enum lt_status st;
+
+	TRY(lt_buf_addf(b, "%c%4llu  ", mark, line));
+	TRY(evidence_cut(b, p, n));
+	return lt_buf_addc(b, '\n');
 }
 
 /* The cause's line with its context, one code block. */
@@ -202,26 +214,70 @@ md_evidence(struct lt_buf *b, const struct lt_match *m)
 	enum lt_status st = LT_OK;
 	size_t i;
 
-	if (m->n_before == 0 && m->n_after == 0)
-		return md_code(b, m->text, m->text_len);
-	lt_buf_init(&all, (LT_CONTEXT_MAX * 2 + 1) * (EVIDENCE_MAX + 8));
+	lt_buf_init(&all, (LT_CONTEXT_MAX * 2 + 1) * (EVIDENCE_MAX + 32));
 	for (i = 0; st == LT_OK && i < m->n_before; i++)
-		if ((st = lt_buf_add(&all, m->before[i].text,
-		    m->before[i].len < EVIDENCE_MAX ? m->before[i].len :
-		    EVIDENCE_MAX)) == LT_OK)
-			st = lt_buf_addc(&all, '\n');
+		st = md_evidence_line(&all, ' ', m->before[i].line,
+		    m->before[i].text, m->before[i].len);
 	if (st == LT_OK)
-		st = lt_buf_add(&all, m->text, m->text_len < EVIDENCE_MAX ?
-		    m->text_len : EVIDENCE_MAX);
+		st = md_evidence_line(&all, '>', m->line, m->text, m->text_len);
 	for (i = 0; st == LT_OK && i < m->n_after; i++)
-		if ((st = lt_buf_addc(&all, '\n')) == LT_OK)
-			st = lt_buf_add(&all, m->after[i].text,
-			    m->after[i].len < EVIDENCE_MAX ? m->after[i].len :
-			    EVIDENCE_MAX);
-	if (st == LT_OK)
-		st = md_code_n(b, all.p ? all.p : "", all.len, all.len);
+		st = md_evidence_line(&all, ' ', m->after[i].line,
+		    m->after[i].text, m->after[i].len);
+	if (st == LT_OK)	/* without the last newline: md_code adds it */
+		st = md_code_n(b, all.p, all.len - 1, all.len - 1);
 	lt_buf_free(&all);
 	return st;
+}
+
+/*
+ * Text from outside (a file name) in running text: a code span, so that
+ * nothing in it is Markdown, HTML or an autolink, with a backtick run
+ * longer than any inside it, at most 200 bytes (cut on a character).
+ */
+static enum lt_status
+md_code_span_in(struct lt_buf *b, const char *s, int table)
+{
+	enum lt_status st;
+	struct lt_buf tmp;
+	size_t i, run = 0, longest = 0, n = strlen(s);
+
+	if (n > 200) {
+		n = 200;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	lt_buf_init(&tmp, n * 12 + 16);
+	if ((st = lt_emit_text_safe(&tmp, s, n)) != LT_OK)
+		goto out;
+	for (i = 0; i < tmp.len; i++) {
+		run = tmp.p[i] == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	for (i = 0; i <= longest && st == LT_OK; i++)
+		st = lt_buf_addc(b, '`');
+	if (st == LT_OK && tmp.len > 0 && (tmp.p[0] == '`' ||
+	    tmp.p[tmp.len - 1] == '`'))
+		st = lt_buf_addc(b, ' ');
+	for (i = 0; i < tmp.len && st == LT_OK; i++)	/* GFM: even here */
+		st = table && tmp.p[i] == '|' ? lt_buf_adds(b, "\\|") :
+		    lt_buf_addc(b, tmp.p[i]);
+	if (st == LT_OK && tmp.len > 0 && (tmp.p[0] == '`' ||
+	    tmp.p[tmp.len - 1] == '`'))
+		st = lt_buf_addc(b, ' ');
+	for (i = 0; i <= longest && st == LT_OK; i++)
+		st = lt_buf_addc(b, '`');
+	if (n < strlen(s) && st == LT_OK)
+		st = lt_buf_adds(b, " [...]");
+out:
+	lt_buf_free(&tmp);
+	return st;
+}
+
+static enum lt_status
+md_code_span(struct lt_buf *b, const char *s)
+{
+	return md_code_span_in(b, s, 0);
 }
 
 /* Markdown inline text: no HTML, no table breaks. */
@@ -244,6 +300,33 @@ md_text(struct lt_buf *b, const char *s)
 	}
 	lt_buf_free(&tmp);
 	return st;
+}
+
+/*
+ * The runbook: an http(s) URL as an autolink (which takes no backslash
+ * escapes, so the bytes that would end it or are not plain ASCII are
+ * percent-encoded), else a path on the machine, as text in a code span:
+ * a link to a file on the runner is of no use in a browser.
+ */
+static enum lt_status
+md_runbook(struct lt_buf *b, const char *link, size_t n)
+{
+	enum lt_status st;
+	size_t i;
+
+	if (strncmp(link, "https://", 8) != 0 && strncmp(link, "http://", 7) != 0)
+		return md_code_span(b, link);
+	TRY(lt_buf_addc(b, '<'));
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)link[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '`' ||
+		    c == '\\')
+			TRY(lt_buf_addf(b, "%%%02X", c));
+		else
+			TRY(lt_buf_addc(b, (char)c));
+	}
+	return lt_buf_addc(b, '>');
 }
 
 static enum lt_status
@@ -270,7 +353,7 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 		    c->unreadable_inputs == 1 ? "" : "s"));
 		for (i = 0; lt_verdict_unreadable_name(v, i) != NULL; i++) {
 			TRY(lt_buf_adds(b, "- "));
-			TRY(md_text(b, lt_verdict_unreadable_name(v, i)));
+			TRY(md_code_span(b, lt_verdict_unreadable_name(v, i)));
 			TRY(lt_buf_addc(b, '\n'));
 		}
 		return LT_OK;
@@ -284,7 +367,7 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 	TRY(lt_buf_adds(b, "**, rule `"));
 	TRY(lt_buf_adds(b, ri->id));
 	TRY(lt_buf_adds(b, "` at "));
-	TRY(md_text(b, m->source));
+	TRY(md_code_span(b, m->source));
 	TRY(lt_buf_addf(b, " line %llu:\n\n", m->line));
 	TRY(md_evidence(b, m));
 	TRY(lt_buf_adds(b, "\n**What to do:** "));
@@ -294,9 +377,8 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 
 		lt_buf_init(&link, 8192);
 		if ((st = lt_emit_runbook(&link, ri->runbook, runbook_base)) ==
-		    LT_OK && (st = lt_buf_adds(b, "\n\n**Runbook:** <")) == LT_OK &&
-		    (st = md_text(b, link.p ? link.p : "")) == LT_OK)
-			st = lt_buf_addc(b, '>');
+		    LT_OK && (st = lt_buf_adds(b, "\n\n**Runbook:** ")) == LT_OK)
+			st = md_runbook(b, link.p ? link.p : "", link.len);
 		lt_buf_free(&link);
 		if (st != LT_OK)
 			return st;
@@ -313,7 +395,7 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 		TRY(md_text(b, lt_ruleset_category(rs, i)->name));
 		TRY(lt_buf_addf(b, " | %llu | %s | ", cc->count,
 		    lt_severity_name(cc->severity)));
-		TRY(md_text(b, cc->first_source));
+		TRY(md_code_span_in(b, cc->first_source, 1));
 		TRY(lt_buf_addf(b, ":%llu |\n", cc->first_line));
 	}
 	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++) {
@@ -325,7 +407,7 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 		TRY(lt_buf_adds(b, " (`"));
 		TRY(lt_buf_adds(b, r2->id));
 		TRY(lt_buf_adds(b, "`) at "));
-		TRY(md_text(b, o->source));
+		TRY(md_code_span(b, o->source));
 		TRY(lt_buf_addf(b, " line %llu\n", o->line));
 	}
 	return lt_buf_addf(b, "\n%llu lines read, %llu matches.\n", c->lines,
@@ -365,8 +447,8 @@ enum lt_status
 lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
     const char *runbook_base, size_t cap)
 {
-	static const char note[] = "\n*(cut: the step summary reached its "
-	    "size limit)*\n";
+	static const char note[] = "\n*(cut: the report reached its size "
+	    "limit)*\n";
 	struct lt_buf doc;
 	enum lt_status st;
 	size_t cut, i, open;

@@ -91,13 +91,14 @@ if "<https://wiki.example/ops/runbooks/disk.md>" not in md:
     failures.append("runbook link not joined to --runbook-base")
 if md.count("```") % 2 != 0:
     failures.append("unbalanced code fences in the step summary")
-# a fence inside the log cannot close the evidence block
+# a fence inside the log cannot close the evidence block (whose lines
+# start with the gutter of line numbers, the cause's marked '>')
 p = ltrun.run([binary] + rules + ["--step-summary", summary, "-q"],
                    input=b"```\n``` no space left on device ````\n")
 md = open(summary, encoding="utf-8").read().split("## logtriage")[-1]
 blk = re.search(r"^(`{3,})text\n(.*?)\n^\1$", md, re.M | re.S)
 if not blk or len(blk.group(1)) <= 4 or \
-        blk.group(2) != "``` no space left on device ````":
+        blk.group(2) != ">   2  ``` no space left on device ````":
     failures.append(f"evidence fence does not hold: {md!r}")
 for f in failures:
     print("FAIL", f)

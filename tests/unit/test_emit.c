@@ -284,7 +284,7 @@ main(void)
 		CHECK(lt_emit_markdown(&b, v, NULL, cap) == LT_OK);
 		CHECK(b.len <= cap);
 		CHECK(count(b.p, b.len, "```") % 2 == 0);
-		CHECK(count(b.p, b.len, "(cut: the step summary reached") == 1);
+		CHECK(count(b.p, b.len, "(cut: the report reached") == 1);
 		CHECK(b.p[b.len - 1] == '\n');
 	}
 	/*
