@@ -197,6 +197,11 @@ struct lt_emit_opts {
 	int live;
 	long long now;		/* prometheus: seconds since the epoch */
 	size_t cap;		/* markdown: most bytes (LT_STEP_SUMMARY_MAX) */
+	/*
+	 * markdown: the job log (or the run) to link, built by the caller
+	 * from the Actions environment; NULL: the file and line as text
+	 */
+	const char *log_url;
 };
 
 LT_API void lt_emit_opts_init(struct lt_emit_opts *o);

@@ -26,7 +26,8 @@
  * - Lengths are counted in characters, as Slack counts them, after the
  *   escapes: the evidence block keeps the cause's line (cut at 1500
  *   characters) and then the context lines nearest to it while they fit
- *   under 3000; other texts are cut at a character with "...".
+ *   under 3000 (lines the decoder emptied, ##[group] and ##[endgroup],
+ *   left out); other texts are cut at a character with "...".
  * - The text is already redacted (the pipeline redacts before it emits).
  *
  * Links come only from the rules and the runbook base, never from the
@@ -38,6 +39,7 @@
 
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "emit_int.h"
 
 #define TRY(x) do { if ((st = (x)) != LT_OK) goto out; } while (0)
 
@@ -178,37 +180,6 @@ label(const struct lt_match *m, const char *key)
 	return NULL;
 }
 
-static const struct lt_category_info *
-category(const struct lt_ruleset *rs, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < lt_ruleset_category_count(rs); i++)
-		if (strcmp(lt_ruleset_category(rs, i)->name, name) == 0)
-			return lt_ruleset_category(rs, i);
-	return NULL;
-}
-
-/* "Failed: " and the category's summary, its first letter lower-cased. */
-static enum lt_status
-headline(struct lt_buf *b, const struct lt_ruleset *rs,
-    const struct lt_rule_info *ri)
-{
-	const struct lt_category_info *ci = category(rs, ri->category);
-	const char *s = ci != NULL && ci->summary[0] != '\0' ? ci->summary :
-	    ri->category;
-	enum lt_status st;
-
-	TRY(lt_buf_adds(b, "Failed: "));
-	if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z')) {
-		TRY(lt_buf_addc(b, (char)(s[0] - 'A' + 'a')));
-		s++;
-	}
-	st = lt_emit_text_safe(b, s, strlen(s));
-out:
-	return st;
-}
-
 /* One JSON member "key":"mrkdwn or plain text" from b. */
 static enum lt_status
 json_text(struct lt_buf *out, const char *type, const struct lt_buf *b)
@@ -286,6 +257,11 @@ evidence(struct lt_buf *b, const struct lt_match *m)
 
 			if (c == NULL)
 				continue;
+			if (c->len == 0) {	/* emptied by the decoder: left out */
+				*(i == 0 ? &nb : &na) += 1;
+				more = 1;
+				continue;
+			}
 			lt_buf_reset(&line);
 			TRY(evidence_line(&line, ' ', c->line, c->text, c->len,
 			    CONTEXT_LINE_MAX));
@@ -299,12 +275,16 @@ evidence(struct lt_buf *b, const struct lt_match *m)
 	}
 	TRY(lt_buf_adds(b, "```\n"));
 	for (i = m->n_before - nb; i < m->n_before; i++)
-		TRY(evidence_line(b, ' ', m->before[i].line, m->before[i].text,
-		    m->before[i].len, CONTEXT_LINE_MAX));
+		if (m->before[i].len > 0)
+			TRY(evidence_line(b, ' ', m->before[i].line,
+			    m->before[i].text, m->before[i].len,
+			    CONTEXT_LINE_MAX));
 	TRY(lt_buf_add(b, cause.p, cause.len));
 	for (i = 0; i < na; i++)
-		TRY(evidence_line(b, ' ', m->after[i].line, m->after[i].text,
-		    m->after[i].len, CONTEXT_LINE_MAX));
+		if (m->after[i].len > 0)
+			TRY(evidence_line(b, ' ', m->after[i].line,
+			    m->after[i].text, m->after[i].len,
+			    CONTEXT_LINE_MAX));
 	st = lt_buf_adds(b, "```");
 out:
 	lt_buf_free(&cause);
@@ -312,18 +292,13 @@ out:
 	return st;
 }
 
-/* "2025-01-11 10:00:36 UTC" from an RFC 3339 UTC time, when it is one. */
+/* ", at 2025-01-11 10:00:36 UTC" from an RFC 3339 UTC time, if it is one. */
 static enum lt_status
 when(struct lt_buf *b, const char *t)
 {
-	size_t i;
+	char w[24];
 
-	if (t == NULL || strlen(t) < 19 || t[10] != 'T')
-		return LT_OK;
-	for (i = 0; i < 19; i++)
-		if (strchr("0123456789-:T", t[i]) == NULL)
-			return LT_OK;
-	return lt_buf_addf(b, ", at %.10s %.8s UTC", t, t + 11);
+	return lt_words_when(w, t) ? lt_buf_addf(b, ", at %s", w) : LT_OK;
 }
 
 /* The runbook, as a link when it is a URL, else as a path in code. */
@@ -394,6 +369,10 @@ failure(struct blocks *bl, struct lt_buf *t, const struct lt_verdict *v,
 	lt_buf_reset(t);
 	TRY(evidence(t, m));
 	TRY(section(bl, t));
+	lt_buf_reset(t);	/* why, in plain words */
+	TRY(lt_buf_adds(t, "*Why this line:* "));
+	TRY(lt_words_why(t, v, "it"));
+	TRY(section(bl, t));
 	lt_buf_reset(t);	/* what to do now */
 	TRY(lt_buf_adds(t, "*What to do now:* "));
 	TRY(words(t, ri->remediation));
@@ -402,8 +381,10 @@ failure(struct blocks *bl, struct lt_buf *t, const struct lt_verdict *v,
 	TRY(section(bl, t));
 	lt_buf_reset(t);	/* also found */
 	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++) {
+		if (!lt_words_also(v, i))
+			continue;	/* see words.c */
 		r2 = lt_ruleset_rule(rs, o->rule);
-		TRY(lt_buf_adds(t, i == 1 ? "*Also found:*" : ""));
+		TRY(lt_buf_adds(t, t->len == 0 ? "*Also found:*" : ""));
 		TRY(lt_buf_adds(t, "\n\xe2\x80\xa2 "));
 		TRY(words(t, r2->summary[0] != '\0' ? r2->summary : r2->id));
 		TRY(lt_buf_addf(t, ", line %llu of ", o->line));
@@ -460,7 +441,7 @@ lt_emit_slack(struct lt_buf *out, const struct lt_verdict *v,
 	lt_buf_init(&t, TEXT_MAX);
 	lt_buf_init(&fallback, TEXT_MAX);
 	if (ri != NULL) {
-		TRY(headline(&head, rs, ri));
+		TRY(lt_words_headline(&head, rs, ri));
 		TRY(lt_buf_add(&fallback, head.p, head.len));
 		TRY(lt_buf_adds(&fallback, ": "));
 		TRY(words(&fallback, ri->summary[0] != '\0' ? ri->summary :

@@ -85,9 +85,9 @@ p = ltrun.run([binary] + rules + ["--github", "--summary-only",
 md = open(summary, encoding="utf-8").read()
 if p.returncode != 1 or b"::error title=Root cause" not in p.stdout:
     failures.append(f"--github in Actions: rc={p.returncode} {p.stdout[:200]!r}")
-if not md.startswith("earlier step\n## logtriage: failure, disk (critical, high confidence)"):
+if not md.startswith("earlier step\n## Failed: "):
     failures.append(f"step summary not appended: {md[:120]!r}")
-if "<https://wiki.example/ops/runbooks/disk.md>" not in md:
+if "(<https://wiki.example/ops/runbooks/disk.md>)" not in md:
     failures.append("runbook link not joined to --runbook-base")
 if md.count("```") % 2 != 0:
     failures.append("unbalanced code fences in the step summary")
@@ -95,7 +95,7 @@ if md.count("```") % 2 != 0:
 # start with the gutter of line numbers, the cause's marked '>')
 p = ltrun.run([binary] + rules + ["--step-summary", summary, "-q"],
                    input=b"```\n``` no space left on device ````\n")
-md = open(summary, encoding="utf-8").read().split("## logtriage")[-1]
+md = open(summary, encoding="utf-8").read().split("## Failed")[-1]
 blk = re.search(r"^(`{3,})text\n(.*?)\n^\1$", md, re.M | re.S)
 if not blk or len(blk.group(1)) <= 4 or \
         blk.group(2) != ">   2  ``` no space left on device ````":

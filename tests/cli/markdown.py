@@ -109,6 +109,32 @@ ltrun.run([binary, "-q", "-C", "5", "--runbook-base", base,
 if open(summ, encoding="utf-8").read() != md:
     failures.append("-o markdown and --step-summary differ")
 
+# in Actions: a link to the job's log, built from checked variables only
+gh = dict(env, GITHUB_ACTIONS="true", GITHUB_SERVER_URL="https://github.com",
+          GITHUB_REPOSITORY="acme/webapp", GITHUB_RUN_ID="12754880412",
+          GITHUB_RUN_ATTEMPT="2")
+job = "https://github.com/acme/webapp/actions/runs/12754880412/job/35549130927"
+for extra, want in (
+        ({}, ["https://github.com/acme/webapp/actions/runs/12754880412/"
+              "attempts/2"]),
+        ({"LOGTRIAGE_JOB_ID": "35549130927"}, [job]),
+        ({"LOGTRIAGE_JOB_URL": job}, [job]),
+        ({"LOGTRIAGE_JOB_URL": "https://evil.example/x/job/1"},
+         ["https://github.com/acme/webapp/actions/runs/12754880412/"
+          "attempts/2"]),
+        ({"GITHUB_SERVER_URL": "https://github.com)[x](javascript:a"}, []),
+        ({"GITHUB_REPOSITORY": "acme/web app"}, []),
+        ({"GITHUB_RUN_ID": "12<b>"}, [])):
+    p = ltrun.run([binary, "-o", "markdown", "--runbook-base", base, odd],
+                  env=dict(gh, **extra), timeout=60)
+    out = render(p.stdout.decode())
+    hrefs = re.findall(r'href="([^"]*)"', out)
+    if hrefs != want + [base + "runbooks/disk-space.md"]:
+        failures.append(f"job link with {extra}: {hrefs!r}")
+    if want and ("Open the job log" if "/job/" in want[0] else
+                 "Open the run") not in out:
+        failures.append(f"job link with {extra}: its words")
+
 # too long for an issue: cut under 65536 bytes, the fence closed
 big = os.path.join(tmp, "big.log")
 with open(big, "w") as f:
@@ -129,6 +155,12 @@ if out.count("<pre>") != 1 or "size limit" not in text_of(out).split(
         "</pre>")[-1]:
     failures.append("the cut report's fence is not closed before the note")
 
+# a step summary that cannot be written: said, and exit 3 (the man page)
+p = ltrun.run([binary, "-q", "--step-summary", "/dev/full", odd], env=env,
+              timeout=60)
+if p.returncode != 3 or b"/dev/full: error: write" not in p.stderr:
+    failures.append(f"/dev/full: rc={p.returncode} {p.stderr!r}")
+
 # a clean log: says so, exit 0
 clean = os.path.join(root, "tests/cli/data/clean.log")
 p = ltrun.run([binary, "-o", "markdown", clean], env=env, timeout=60)
@@ -141,7 +173,7 @@ p = ltrun.run([binary, "-o", "json", "-o", "markdown", "--summary-only",
                clean], env=env, timeout=60)
 lines = p.stdout.decode().split("\n")
 if not lines[0].startswith('{"type":"summary"') or \
-        "## logtriage" not in p.stdout.decode():
+        "## No failure found" not in p.stdout.decode():
     failures.append(f"json + markdown: {p.stdout[:200]!r}")
 
 for f in failures:
