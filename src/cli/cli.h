@@ -75,6 +75,7 @@ struct cli {
 	const char *color;	/* auto, always, never */
 	int github;
 	const char *step_summary;
+	int no_step_summary;	/* --no-step-summary: not even in Actions */
 	const char *runbook_base;
 	const char *push_url;
 	const char *push_job;

@@ -770,8 +770,13 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if ((formats & LT_OUT_GITHUB) && (formats & (LT_OUT_JSON |
 	    LT_OUT_TEXT)) && eo.matches)
 		eo.stop_token = stop_token;
+	/*
+	 * One spelling: in Actions, -o github (or --github) writes the
+	 * annotations and the step summary, unless --no-step-summary
+	 */
 	summary_file = c->step_summary;
-	if (summary_file == NULL && c->github && in_actions)
+	if (summary_file == NULL && (formats & LT_OUT_GITHUB) && in_actions &&
+	    !c->no_step_summary)
 		summary_file = getenv("GITHUB_STEP_SUMMARY");
 	catch_signals();
 	o.jobs = c->jobs;

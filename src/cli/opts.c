@@ -90,7 +90,8 @@ enum opt_key {
 	OPT_METRIC_LABEL,
 	OPT_MAX_LABEL_SETS,
 	OPT_NOTIFY,
-	OPT_NOTIFY_ALWAYS
+	OPT_NOTIFY_ALWAYS,
+	OPT_NO_STEP_SUMMARY
 };
 
 /* What an option does with its argument. */
@@ -168,6 +169,9 @@ static const struct opt options[] = {
 	  FLAG(github) },
 	{ "step-summary", OPT_STEP_SUMMARY, "FILE", CMD_RUN,
 	  "append a Markdown report to FILE", STRING(step_summary) },
+	{ "no-step-summary", OPT_NO_STEP_SUMMARY, NULL, CMD_RUN,
+	  "in Actions, -o github and --github: no step summary",
+	  FLAG(no_step_summary) },
 	{ "runbook-base", OPT_RUNBOOK_BASE, "URL", CMD_RUN | CMD_RUNBOOK,
 	  "turn relative runbook paths into links under URL",
 	  STRING(runbook_base) },

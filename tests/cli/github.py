@@ -91,6 +91,17 @@ if "(<https://wiki.example/ops/runbooks/disk.md>)" not in md:
     failures.append("runbook link not joined to --runbook-base")
 if md.count("```") % 2 != 0:
     failures.append("unbalanced code fences in the step summary")
+# one spelling: in Actions, -o github writes the step summary too, unless
+# --no-step-summary
+open(summary, "w").write("")
+ltrun.run([binary] + rules + ["-o", "github"], input=hostile, env=env_gh)
+if not open(summary, encoding="utf-8").read().startswith("## Failed: "):
+    failures.append("-o github in Actions wrote no step summary")
+open(summary, "w").write("")
+ltrun.run([binary] + rules + ["-o", "github", "--no-step-summary"],
+          input=hostile, env=env_gh)
+if os.path.getsize(summary) != 0:
+    failures.append("--no-step-summary still wrote the step summary")
 # a fence inside the log cannot close the evidence block (whose lines
 # start with the gutter of line numbers, the cause's marked '>')
 p = ltrun.run([binary] + rules + ["--step-summary", summary, "-q"],
