@@ -224,7 +224,8 @@ evidence_line(struct lt_buf *b, char mark, unsigned long long line,
 {
 	enum lt_status st;
 
-	TRY(lt_buf_addf(b, "%c%4llu  ", mark, line));
+	/* Slack's '>' is a control character, in code too: escaped */
+	TRY(lt_buf_addf(b, "%s%4llu  ", mark == '>' ? "&gt;" : " ", line));
 	TRY(code_text(b, p, n, max));
 	st = lt_buf_addc(b, '\n');
 out:
