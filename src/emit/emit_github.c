@@ -476,7 +476,10 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 		TRY(lt_buf_addf(b, ", at %s", when));
 	if ((l = md_label(m, "host")) != NULL)
 		TRY(md_label_span(b, ", on host ", l));
-	if (log_url != NULL && log_url[0] != '\0') {
+	if (lt_words_exit_status(m) >= 0) {
+		TRY(lt_buf_addf(b, ". From the step's exit status, %d "
+		    "(`--exit-code`).\n\n", lt_words_exit_status(m)));
+	} else if (log_url != NULL && log_url[0] != '\0') {
 		TRY(lt_buf_adds(b, strstr(log_url, "/job/") != NULL ?
 		    ". [Open the job log](" : ". [Open the run]("));
 		TRY(md_runbook(b, log_url, strlen(log_url)));
@@ -488,8 +491,10 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 		TRY(md_code_span(b, m->source));
 		TRY(lt_buf_adds(b, ".\n\n"));
 	}
-	TRY(md_evidence(b, m, v));
-	TRY(lt_buf_adds(b, "\n**Why this line:** "));
+	if (lt_words_exit_status(m) < 0)
+		TRY(md_evidence(b, m, v));
+	TRY(lt_buf_adds(b, lt_words_exit_status(m) < 0 ? "\n**Why this line:** " :
+	    "**Why:** "));
 	{
 		struct lt_buf w;
 
@@ -514,6 +519,10 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 		    ""));
 		TRY(lt_buf_adds(b, "- "));
 		TRY(md_text(b, r2->summary[0] != '\0' ? r2->summary : r2->id));
+		if (lt_words_exit_status(o) >= 0) {
+			TRY(lt_buf_adds(b, ", from the step's exit status\n"));
+			continue;
+		}
 		TRY(lt_buf_addf(b, ", line %llu", o->line));
 		if (strcmp(o->source, m->source) != 0) {
 			TRY(lt_buf_adds(b, " of "));

@@ -31,6 +31,11 @@ enum lt_status lt_words_headline(struct lt_buf *b,
     const struct lt_ruleset *rs, const struct lt_rule_info *ri);
 /* How strong a line of a rule of this priority is, as a predicate. */
 const char *lt_words_strength(int priority);
+/*
+ * The step's exit status when m is the --exit-code evidence (source
+ * "exit-code", line 0, "exit code N"), else -1.
+ */
+int lt_words_exit_status(const struct lt_match *m);
 /* "2025-01-11 10:00:36 UTC" from an RFC 3339 UTC time: 1, or 0 (none). */
 int lt_words_when(char out[24], const char *t);
 /*

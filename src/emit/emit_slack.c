@@ -363,15 +363,22 @@ failure(struct blocks *bl, struct lt_buf *t, const struct lt_verdict *v,
 		TRY(lt_buf_adds(t, ", on host "));
 		TRY(span(t, l->value, l->value_len));
 	}
-	TRY(lt_buf_addf(t, ".\nLine %llu of ", m->line));
-	TRY(span(t, m->source, strlen(m->source)));
-	TRY(lt_buf_addc(t, '.'));
-	TRY(section(bl, t));
-	lt_buf_reset(t);
-	TRY(evidence(t, m));
-	TRY(section(bl, t));
+	if (lt_words_exit_status(m) >= 0) {
+		TRY(lt_buf_addf(t, ".\nFrom the step's exit status, %d "
+		    "(`--exit-code`).", lt_words_exit_status(m)));
+		TRY(section(bl, t));
+	} else {
+		TRY(lt_buf_addf(t, ".\nLine %llu of ", m->line));
+		TRY(span(t, m->source, strlen(m->source)));
+		TRY(lt_buf_addc(t, '.'));
+		TRY(section(bl, t));
+		lt_buf_reset(t);
+		TRY(evidence(t, m));
+		TRY(section(bl, t));
+	}
 	lt_buf_reset(t);	/* why, in plain words */
-	TRY(lt_buf_adds(t, "*Why this line:* "));
+	TRY(lt_buf_adds(t, lt_words_exit_status(m) < 0 ? "*Why this line:* " :
+	    "*Why:* "));
 	TRY(lt_words_why(t, v, "it"));
 	TRY(section(bl, t));
 	lt_buf_reset(t);	/* what to do now */
@@ -388,6 +395,10 @@ failure(struct blocks *bl, struct lt_buf *t, const struct lt_verdict *v,
 		TRY(lt_buf_adds(t, t->len == 0 ? "*Also found:*" : ""));
 		TRY(lt_buf_adds(t, "\n\xe2\x80\xa2 "));
 		TRY(words(t, r2->summary[0] != '\0' ? r2->summary : r2->id));
+		if (lt_words_exit_status(o) >= 0) {
+			TRY(lt_buf_adds(t, ", from the step's exit status"));
+			continue;
+		}
 		TRY(lt_buf_addf(t, ", line %llu of ", o->line));
 		TRY(span(t, o->source, strlen(o->source)));
 	}

@@ -377,6 +377,11 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 		TRY(lt_emit_text_safe(b, l->value, l->value_len));
 		TRY(lt_buf_addc(b, '\n'));
 	}
+	if (lt_words_exit_status(m) >= 0) {
+		TRY(lt_buf_addf(b, "  log   the step's exit status, %d "
+		    "(--exit-code)\n", lt_words_exit_status(m)));
+		goto why;
+	}
 	TRY(lt_buf_adds(b, "  log   "));
 	TRY(lt_emit_text_safe(b, m->source, strlen(m->source)));
 	TRY(lt_buf_addf(b, ":%llu\n", m->line));
@@ -393,6 +398,7 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 			TRY(text_evidence_line(b, text_mark(v, m,
 			    m->after[i].line), w, m->after[i].line, m,
 			    m->after[i].text, m->after[i].len, color));
+why:
 	TRY(lt_buf_adds(b, "  why   "));
 	TRY(lt_words_why(b, v, "This line"));
 	TRY(lt_buf_adds(b, "\n  do    "));
@@ -410,6 +416,10 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 		TRY(lt_buf_adds(b, shown++ == 0 ? "\n  also  " : "\n        "));
 		TRY(lt_emit_text_safe(b, r2->summary[0] ? r2->summary : r2->id,
 		    strlen(r2->summary[0] ? r2->summary : r2->id)));
+		if (lt_words_exit_status(o) >= 0) {
+			TRY(lt_buf_adds(b, ", from the step's exit status"));
+			continue;
+		}
 		TRY(lt_buf_addf(b, ", line %llu", o->line));
 		if (strcmp(o->source, m->source) != 0) {
 			TRY(lt_buf_adds(b, " of "));

@@ -14,6 +14,10 @@
  * or came first.  Priorities, IDs and severities stay in the footer and
  * in JSON.
  *
+ * A cause that is the step's exit status (--exit-code: the pipeline's
+ * match of source "exit-code", line 0) has no line: the outputs say so
+ * instead of showing "exit-code:0", and the why says what it is.
+ *
  * The runners-up a person is shown leave out the category "unknown"
  * when the cause is known: such lines (the step's exit code, GitHub's own
  * "##[error]Process completed with exit code 1" annotation, which GitHub
@@ -91,6 +95,24 @@ lt_words_strength(int priority)
 }
 
 int
+lt_words_exit_status(const struct lt_match *m)
+{
+	int code = 0;
+	size_t i;
+
+	if (m == NULL || m->line != 0 || strcmp(m->source, "exit-code") != 0 ||
+	    m->text_len <= 10 || m->text_len > 13 ||
+	    memcmp(m->text, "exit code ", 10) != 0)
+		return -1;
+	for (i = 10; i < m->text_len; i++) {
+		if (m->text[i] < '0' || m->text[i] > '9')
+			return -1;
+		code = code * 10 + (m->text[i] - '0');
+	}
+	return code;
+}
+
+int
 lt_words_when(char out[24], const char *t)
 {
 	size_t i;
@@ -117,10 +139,19 @@ lt_words_why(struct lt_buf *b, const struct lt_verdict *v, const char *self)
 	const struct lt_match *x = lt_verdict_top(v, 0), *y;
 	const struct lt_rule_info *a, *r2;
 	enum lt_status st;
+	int code;
 
 	if (x == NULL)
 		return LT_OK;
 	a = lt_ruleset_rule(rs, x->rule);
+	if ((code = lt_words_exit_status(x)) >= 0) {
+		TRY(lt_buf_addf(b, "The step's exit status, %d, is the evidence: "
+		    "it is what this cause gives, though not only this cause.",
+		    code));
+		return (y = lt_verdict_top(v, 1)) == NULL ? LT_OK :
+		    lt_buf_addf(b, " No line of the log points to a cause "
+		    "more strongly.");
+	}
 	if ((y = lt_verdict_top(v, 1)) == NULL)
 		return lt_buf_addf(b, "%s %s; no other line points to a "
 		    "cause.", self, lt_words_strength(a->priority));
@@ -136,6 +167,9 @@ lt_words_why(struct lt_buf *b, const struct lt_verdict *v, const char *self)
 			    "something failed.", y->line);
 		TRY(lt_buf_adds(b, " The next best, "));
 		TRY(lt_words_category_summary(b, rs, r2));
+		if (lt_words_exit_status(y) >= 0)
+			return lt_buf_addf(b, " from the step's exit status, "
+			    "%s.", lt_words_strength(r2->priority));
 		return lt_buf_addf(b, " on line %llu, %s.", y->line,
 		    lt_words_strength(r2->priority));
 	}

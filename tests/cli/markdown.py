@@ -168,6 +168,19 @@ out = render(p.stdout.decode())
 if p.returncode != 0 or "No failure" not in out:
     failures.append(f"clean: rc={p.returncode} {out!r}")
 
+# the cause is the step's exit status (--exit-code): no line to show
+p = ltrun.run([binary, "-o", "markdown", "--exit-code", "137", clean],
+              env=env, timeout=60)
+out = render(p.stdout.decode())
+if p.returncode != 1 or "From the step's exit status, 137" not in out or \
+        "<pre>" in out or "line 0" in out or "exit-code:0" in out:
+    failures.append(f"--exit-code 137: rc={p.returncode} {out!r}")
+p = ltrun.run([binary, "-o", "text", "--summary-only", "--exit-code", "137",
+               clean], env=env, timeout=60)
+if "\n  log   the step's exit status, 137 (--exit-code)\n" not in \
+        p.stdout.decode() or "> 0" in p.stdout.decode():
+    failures.append(f"--exit-code 137, text: {p.stdout!r}")
+
 # with JSON too: both, JSON first, the report after it
 p = ltrun.run([binary, "-o", "json", "-o", "markdown", "--summary-only",
                clean], env=env, timeout=60)
