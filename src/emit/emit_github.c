@@ -416,6 +416,28 @@ out:
 }
 
 /*
+ * The words of words.c as Markdown text: the headline (what 0) or the
+ * why (what 1) of v's cause.
+ */
+static enum lt_status
+md_words(struct lt_buf *b, const struct lt_verdict *v, int what)
+{
+	const struct lt_match *m = lt_verdict_top(v, 0);
+	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
+	enum lt_status st;
+	struct lt_buf w;
+
+	lt_buf_init(&w, 8192);
+	if ((st = what == 0 ? lt_words_headline(&w, rs, lt_ruleset_rule(rs,
+	    m->rule)) : lt_words_why(&w, v, "it")) != LT_OK)
+		goto out;
+	st = md_text(b, w.p ? w.p : "");
+out:
+	lt_buf_free(&w);
+	return st;
+}
+
+/*
  * The report for a person, in the order of docs/summary-wording.md: what
  * failed in words; the rule's summary with the step, job, time and host
  * the log gave, and the job log's link (log_url, built by the caller from
@@ -455,16 +477,7 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 	}
 	ri = lt_ruleset_rule(rs, m->rule);
 	TRY(lt_buf_adds(b, "## "));
-	{
-		struct lt_buf h;
-
-		lt_buf_init(&h, 8192);
-		if ((st = lt_words_headline(&h, rs, ri)) == LT_OK)
-			st = md_text(b, h.p ? h.p : "");
-		lt_buf_free(&h);
-		if (st != LT_OK)
-			return st;
-	}
+	TRY(md_words(b, v, 0));
 	TRY(lt_buf_adds(b, "\n\n**"));
 	TRY(md_text(b, ri->summary[0] != '\0' ? ri->summary : ri->id));
 	TRY(lt_buf_adds(b, "**"));
@@ -495,16 +508,7 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 		TRY(md_evidence(b, m, v));
 	TRY(lt_buf_adds(b, lt_words_exit_status(m) < 0 ? "\n**Why this line:** " :
 	    "**Why:** "));
-	{
-		struct lt_buf w;
-
-		lt_buf_init(&w, 8192);
-		if ((st = lt_words_why(&w, v, "it")) == LT_OK)
-			st = md_text(b, w.p ? w.p : "");
-		lt_buf_free(&w);
-		if (st != LT_OK)
-			return st;
-	}
+	TRY(md_words(b, v, 1));
 	TRY(lt_buf_adds(b, "\n\n**What to do now:** "));
 	TRY(md_text(b, ri->remediation));
 	if (ri->runbook[0] != '\0')
