@@ -78,6 +78,19 @@ LT_API enum lt_status lt_emit_github(struct lt_buf *out,
 LT_API enum lt_status lt_emit_markdown(struct lt_buf *out,
     const struct lt_verdict *v, const char *runbook_base, size_t cap);
 
+/*
+ * A Slack incoming-webhook payload (Block Kit) for the verdict: one line
+ * of JSON and a newline, at most LT_SLACK_BLOCKS_MAX blocks and 3000
+ * characters a section (see emit_slack.c); log text only in code, with
+ * Slack's & < > escaped.
+ */
+LT_API enum lt_status lt_emit_slack(struct lt_buf *out,
+    const struct lt_verdict *v, const char *runbook_base);
+#define LT_SLACK_BLOCKS_MAX 50	/* Slack's limit per message */
+/* The Markdown report to standard output (-o markdown): a GitHub issue's
+ * body holds at most 65536 characters */
+#define LT_MARKDOWN_STDOUT_MAX 65536u
+
 /* Prometheus text exposition of the run; now in seconds. */
 LT_API enum lt_status lt_emit_prometheus(struct lt_buf *out,
     const struct lt_verdict *v, long long now);
@@ -163,7 +176,7 @@ struct lt_emit_opts {
 	 * summary is headed "== all inputs"
 	 */
 	int groups;
-	const char *runbook_base;	/* text, github, markdown */
+	const char *runbook_base;	/* text, github, markdown, slack */
 	/*
 	 * github: fills buf (size bytes, NUL-terminated) with a fresh
 	 * random token that the log's author cannot guess; when set,
@@ -184,6 +197,11 @@ struct lt_emit_opts {
 	int live;
 	long long now;		/* prometheus: seconds since the epoch */
 	size_t cap;		/* markdown: most bytes (LT_STEP_SUMMARY_MAX) */
+	/*
+	 * markdown: the job log (or the run) to link, built by the caller
+	 * from the Actions environment; NULL: the file and line as text
+	 */
+	const char *log_url;
 };
 
 LT_API void lt_emit_opts_init(struct lt_emit_opts *o);
@@ -201,6 +219,8 @@ LT_API struct lt_emitter *lt_emit_github_new(const struct lt_ruleset *rs,
     const struct lt_emit_opts *o);
 /* The Markdown step summary, at finish. */
 LT_API struct lt_emitter *lt_emit_markdown_new(const struct lt_emit_opts *o);
+/* The Slack payload, at finish. */
+LT_API struct lt_emitter *lt_emit_slack_new(const struct lt_emit_opts *o);
 /* The metrics, at finish. */
 LT_API struct lt_emitter *lt_emit_prometheus_new(
     const struct lt_emit_opts *o);

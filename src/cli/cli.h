@@ -48,6 +48,8 @@ enum cli_cmd {
 #define LT_OUT_TEXT 0x2u	/* lines and a verdict block for people */
 #define LT_OUT_GITHUB 0x4u	/* workflow-command annotations at the end */
 #define LT_OUT_PROMETHEUS 0x8u	/* metrics in the text format at the end */
+#define LT_OUT_MARKDOWN 0x10u	/* the Markdown report at the end */
+#define LT_OUT_SLACK 0x20u	/* a Slack webhook payload at the end */
 
 struct cli {
 	enum cli_cmd cmd;
@@ -73,11 +75,14 @@ struct cli {
 	const char *color;	/* auto, always, never */
 	int github;
 	const char *step_summary;
+	int no_step_summary;	/* --no-step-summary: not even in Actions */
 	const char *runbook_base;
 	const char *push_url;
 	const char *push_job;
 	const char *push_labels[CLI_PUSH_LABELS_MAX];	/* "k=v" */
 	size_t n_push_labels;
+	const char *notify_url;	/* --notify: a Slack webhook; a secret */
+	int notify_always;	/* --notify-always: clean verdicts too */
 	const char *listen;	/* --listen ADDR:PORT */
 	const char *metric_labels[CLI_METRIC_LABELS_MAX];	/* NAME[=KEY] */
 	size_t n_metric_labels;

@@ -21,6 +21,7 @@
 #include "logtriage/archive.h"
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "logtriage/notify.h"
 #include "logtriage/push.h"
 #include "logtriage/rules.h"
 #include "logtriage/source.h"
@@ -35,7 +36,7 @@ _Static_assert(CLI_METRIC_LABELS_MAX == LT_METRICS_LABELS_MAX &&
 #define LT_DOCDIR "/usr/local/share/doc/logtriage"
 #endif
 
-#define EMITTERS_MAX 4	/* one per LT_OUT_* format */
+#define EMITTERS_MAX 6	/* one per LT_OUT_* format */
 
 static volatile sig_atomic_t got_signal;
 static int stdout_failed;	/* a write to standard output failed */
@@ -325,6 +326,63 @@ env_is(const char *name, const char *value)
 	return v != NULL && strcmp(v, value) == 0;
 }
 
+/* 1 when s is 1 to max bytes, each of them in set. */
+static int
+env_only(const char *s, const char *set, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && n <= max && strspn(s, set) == n;
+}
+
+#define URL_SAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+    "0123456789-._~:/"
+#define NAME_SAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+    "0123456789-._"
+
+/*
+ * The link of the step summary to the job's log, from the environment of
+ * an Actions step (docs/summary-wording.md, Links): $LOGTRIAGE_JOB_URL
+ * when it is a job of this run on this server, else the job built from
+ * $LOGTRIAGE_JOB_ID (a workflow passes ${{ job.check_run_id }}), else the
+ * run's attempt.  Every part is checked against a strict pattern, so that
+ * nothing else can become the link.  Fills buf, or leaves it empty.
+ */
+static void
+actions_log_url(char *buf, size_t size)
+{
+	const char *server = getenv("GITHUB_SERVER_URL"),
+	    *repo = getenv("GITHUB_REPOSITORY"), *run = getenv("GITHUB_RUN_ID"),
+	    *attempt = getenv("GITHUB_RUN_ATTEMPT"),
+	    *job_url = getenv("LOGTRIAGE_JOB_URL"),
+	    *job_id = getenv("LOGTRIAGE_JOB_ID");
+	const char *slash = repo ? strchr(repo, '/') : NULL;
+	int n;
+
+	buf[0] = '\0';
+	if (!env_is("GITHUB_ACTIONS", "true") || !env_only(server, URL_SAFE,
+	    256) || strncmp(server, "https://", 8) != 0 || slash == NULL ||
+	    strchr(slash + 1, '/') != NULL || !env_only(slash + 1, NAME_SAFE,
+	    100) || slash == repo || strspn(repo, NAME_SAFE) != (size_t)(slash -
+	    repo) || !env_only(run, "0123456789", 20))
+		return;
+	n = snprintf(buf, size, "%s/%s/actions/runs/%s/", server, repo, run);
+	if (n <= 0 || (size_t)n >= size) {
+		buf[0] = '\0';
+		return;
+	}
+	if (env_only(job_url, URL_SAFE, 512) && strncmp(job_url, buf,
+	    (size_t)n) == 0 && strncmp(job_url + n, "job/", 4) == 0 &&
+	    env_only(job_url + n + 4, "0123456789", 20))
+		snprintf(buf, size, "%s", job_url);
+	else if (env_only(job_id, "0123456789", 20))
+		snprintf(buf + n, size - (size_t)n, "job/%s", job_id);
+	else if (env_only(attempt, "0123456789", 10))
+		snprintf(buf + n, size - (size_t)n, "attempts/%s", attempt);
+	else
+		buf[n - 1] = '\0';
+}
+
 /* A token for ::stop-commands::, unguessable by the log's author. */
 static void
 stop_token(char *buf, size_t size)
@@ -370,20 +428,25 @@ close_fence(const struct lt_emitter *github)
 		return;	/* nowhere left to say it */
 }
 
-/* Append the Markdown report (at most 1 MiB) to file. */
-static void
-write_step_summary(struct lt_triage *t, const char *file, const char *base)
+/*
+ * Append the Markdown report (at most 1 MiB) to file: 0, or -1 after a
+ * message (the exit status is then 3: output that could not be written).
+ */
+static int
+write_step_summary(struct lt_triage *t, const char *file, const char *base,
+    const char *log_url)
 {
 	struct lt_emit_opts eo;
 	struct lt_emitter *e;
 	struct lt_buf md;
 	size_t off = 0;
 	ssize_t w;
-	int fd;
+	int fd, rc = -1;
 
 	lt_buf_init(&md, LT_STEP_SUMMARY_MAX);
 	lt_emit_opts_init(&eo);
 	eo.runbook_base = base;
+	eo.log_url = log_url;
 	eo.cap = LT_STEP_SUMMARY_MAX;
 	if ((e = lt_emit_markdown_new(&eo)) == NULL ||
 	    lt_emitter_finish(e, &md, lt_triage_verdict(t)) != LT_OK) {
@@ -405,10 +468,16 @@ write_step_summary(struct lt_triage *t, const char *file, const char *base)
 		}
 		off += (size_t)w;
 	}
-	close(fd);
+	if (close(fd) != 0 && off == md.len) {
+		cli_warn("%s: error: close: %s", file, strerror(errno));
+		goto out;
+	}
+	if (off == md.len)
+		rc = 0;
 out:
 	lt_emitter_free(e);
 	lt_buf_free(&md);
+	return rc;
 }
 
 static int
@@ -502,6 +571,41 @@ push(const struct cli *c, struct lt_triage *t, long long now)
 	lt_buf_free(&metrics);
 }
 
+/*
+ * --notify: post the Slack payload of the verdict, for a failure (or any
+ * verdict with --notify-always).  0, or -1 after a message that never
+ * holds the URL: the exit status is then 3, as for any output that could
+ * not be written.
+ */
+static int
+notify(const struct cli *c, struct lt_triage *t, const char *base)
+{
+	const struct lt_verdict *v = lt_triage_verdict(t);
+	struct lt_notify n;
+	struct lt_error err;
+	struct lt_buf body;
+	int rc = -1;
+
+	if (c->notify_url[0] == '\0') {
+		cli_warn("note: --notify: the URL is empty; nothing posted");
+		return 0;
+	}
+	if (!lt_verdict_failed(v) && !c->notify_always)
+		return 0;
+	lt_buf_init(&body, (size_t)1 << 20);
+	lt_error_clear(&err);
+	lt_notify_init(&n);
+	n.url = c->notify_url;
+	if (lt_emit_slack(&body, v, base) != LT_OK)
+		cli_warn("notify: error: cannot build the Slack payload");
+	else if (lt_notify_post(&n, body.p, body.len, &err) != LT_OK)
+		cli_error_report(&err);
+	else
+		rc = 0;
+	lt_buf_free(&body);
+	return rc;
+}
+
 int
 cli_metric_label_ok(const char *name, const char **why)
 {
@@ -577,7 +681,7 @@ input_live(const struct cli *c, char **files, size_t n)
 
 /*
  * The output formats asked for, as emitters, in the order their output
- * has always come: JSON, text, GitHub, metrics.  *github: the GitHub
+ * has always come: JSON, text, GitHub, Markdown, Slack, metrics.  *github: the GitHub
  * emitter (its fence), or NULL.  Returns the number made, or -1 when out
  * of memory.  With -q, none: nothing is written to standard output.
  */
@@ -600,6 +704,16 @@ make_emitters(const struct cli *c, const struct lt_ruleset *rs,
 	if ((formats & LT_OUT_GITHUB) && (*github = e[n++] =
 	    lt_emit_github_new(rs, eo)) == NULL)
 		return -1;
+	if (formats & LT_OUT_MARKDOWN) {
+		struct lt_emit_opts mo = *eo;
+
+		mo.cap = LT_MARKDOWN_STDOUT_MAX;	/* an issue's body */
+		if ((e[n++] = lt_emit_markdown_new(&mo)) == NULL)
+			return -1;
+	}
+	if ((formats & LT_OUT_SLACK) && (e[n++] = lt_emit_slack_new(eo)) ==
+	    NULL)
+		return -1;
 	if ((formats & LT_OUT_PROMETHEUS) && (e[n++] =
 	    lt_emit_prometheus_new(eo)) == NULL)
 		return -1;
@@ -619,12 +733,15 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	char **files = c->files, **walked = NULL;
 	size_t n = c->n_files, n_walked = 0, i;
 	int stop = 0, unreadable = 0, fatal = 0, rc, in_actions, n_em, given;
+	int side_failed = 0;	/* -1: a report beside the output failed */
 	enum lt_status st;
 	int show = 1;
 	const char *summary_file;
 	unsigned formats = c->formats ? c->formats : LT_OUT_JSON;
 	long long now = (long long)time(NULL);
+	char log_url[1024];
 
+	actions_log_url(log_url, sizeof log_url);
 	lt_triage_opts_init(&o);
 	o.fail_on = c->fail_on;
 	o.max_line = c->max_line;
@@ -642,6 +759,7 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	eo.summary = !c->quiet;
 	eo.groups = c->per_file || c->group_label != NULL;
 	eo.runbook_base = cli_runbook_base(c, &given);
+	eo.log_url = log_url;
 	eo.now = now;
 	eo.color = strcmp(c->color, "always") == 0 || (strcmp(c->color,
 	    "auto") == 0 && isatty(STDOUT_FILENO) && !env_set("NO_COLOR"));
@@ -652,8 +770,13 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	if ((formats & LT_OUT_GITHUB) && (formats & (LT_OUT_JSON |
 	    LT_OUT_TEXT)) && eo.matches)
 		eo.stop_token = stop_token;
+	/*
+	 * One spelling: in Actions, -o github (or --github) writes the
+	 * annotations and the step summary, unless --no-step-summary
+	 */
 	summary_file = c->step_summary;
-	if (summary_file == NULL && c->github && in_actions)
+	if (summary_file == NULL && (formats & LT_OUT_GITHUB) && in_actions &&
+	    !c->no_step_summary)
 		summary_file = getenv("GITHUB_STEP_SUMMARY");
 	catch_signals();
 	o.jobs = c->jobs;
@@ -727,18 +850,21 @@ cmd_run(const struct cli *c, const struct lt_ruleset *rs)
 	}
 	close_fence(github);
 	/* reports beside the output, on every way out: never the verdict */
-	if (summary_file != NULL && summary_file[0] != '\0')
-		write_step_summary(t, summary_file, eo.runbook_base);
+	if (summary_file != NULL && summary_file[0] != '\0' &&
+	    write_step_summary(t, summary_file, eo.runbook_base, log_url) != 0)
+		side_failed = -1;	/* an output that could not be written: 3 */
 	if (c->push_url != NULL && c->push_url[0] == '\0')
 		cli_warn("note: --push: the URL is empty; nothing pushed");
 	else if (c->push_url != NULL)
 		push(c, t, now);
+	if (c->notify_url != NULL && notify(c, t, eo.runbook_base) != 0)
+		side_failed = -1;
 	/* the server stops before the triage it reads from goes */
 	lt_listen_stop(srv);
 	lt_metrics_free(mx);
 	rc = lt_verdict_failed(lt_triage_verdict(t)) ? EXIT_FAILURE_FOUND :
 	    EXIT_CLEAN;
-	if (unreadable || fatal)
+	if (unreadable || fatal || side_failed < 0)
 		rc = EXIT_INPUT;
 	if (got_signal)
 		rc = 128 + got_signal;

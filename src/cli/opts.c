@@ -88,7 +88,10 @@ enum opt_key {
 	OPT_EXPLAIN,
 	OPT_LISTEN,
 	OPT_METRIC_LABEL,
-	OPT_MAX_LABEL_SETS
+	OPT_MAX_LABEL_SETS,
+	OPT_NOTIFY,
+	OPT_NOTIFY_ALWAYS,
+	OPT_NO_STEP_SUMMARY
 };
 
 /* What an option does with its argument. */
@@ -151,7 +154,8 @@ static const struct opt options[] = {
 	{ "input", OPT_INPUT, "FORMAT", CMD_RUN,
 	  "auto (default), text, journal, gha, loki, jsonl, docker", CODE },
 	{ "output", OPT_OUTPUT, "FORMAT", CMD_RUN,
-	  "json (default), text, github or prometheus (repeatable)", CODE },
+	  "json (default), text, github, markdown, slack, prometheus "
+	  "(repeatable)", CODE },
 	{ "context", OPT_CONTEXT, "N", CMD_RUN,
 	  "show N lines before and after each match", CODE },
 	{ "before-context", OPT_BEFORE, "N", CMD_RUN,
@@ -165,6 +169,9 @@ static const struct opt options[] = {
 	  FLAG(github) },
 	{ "step-summary", OPT_STEP_SUMMARY, "FILE", CMD_RUN,
 	  "append a Markdown report to FILE", STRING(step_summary) },
+	{ "no-step-summary", OPT_NO_STEP_SUMMARY, NULL, CMD_RUN,
+	  "in Actions, -o github and --github: no step summary",
+	  FLAG(no_step_summary) },
 	{ "runbook-base", OPT_RUNBOOK_BASE, "URL", CMD_RUN | CMD_RUNBOOK,
 	  "turn relative runbook paths into links under URL",
 	  STRING(runbook_base) },
@@ -176,6 +183,12 @@ static const struct opt options[] = {
 	{ "push-label", OPT_PUSH_LABEL, "K=V", CMD_RUN,
 	  "grouping label for --push, e.g. instance=runner-1 (repeatable)",
 	  CODE },
+	{ "notify", OPT_NOTIFY, "URL", CMD_RUN,
+	  "post a failure to a Slack incoming webhook at URL (a secret)",
+	  STRING(notify_url) },
+	{ "notify-always", OPT_NOTIFY_ALWAYS, NULL, CMD_RUN,
+	  "--notify: post every verdict, clean ones too",
+	  FLAG(notify_always) },
 	{ "listen", OPT_LISTEN, "ADDR:PORT", CMD_RUN,
 	  "serve cumulative metrics at http://ADDR:PORT/metrics while reading",
 	  STRING(listen) },
@@ -581,9 +594,13 @@ apply(struct cli *c, int key, const char *arg)
 			c->formats |= LT_OUT_GITHUB;
 		else if (strcmp(arg, "prometheus") == 0)
 			c->formats |= LT_OUT_PROMETHEUS;
+		else if (strcmp(arg, "markdown") == 0)
+			c->formats |= LT_OUT_MARKDOWN;
+		else if (strcmp(arg, "slack") == 0)
+			c->formats |= LT_OUT_SLACK;
 		else {
-			cli_warn("error: --output: '%s' is not json, text, github "
-			    "or prometheus", arg);
+			cli_warn("error: --output: '%s' is not json, text, github, "
+			    "markdown, slack or prometheus", arg);
 			return -1;
 		}
 		return 0;
@@ -829,6 +846,10 @@ cli_parse(int argc, char **argv, struct cli *c)
 				goto usage;
 			return 1;
 		}
+	}
+	if (c->notify_always && c->notify_url == NULL) {
+		cli_warn("error: --notify-always needs --notify");
+		goto usage;
 	}
 	if (c->listen == NULL && (c->n_metric_labels > 0 ||
 	    c->max_label_sets != CLI_LABEL_SETS_DEFAULT)) {

@@ -22,6 +22,7 @@
 
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "emit_int.h"
 
 #define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
 #define EVIDENCE_MAX 4096	/* bytes of a log line shown in Markdown */
@@ -188,40 +189,120 @@ md_code_n(struct lt_buf *b, const char *p, size_t n, size_t max)
 	return lt_buf_addc(b, '\n');
 }
 
+/*
+ * One line of the evidence block: a gutter of the line number, '>' in
+ * front of the cause's line, then the text (at most EVIDENCE_MAX bytes).
+ * The gutter is also what keeps log text from starting a line of the
+ * document: a report written to standard output in Actions is read by
+ * the runner, which takes a line starting with "::" as a command.
+ */
 static enum lt_status
-md_code(struct lt_buf *b, const char *p, size_t n)
+md_evidence_line(struct lt_buf *b, char mark, unsigned long long line,
+    const char *p, size_t n)
 {
-	return md_code_n(b, p, n, EVIDENCE_MAX);
+	enum lt_status st;
+
+	TRY(lt_buf_addf(b, "%c%4llu  ", mark, line));
+	TRY(evidence_cut(b, p, n));
+	return lt_buf_addc(b, '\n');
 }
 
-/* The cause's line with its context, one code block. */
+/* The mark of a context line: '+' when a runner-up is on it. */
+static char
+md_mark(const struct lt_verdict *v, const struct lt_match *m,
+    unsigned long long line)
+{
+	const struct lt_match *o;
+	size_t i;
+
+	for (i = 1; v != NULL && (o = lt_verdict_top(v, i)) != NULL; i++)
+		if (o->line == line && strcmp(o->source, m->source) == 0 &&
+		    lt_words_also(v, i))
+			return '+';
+	return ' ';
+}
+
+/*
+ * The cause's line with its context, one code block.  Context lines the
+ * decoder emptied (a job log's ##[group] and ##[endgroup]) are left out:
+ * the gap in the numbers shows them.
+ */
 static enum lt_status
-md_evidence(struct lt_buf *b, const struct lt_match *m)
+md_evidence(struct lt_buf *b, const struct lt_match *m,
+    const struct lt_verdict *v)
 {
 	struct lt_buf all;
 	enum lt_status st = LT_OK;
 	size_t i;
 
-	if (m->n_before == 0 && m->n_after == 0)
-		return md_code(b, m->text, m->text_len);
-	lt_buf_init(&all, (LT_CONTEXT_MAX * 2 + 1) * (EVIDENCE_MAX + 8));
+	lt_buf_init(&all, (LT_CONTEXT_MAX * 2 + 1) * (EVIDENCE_MAX + 32));
 	for (i = 0; st == LT_OK && i < m->n_before; i++)
-		if ((st = lt_buf_add(&all, m->before[i].text,
-		    m->before[i].len < EVIDENCE_MAX ? m->before[i].len :
-		    EVIDENCE_MAX)) == LT_OK)
-			st = lt_buf_addc(&all, '\n');
+		if (m->before[i].len > 0)
+			st = md_evidence_line(&all, md_mark(v, m,
+			    m->before[i].line), m->before[i].line,
+			    m->before[i].text, m->before[i].len);
 	if (st == LT_OK)
-		st = lt_buf_add(&all, m->text, m->text_len < EVIDENCE_MAX ?
-		    m->text_len : EVIDENCE_MAX);
+		st = md_evidence_line(&all, '>', m->line, m->text, m->text_len);
 	for (i = 0; st == LT_OK && i < m->n_after; i++)
-		if ((st = lt_buf_addc(&all, '\n')) == LT_OK)
-			st = lt_buf_add(&all, m->after[i].text,
-			    m->after[i].len < EVIDENCE_MAX ? m->after[i].len :
-			    EVIDENCE_MAX);
-	if (st == LT_OK)
-		st = md_code_n(b, all.p ? all.p : "", all.len, all.len);
+		if (m->after[i].len > 0)
+			st = md_evidence_line(&all, md_mark(v, m,
+			    m->after[i].line), m->after[i].line,
+			    m->after[i].text, m->after[i].len);
+	if (st == LT_OK)	/* without the last newline: md_code adds it */
+		st = md_code_n(b, all.p, all.len - 1, all.len - 1);
 	lt_buf_free(&all);
 	return st;
+}
+
+/*
+ * Text from outside (a file name) in running text: a code span, so that
+ * nothing in it is Markdown, HTML or an autolink, with a backtick run
+ * longer than any inside it, at most 200 bytes (cut on a character).
+ */
+static enum lt_status
+md_code_span_in(struct lt_buf *b, const char *s, int table)
+{
+	enum lt_status st;
+	struct lt_buf tmp;
+	size_t i, run = 0, longest = 0, n = strlen(s);
+
+	if (n > 200) {
+		n = 200;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	lt_buf_init(&tmp, n * 12 + 16);
+	if ((st = lt_emit_text_safe(&tmp, s, n)) != LT_OK)
+		goto out;
+	for (i = 0; i < tmp.len; i++) {
+		run = tmp.p[i] == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	for (i = 0; i <= longest && st == LT_OK; i++)
+		st = lt_buf_addc(b, '`');
+	if (st == LT_OK && tmp.len > 0 && (tmp.p[0] == '`' ||
+	    tmp.p[tmp.len - 1] == '`'))
+		st = lt_buf_addc(b, ' ');
+	for (i = 0; i < tmp.len && st == LT_OK; i++)	/* GFM: even here */
+		st = table && tmp.p[i] == '|' ? lt_buf_adds(b, "\\|") :
+		    lt_buf_addc(b, tmp.p[i]);
+	if (st == LT_OK && tmp.len > 0 && (tmp.p[0] == '`' ||
+	    tmp.p[tmp.len - 1] == '`'))
+		st = lt_buf_addc(b, ' ');
+	for (i = 0; i <= longest && st == LT_OK; i++)
+		st = lt_buf_addc(b, '`');
+	if (n < strlen(s) && st == LT_OK)
+		st = lt_buf_adds(b, " [...]");
+out:
+	lt_buf_free(&tmp);
+	return st;
+}
+
+static enum lt_status
+md_code_span(struct lt_buf *b, const char *s)
+{
+	return md_code_span_in(b, s, 0);
 }
 
 /* Markdown inline text: no HTML, no table breaks. */
@@ -246,23 +327,142 @@ md_text(struct lt_buf *b, const char *s)
 	return st;
 }
 
+/*
+ * The runbook: an http(s) URL as an autolink (which takes no backslash
+ * escapes, so the bytes that would end it or are not plain ASCII are
+ * percent-encoded), else a path on the machine, as text in a code span:
+ * a link to a file on the runner is of no use in a browser.
+ */
+static enum lt_status
+md_runbook(struct lt_buf *b, const char *link, size_t n)
+{
+	enum lt_status st;
+	size_t i;
+
+	if (strncmp(link, "https://", 8) != 0 && strncmp(link, "http://", 7) != 0)
+		return md_code_span(b, link);
+	TRY(lt_buf_addc(b, '<'));
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)link[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '`' ||
+		    c == '\\')
+			TRY(lt_buf_addf(b, "%%%02X", c));
+		else
+			TRY(lt_buf_addc(b, (char)c));
+	}
+	return lt_buf_addc(b, '>');
+}
+
+/* A label of the match (step, job, host), or NULL. */
+static const struct lt_label *
+md_label(const struct lt_match *m, const char *key)
+{
+	size_t i, k = strlen(key);
+
+	for (i = 0; i < m->n_labels; i++)
+		if (m->labels[i].key_len == k &&
+		    memcmp(m->labels[i].key, key, k) == 0)
+			return &m->labels[i];
+	return NULL;
+}
+
+/* A label's value (log text) as a code span, NUL-ended first. */
+static enum lt_status
+md_label_span(struct lt_buf *b, const char *before, const struct lt_label *l)
+{
+	enum lt_status st;
+	char v[256];
+	size_t n = l->value_len < sizeof v - 1 ? l->value_len : sizeof v - 1;
+
+	memcpy(v, l->value, n);
+	v[n] = '\0';
+	TRY(lt_buf_adds(b, before));
+	return md_code_span(b, v);
+}
+
+/* The runbook: a link named for the category, or the path as text. */
+static enum lt_status
+md_runbook_line(struct lt_buf *b, const struct lt_rule_info *ri,
+    const char *runbook_base)
+{
+	enum lt_status st;
+	struct lt_buf link;
+	size_t i;
+
+	lt_buf_init(&link, 8192);
+	if ((st = lt_emit_runbook(&link, ri->runbook, runbook_base)) != LT_OK ||
+	    (st = lt_buf_adds(b, "\n\n**Runbook:** ")) != LT_OK)
+		goto out;
+	if (link.len > 0 && (strncmp(link.p, "https://", 8) == 0 ||
+	    strncmp(link.p, "http://", 7) == 0)) {
+		if ((st = lt_buf_addc(b, '[')) != LT_OK)
+			goto out;
+		for (i = 0; ri->category[i] != '\0' && st == LT_OK; i++)
+			st = lt_buf_addc(b, ri->category[i] == '_' ? ' ' :
+			    ri->category[i]);
+		if (st == LT_OK)
+			st = lt_buf_adds(b, ": confirm, fix, validate](");
+		if (st == LT_OK)
+			st = md_runbook(b, link.p, link.len);
+		if (st == LT_OK)
+			st = lt_buf_addc(b, ')');
+	} else {
+		st = md_code_span(b, link.p ? link.p : "");
+	}
+out:
+	lt_buf_free(&link);
+	return st;
+}
+
+/*
+ * The words of words.c as Markdown text: the headline (what 0) or the
+ * why (what 1) of v's cause.
+ */
+static enum lt_status
+md_words(struct lt_buf *b, const struct lt_verdict *v, int what)
+{
+	const struct lt_match *m = lt_verdict_top(v, 0);
+	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
+	enum lt_status st;
+	struct lt_buf w;
+
+	lt_buf_init(&w, 8192);
+	if ((st = what == 0 ? lt_words_headline(&w, rs, lt_ruleset_rule(rs,
+	    m->rule)) : lt_words_why(&w, v, "it")) != LT_OK)
+		goto out;
+	st = md_text(b, w.p ? w.p : "");
+out:
+	lt_buf_free(&w);
+	return st;
+}
+
+/*
+ * The report for a person, in the order of docs/summary-wording.md: what
+ * failed in words; the rule's summary with the step, job, time and host
+ * the log gave, and the job log's link (log_url, built by the caller from
+ * the Actions environment) or the file and line; the evidence in its
+ * context, the cause marked; why this line, in plain words; what to do
+ * and the runbook; the runners-up worth a look; a footer for rule authors.
+ */
 static enum lt_status
 md_document(struct lt_buf *b, const struct lt_verdict *v,
-    const char *runbook_base)
+    const char *runbook_base, const char *log_url)
 {
 	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
 	const struct lt_counts *c = lt_verdict_counts_const(v);
 	const struct lt_match *m = lt_verdict_top(v, 0), *o;
-	const struct lt_category_count *cc;
 	const struct lt_rule_info *ri;
+	const struct lt_label *l, *step;
 	enum lt_status st;
-	char why[512];
-	size_t i;
+	char when[24];
+	size_t i, shown = 0;
 
 	if (m == NULL) {
-		TRY(lt_buf_addf(b, "## logtriage: %s\n\nNo failure at "
-		    "severity %s or above in %llu lines.\n", lt_verdict_word(v),
-		    lt_severity_name(lt_verdict_fail_on(v)), c->lines));
+		TRY(lt_buf_addf(b, "## No failure found in %llu line%s\n\nNo "
+		    "line matched a rule at severity %s or above.\n", c->lines,
+		    c->lines == 1 ? "" : "s",
+		    lt_severity_name(lt_verdict_fail_on(v))));
 		if (c->unreadable_inputs == 0)
 			return LT_OK;
 		TRY(lt_buf_addf(b, "\n**%llu input%s could not be read**, so "
@@ -270,66 +470,84 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 		    c->unreadable_inputs == 1 ? "" : "s"));
 		for (i = 0; lt_verdict_unreadable_name(v, i) != NULL; i++) {
 			TRY(lt_buf_adds(b, "- "));
-			TRY(md_text(b, lt_verdict_unreadable_name(v, i)));
+			TRY(md_code_span(b, lt_verdict_unreadable_name(v, i)));
 			TRY(lt_buf_addc(b, '\n'));
 		}
 		return LT_OK;
 	}
 	ri = lt_ruleset_rule(rs, m->rule);
-	TRY(lt_buf_adds(b, "## logtriage: failure, "));
-	TRY(md_text(b, ri->category));
-	TRY(lt_buf_addf(b, " (%s, %s confidence)\n\n**",
-	    lt_severity_name(ri->severity), lt_confidence_name(ri->confidence)));
-	TRY(md_text(b, ri->summary));
-	TRY(lt_buf_adds(b, "**, rule `"));
-	TRY(lt_buf_adds(b, ri->id));
-	TRY(lt_buf_adds(b, "` at "));
-	TRY(md_text(b, m->source));
-	TRY(lt_buf_addf(b, " line %llu:\n\n", m->line));
-	TRY(md_evidence(b, m));
-	TRY(lt_buf_adds(b, "\n**What to do:** "));
+	TRY(lt_buf_adds(b, "## "));
+	TRY(md_words(b, v, 0));
+	TRY(lt_buf_adds(b, "\n\n**"));
+	TRY(md_text(b, ri->summary[0] != '\0' ? ri->summary : ri->id));
+	TRY(lt_buf_adds(b, "**"));
+	if ((step = md_label(m, "step")) != NULL)
+		TRY(md_label_span(b, " in step ", step));
+	if ((l = md_label(m, "job")) != NULL)
+		TRY(md_label_span(b, step ? " of job " : " in job ", l));
+	if (lt_words_when(when, m->time))
+		TRY(lt_buf_addf(b, ", at %s", when));
+	if ((l = md_label(m, "host")) != NULL)
+		TRY(md_label_span(b, ", on host ", l));
+	if (lt_words_exit_status(m) >= 0) {
+		TRY(lt_buf_addf(b, ". From the step's exit status, %d "
+		    "(`--exit-code`).\n\n", lt_words_exit_status(m)));
+	} else if (log_url != NULL && log_url[0] != '\0') {
+		TRY(lt_buf_adds(b, strstr(log_url, "/job/") != NULL ?
+		    ". [Open the job log](" : ". [Open the run]("));
+		TRY(md_runbook(b, log_url, strlen(log_url)));
+		TRY(lt_buf_addf(b, ") (line %llu of ", m->line));
+		TRY(md_code_span(b, m->source));
+		TRY(lt_buf_adds(b, ").\n\n"));
+	} else {
+		TRY(lt_buf_addf(b, ". Line %llu of ", m->line));
+		TRY(md_code_span(b, m->source));
+		TRY(lt_buf_adds(b, ".\n\n"));
+	}
+	if (lt_words_exit_status(m) < 0)
+		TRY(md_evidence(b, m, v));
+	TRY(lt_buf_adds(b, lt_words_exit_status(m) < 0 ? "\n**Why this line:** " :
+	    "**Why:** "));
+	TRY(md_words(b, v, 1));
+	TRY(lt_buf_adds(b, "\n\n**What to do now:** "));
 	TRY(md_text(b, ri->remediation));
-	if (ri->runbook[0] != '\0') {
-		struct lt_buf link;
-
-		lt_buf_init(&link, 8192);
-		if ((st = lt_emit_runbook(&link, ri->runbook, runbook_base)) ==
-		    LT_OK && (st = lt_buf_adds(b, "\n\n**Runbook:** <")) == LT_OK &&
-		    (st = md_text(b, link.p ? link.p : "")) == LT_OK)
-			st = lt_buf_addc(b, '>');
-		lt_buf_free(&link);
-		if (st != LT_OK)
-			return st;
-	}
-	lt_verdict_why(v, why, sizeof why);
-	TRY(lt_buf_adds(b, "\n\n*Why this cause:* "));
-	TRY(md_text(b, why));
-	TRY(lt_buf_adds(b, "\n\n| category | matches | highest severity | "
-	    "first seen |\n|---|---:|---|---|\n"));
-	for (i = 0; i < lt_ruleset_category_count(rs); i++) {
-		if ((cc = lt_verdict_category(v, i)) == NULL)
-			continue;
-		TRY(lt_buf_adds(b, "| "));
-		TRY(md_text(b, lt_ruleset_category(rs, i)->name));
-		TRY(lt_buf_addf(b, " | %llu | %s | ", cc->count,
-		    lt_severity_name(cc->severity)));
-		TRY(md_text(b, cc->first_source));
-		TRY(lt_buf_addf(b, ":%llu |\n", cc->first_line));
-	}
+	if (ri->runbook[0] != '\0')
+		TRY(md_runbook_line(b, ri, runbook_base));
 	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++) {
 		const struct lt_rule_info *r2 = lt_ruleset_rule(rs, o->rule);
+		const struct lt_label *s2 = md_label(o, "step");
 
-		TRY(lt_buf_adds(b, i == 1 ? "\n**Also found:**\n\n" : ""));
+		if (!lt_words_also(v, i))
+			continue;
+		TRY(lt_buf_adds(b, shown++ == 0 ? "\n\n**Also found:**\n\n" :
+		    ""));
 		TRY(lt_buf_adds(b, "- "));
-		TRY(md_text(b, r2->category));
-		TRY(lt_buf_adds(b, " (`"));
-		TRY(lt_buf_adds(b, r2->id));
-		TRY(lt_buf_adds(b, "`) at "));
-		TRY(md_text(b, o->source));
-		TRY(lt_buf_addf(b, " line %llu\n", o->line));
+		TRY(md_text(b, r2->summary[0] != '\0' ? r2->summary : r2->id));
+		if (lt_words_exit_status(o) >= 0) {
+			TRY(lt_buf_adds(b, ", from the step's exit status\n"));
+			continue;
+		}
+		TRY(lt_buf_addf(b, ", line %llu", o->line));
+		if (strcmp(o->source, m->source) != 0) {
+			TRY(lt_buf_adds(b, " of "));
+			TRY(md_code_span(b, o->source));
+		}
+		if (s2 != NULL && (step == NULL || s2->value_len !=
+		    step->value_len || memcmp(s2->value, step->value,
+		    s2->value_len) != 0))
+			TRY(md_label_span(b, " in step ", s2));
+		TRY(lt_buf_addc(b, '\n'));
 	}
-	return lt_buf_addf(b, "\n%llu lines read, %llu matches.\n", c->lines,
-	    c->matches);
+	if (shown == 0)
+		TRY(lt_buf_adds(b, "\n\n**Also found:** nothing else points to "
+		    "a cause.\n"));
+	TRY(lt_buf_adds(b, "\n*rule `"));
+	TRY(lt_buf_adds(b, ri->id));
+	TRY(lt_buf_adds(b, "` ("));
+	TRY(md_text(b, ri->origin));
+	return lt_buf_addf(b, "), %s confidence; %llu line%s, %llu match%s*\n",
+	    lt_confidence_name(ri->confidence), c->lines,
+	    c->lines == 1 ? "" : "s", c->matches, c->matches == 1 ? "" : "es");
 }
 
 /*
@@ -361,18 +579,18 @@ open_fence(const char *p, size_t n)
 	return open;
 }
 
-enum lt_status
-lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
-    const char *runbook_base, size_t cap)
+static enum lt_status
+md_cut(struct lt_buf *b, const struct lt_verdict *v, const char *runbook_base,
+    const char *log_url, size_t cap)
 {
-	static const char note[] = "\n*(cut: the step summary reached its "
-	    "size limit)*\n";
+	static const char note[] = "\n*(cut: the report reached its size "
+	    "limit)*\n";
 	struct lt_buf doc;
 	enum lt_status st;
 	size_t cut, i, open;
 
 	lt_buf_init(&doc, (size_t)256 << 20);
-	if ((st = md_document(&doc, v, runbook_base)) != LT_OK)
+	if ((st = md_document(&doc, v, runbook_base, log_url)) != LT_OK)
 		goto out;
 	if (doc.len <= cap) {
 		st = lt_buf_add(b, doc.p, doc.len);
@@ -399,6 +617,13 @@ lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
 out:
 	lt_buf_free(&doc);
 	return st;
+}
+
+enum lt_status
+lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
+    const char *runbook_base, size_t cap)
+{
+	return md_cut(b, v, runbook_base, NULL, cap);
 }
 
 /*
@@ -623,6 +848,7 @@ lt_emit_github_fence(const struct lt_emitter *e)
 struct markdown_emitter {
 	struct lt_emitter base;
 	const char *runbook_base;
+	const char *log_url;
 	size_t cap;
 };
 
@@ -632,7 +858,7 @@ markdown_finish(struct lt_emitter *e, struct lt_buf *out,
 {
 	struct markdown_emitter *md = (struct markdown_emitter *)e;
 
-	return lt_emit_markdown(out, v, md->runbook_base, md->cap);
+	return md_cut(out, v, md->runbook_base, md->log_url, md->cap);
 }
 
 static void
@@ -656,6 +882,7 @@ lt_emit_markdown_new(const struct lt_emit_opts *o)
 		return NULL;
 	md->base.ops = &markdown_ops;
 	md->runbook_base = o->runbook_base;
+	md->log_url = o->log_url;
 	md->cap = o->cap;
 	return &md->base;
 }

@@ -5,6 +5,8 @@
 #define LT_EMIT_INT_H
 
 #include "logtriage/buf.h"
+#include "logtriage/rules.h"
+#include "logtriage/verdict.h"
 
 /*
  * One Prometheus label, NAME="VALUE", with the value escaped as the text
@@ -14,5 +16,35 @@
  */
 enum lt_status lt_prom_label(struct lt_buf *b, const char *name,
     const char *value, int first);
+
+/*
+ * The verdict in words for a person (words.c; docs/summary-wording.md).
+ */
+/* The category of that name, or NULL. */
+const struct lt_category_info *lt_words_category(const struct lt_ruleset *rs,
+    const char *name);
+/* The category's summary of rule ri, its first letter lower-cased. */
+enum lt_status lt_words_category_summary(struct lt_buf *b,
+    const struct lt_ruleset *rs, const struct lt_rule_info *ri);
+/* "Failed: " and the category's summary. */
+enum lt_status lt_words_headline(struct lt_buf *b,
+    const struct lt_ruleset *rs, const struct lt_rule_info *ri);
+/* How strong a line of a rule of this priority is, as a predicate. */
+const char *lt_words_strength(int priority);
+/*
+ * The step's exit status when m is the --exit-code evidence (source
+ * "exit-code", line 0, "exit code N"), else -1.
+ */
+int lt_words_exit_status(const struct lt_match *m);
+/* "2025-01-11 10:00:36 UTC" from an RFC 3339 UTC time: 1, or 0 (none). */
+int lt_words_when(char out[24], const char *t);
+/*
+ * Why the cause won, in one or two sentences (nothing when clean); self
+ * names the cause's line ("This line", or "it" after a colon).
+ */
+enum lt_status lt_words_why(struct lt_buf *b, const struct lt_verdict *v,
+    const char *self);
+/* 1 when runner-up i (> 0) is worth showing a person (see words.c). */
+int lt_words_also(const struct lt_verdict *v, size_t i);
 
 #endif

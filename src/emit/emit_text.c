@@ -9,11 +9,13 @@
  * (see --color); it marks the severity and the matched span, as grep
  * marks its matches.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
+#include "emit_int.h"
 #include "util/utf8.h"
 
 #define TRY(x) do { if ((st = (x)) != LT_OK) return st; } while (0)
@@ -240,6 +242,66 @@ lt_emit_runbook(struct lt_buf *b, const char *runbook, const char *base)
 	return lt_buf_adds(b, runbook);
 }
 
+/* A label's value (step, job, host), or NULL. */
+static const struct lt_label *
+text_label(const struct lt_match *m, const char *key)
+{
+	size_t i, k = strlen(key);
+
+	for (i = 0; i < m->n_labels; i++)
+		if (m->labels[i].key_len == k &&
+		    memcmp(m->labels[i].key, key, k) == 0)
+			return &m->labels[i];
+	return NULL;
+}
+
+/* 1 when a and b are the same words, case aside. */
+static int
+same_words(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if ((*a | 0x20) != (*b | 0x20))
+			return 0;
+	return *a == *b;
+}
+
+/* One evidence line: 8 spaces, the mark, the number to width w, text. */
+static enum lt_status
+text_evidence_line(struct lt_buf *b, char mark, int w, unsigned long long line,
+    const struct lt_match *m, const char *p, size_t n, int color)
+{
+	enum lt_status st;
+
+	TRY(lt_buf_addf(b, "        %c %*llu  ", mark, w, line));
+	if (p == NULL)
+		TRY(marked_text(b, m, color));
+	else
+		TRY(lt_emit_text_safe(b, p, n));
+	return lt_buf_addc(b, '\n');
+}
+
+/* '+' when a runner-up worth showing is on that line of m's source. */
+static char
+text_mark(const struct lt_verdict *v, const struct lt_match *m,
+    unsigned long long line)
+{
+	const struct lt_match *o;
+	size_t i;
+
+	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++)
+		if (o->line == line && strcmp(o->source, m->source) == 0 &&
+		    lt_words_also(v, i))
+			return '+';
+	return ' ';
+}
+
+/*
+ * The verdict block, in the order of docs/summary-wording.md: FAILED (or
+ * CLEAN, INCOMPLETE) first, for a script to test; then one fact a line,
+ * each under a word (step, time, host, log, why, do, read, also) so that
+ * grep '^  step' works; the evidence within the log line's block, the
+ * cause marked '>' (a runner-up '+'); a footer for rule authors.
+ */
 enum lt_status
 lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
     const char *runbook_base)
@@ -247,22 +309,25 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 	const struct lt_ruleset *rs = lt_verdict_ruleset(v);
 	const struct lt_counts *c = lt_verdict_counts_const(v);
 	const struct lt_match *m = lt_verdict_top(v, 0), *o;
+	const struct lt_category_info *ci;
 	const struct lt_rule_info *ri;
-	const struct lt_category_count *cc;
+	const struct lt_label *step, *l;
 	enum lt_status st;
-	char why[512];
-	size_t i;
-	int first;
+	char when[24], num[24];
+	size_t i, shown = 0;
+	int w;
 
 	if (m == NULL) {
-		TRY(lt_buf_addf(b, "%s%s%s: no failure at severity %s or "
+		int clean = c->unreadable_inputs == 0;
+
+		TRY(lt_buf_addf(b, "%s%s%s  no failure at severity %s or "
 		    "above in %llu line%s (%llu match%s)",
-		    color ? C_BOLD : "", lt_verdict_word(v),
+		    color ? C_BOLD : "", clean ? "CLEAN" : "INCOMPLETE",
 		    color ? C_RESET : "",
 		    lt_severity_name(lt_verdict_fail_on(v)), c->lines,
 		    c->lines == 1 ? "" : "s", c->matches,
 		    c->matches == 1 ? "" : "es"));
-		if (c->unreadable_inputs > 0) {
+		if (!clean) {
 			TRY(lt_buf_addf(b, ", but %llu input%s could not be "
 			    "read:", c->unreadable_inputs,
 			    c->unreadable_inputs == 1 ? "" : "s"));
@@ -277,55 +342,105 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 		return lt_buf_addc(b, '\n');
 	}
 	ri = lt_ruleset_rule(rs, m->rule);
-	TRY(lt_buf_addf(b, "%sFAILURE%s: ", color ? C_BOLD : "",
-	    color ? C_RESET : ""));
-	if (color)
-		TRY(lt_buf_adds(b, sev_color(ri->severity)));
-	TRY(lt_buf_addf(b, "%s (%s, %s confidence)", ri->category,
-	    lt_severity_name(ri->severity), lt_confidence_name(ri->confidence)));
-	if (color)
-		TRY(lt_buf_adds(b, C_RESET));
-	TRY(lt_buf_adds(b, ": "));
-	TRY(lt_emit_text_safe(b, ri->summary, strlen(ri->summary)));
-	TRY(lt_buf_adds(b, "\n  at "));
-	TRY(location(b, m));
-	TRY(lt_buf_addf(b, " [%s]\n", ri->id));
-	for (i = 0; i < m->n_before; i++) {
-		TRY(lt_buf_addf(b, "    %llu  ", m->before[i].line));
-		TRY(lt_emit_text_safe(b, m->before[i].text, m->before[i].len));
+	ci = lt_words_category(rs, ri->category);
+	TRY(lt_buf_addf(b, "%s%sFAILED%s  ", color ? C_BOLD : "",
+	    color ? sev_color(ri->severity) : "", color ? C_RESET : ""));
+	TRY(lt_words_category_summary(b, rs, ri));
+	if (ri->summary[0] != '\0' && (ci == NULL ||
+	    !same_words(ci->summary, ri->summary))) {
+		TRY(lt_buf_adds(b, ": "));	/* the rule's words, lower first */
+		if (ri->summary[0] >= 'A' && ri->summary[0] <= 'Z' &&
+		    !(ri->summary[1] >= 'A' && ri->summary[1] <= 'Z')) {
+			TRY(lt_buf_addc(b, (char)(ri->summary[0] - 'A' + 'a')));
+			TRY(lt_emit_text_safe(b, ri->summary + 1,
+			    strlen(ri->summary) - 1));
+		} else {
+			TRY(lt_emit_text_safe(b, ri->summary,
+			    strlen(ri->summary)));
+		}
+	}
+	TRY(lt_buf_addc(b, '\n'));
+	if ((step = text_label(m, "step")) != NULL) {
+		TRY(lt_buf_adds(b, "  step  "));
+		TRY(lt_emit_text_safe(b, step->value, step->value_len));
+		if ((l = text_label(m, "job")) != NULL) {
+			TRY(lt_buf_adds(b, " (job "));
+			TRY(lt_emit_text_safe(b, l->value, l->value_len));
+			TRY(lt_buf_addc(b, ')'));
+		}
 		TRY(lt_buf_addc(b, '\n'));
 	}
-	TRY(lt_buf_addf(b, "  > %llu  ", m->line));
-	TRY(marked_text(b, m, color));
-	for (i = 0; i < m->n_after; i++) {
-		TRY(lt_buf_addf(b, "\n    %llu  ", m->after[i].line));
-		TRY(lt_emit_text_safe(b, m->after[i].text, m->after[i].len));
+	if (lt_words_when(when, m->time))
+		TRY(lt_buf_addf(b, "  time  %s\n", when));
+	if ((l = text_label(m, "host")) != NULL) {
+		TRY(lt_buf_adds(b, "  host  "));
+		TRY(lt_emit_text_safe(b, l->value, l->value_len));
+		TRY(lt_buf_addc(b, '\n'));
 	}
-	lt_verdict_why(v, why, sizeof why);
-	TRY(lt_buf_addf(b, "\n  why: %s\n  fix: ", why));
+	if (lt_words_exit_status(m) >= 0) {
+		TRY(lt_buf_addf(b, "  log   the step's exit status, %d "
+		    "(--exit-code)\n", lt_words_exit_status(m)));
+		goto why;
+	}
+	TRY(lt_buf_adds(b, "  log   "));
+	TRY(lt_emit_text_safe(b, m->source, strlen(m->source)));
+	TRY(lt_buf_addf(b, ":%llu\n", m->line));
+	w = snprintf(num, sizeof num, "%llu", m->n_after > 0 ?
+	    m->after[m->n_after - 1].line : m->line);
+	for (i = 0; i < m->n_before; i++)
+		if (m->before[i].len > 0)
+			TRY(text_evidence_line(b, text_mark(v, m,
+			    m->before[i].line), w, m->before[i].line, m,
+			    m->before[i].text, m->before[i].len, color));
+	TRY(text_evidence_line(b, '>', w, m->line, m, NULL, 0, color));
+	for (i = 0; i < m->n_after; i++)
+		if (m->after[i].len > 0)
+			TRY(text_evidence_line(b, text_mark(v, m,
+			    m->after[i].line), w, m->after[i].line, m,
+			    m->after[i].text, m->after[i].len, color));
+why:
+	TRY(lt_buf_adds(b, "  why   "));
+	TRY(lt_words_why(b, v, "This line"));
+	TRY(lt_buf_adds(b, "\n  do    "));
 	TRY(lt_emit_text_safe(b, ri->remediation, strlen(ri->remediation)));
 	if (ri->runbook[0] != '\0') {
-		TRY(lt_buf_adds(b, "\n  runbook: "));
+		TRY(lt_buf_adds(b, "\n  read  "));
 		TRY(lt_emit_runbook(b, ri->runbook, runbook_base));
 	}
 	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++) {
 		const struct lt_rule_info *r2 = lt_ruleset_rule(rs, o->rule);
+		const struct lt_label *s2 = text_label(o, "step");
 
-		TRY(lt_buf_addf(b, "\n  also: %s (%s) at ", r2->category,
-		    lt_severity_name(r2->severity)));
-		TRY(location(b, o));
-		TRY(lt_buf_addf(b, " [%s]", r2->id));
-	}
-	TRY(lt_buf_addf(b, "\n  %llu line%s, %llu match%s", c->lines,
-	    c->lines == 1 ? "" : "s", c->matches, c->matches == 1 ? "" : "es"));
-	for (i = 0, first = 1; i < lt_ruleset_category_count(rs); i++) {
-		if ((cc = lt_verdict_category(v, i)) == NULL)
+		if (!lt_words_also(v, i))
 			continue;
-		TRY(lt_buf_addf(b, "%s %s %llu", first ? ":" : ",",
-		    lt_ruleset_category(rs, i)->name, cc->count));
-		first = 0;
+		TRY(lt_buf_adds(b, shown++ == 0 ? "\n  also  " : "\n        "));
+		TRY(lt_emit_text_safe(b, r2->summary[0] ? r2->summary : r2->id,
+		    strlen(r2->summary[0] ? r2->summary : r2->id)));
+		if (lt_words_exit_status(o) >= 0) {
+			TRY(lt_buf_adds(b, ", from the step's exit status"));
+			continue;
+		}
+		TRY(lt_buf_addf(b, ", line %llu", o->line));
+		if (strcmp(o->source, m->source) != 0) {
+			TRY(lt_buf_adds(b, " of "));
+			TRY(lt_emit_text_safe(b, o->source, strlen(o->source)));
+		}
+		if (s2 != NULL && (step == NULL || s2->value_len !=
+		    step->value_len || memcmp(s2->value, step->value,
+		    s2->value_len) != 0)) {
+			TRY(lt_buf_adds(b, " in step "));
+			TRY(lt_emit_text_safe(b, s2->value, s2->value_len));
+		}
 	}
-	return lt_buf_addc(b, '\n');
+	if (shown == 0)
+		TRY(lt_buf_adds(b, "\n  also  nothing else points to a cause"));
+	TRY(lt_buf_addf(b, "\n        %srule %s (", color ? C_DIM : "", ri->id));
+	TRY(lt_emit_text_safe(b, ri->origin, strlen(ri->origin)));
+	TRY(lt_buf_addf(b, "), %s confidence; %llu line%s, %llu match%s%s\n",
+	    lt_confidence_name(ri->confidence), c->lines,
+	    c->lines == 1 ? "" : "s", c->matches, c->matches == 1 ? "" : "es",
+	    color ? C_RESET : ""));
+	return LT_OK;
 }
 
 /*

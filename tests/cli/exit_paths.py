@@ -48,7 +48,7 @@ env.pop("GITHUB_ACTIONS", None)
 
 def reports(name, md, want_push=True):
     text = open(md).read() if os.path.exists(md) else ""
-    if "## logtriage: failure" not in text:
+    if "## Failed: " not in text:
         failures.append(f"{name}: no step summary: {text[:80]!r}")
     if want_push and not any(b"logtriage_failed" in b for b in bodies):
         failures.append(f"{name}: nothing pushed")

@@ -138,7 +138,9 @@ MODES = [[], ["-o", "text"], ["-o", "github"], ["-o", "text", "-o", "github"],
          ["-o", "github", "-o", "json"], ["--summary-only"],
          ["--summary-only", "-o", "text"], ["-o", "prometheus"],
          ["-C", "2", "-o", "text"], ["-C", "2"], ["--github", "-o", "text"],
-         ["-A", "1", "-o", "text", "-o", "github", "--color", "always"]]
+         ["-A", "1", "-o", "text", "-o", "github", "--color", "always"],
+         ["-o", "markdown"], ["-C", "3", "-o", "markdown", "-o", "github"],
+         ["-o", "slack"], ["-C", "3", "-o", "slack", "-o", "text"]]
 for mode in MODES:
     for operands in ([log], [os.path.basename(odd)]):
         p = ltrun.run([binary] + mode + operands,

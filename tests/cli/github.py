@@ -85,19 +85,31 @@ p = ltrun.run([binary] + rules + ["--github", "--summary-only",
 md = open(summary, encoding="utf-8").read()
 if p.returncode != 1 or b"::error title=Root cause" not in p.stdout:
     failures.append(f"--github in Actions: rc={p.returncode} {p.stdout[:200]!r}")
-if not md.startswith("earlier step\n## logtriage: failure, disk (critical, high confidence)"):
+if not md.startswith("earlier step\n## Failed: "):
     failures.append(f"step summary not appended: {md[:120]!r}")
-if "<https://wiki.example/ops/runbooks/disk.md>" not in md:
+if "(<https://wiki.example/ops/runbooks/disk.md>)" not in md:
     failures.append("runbook link not joined to --runbook-base")
 if md.count("```") % 2 != 0:
     failures.append("unbalanced code fences in the step summary")
-# a fence inside the log cannot close the evidence block
+# one spelling: in Actions, -o github writes the step summary too, unless
+# --no-step-summary
+open(summary, "w").write("")
+ltrun.run([binary] + rules + ["-o", "github"], input=hostile, env=env_gh)
+if not open(summary, encoding="utf-8").read().startswith("## Failed: "):
+    failures.append("-o github in Actions wrote no step summary")
+open(summary, "w").write("")
+ltrun.run([binary] + rules + ["-o", "github", "--no-step-summary"],
+          input=hostile, env=env_gh)
+if os.path.getsize(summary) != 0:
+    failures.append("--no-step-summary still wrote the step summary")
+# a fence inside the log cannot close the evidence block (whose lines
+# start with the gutter of line numbers, the cause's marked '>')
 p = ltrun.run([binary] + rules + ["--step-summary", summary, "-q"],
                    input=b"```\n``` no space left on device ````\n")
-md = open(summary, encoding="utf-8").read().split("## logtriage")[-1]
+md = open(summary, encoding="utf-8").read().split("## Failed")[-1]
 blk = re.search(r"^(`{3,})text\n(.*?)\n^\1$", md, re.M | re.S)
 if not blk or len(blk.group(1)) <= 4 or \
-        blk.group(2) != "``` no space left on device ````":
+        blk.group(2) != ">   2  ``` no space left on device ````":
     failures.append(f"evidence fence does not hold: {md!r}")
 for f in failures:
     print("FAIL", f)

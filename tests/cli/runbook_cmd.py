@@ -113,11 +113,11 @@ def main():
           f"JSON runbook with --runbook-base {cause['runbook']!r}")
     p = run(binary, ["-o", "text", "--color", "never", "--summary-only",
                      example], {"LOGTRIAGE_RUNBOOK_BASE": "https://w.example/x/"})
-    check(b"runbook: https://w.example/x/runbooks/disk-space.md" in p.stdout,
+    check(b"  read  https://w.example/x/runbooks/disk-space.md" in p.stdout,
           f"text link with LOGTRIAGE_RUNBOOK_BASE:\n{p.stdout.decode()}")
     p = run(binary, ["-o", "text", "--color", "never", "--summary-only",
                      example])
-    check(("runbook: " + docdir.rstrip("/") + "/runbooks/disk-space.md")
+    check(("  read  " + docdir.rstrip("/") + "/runbooks/disk-space.md")
           .encode() in p.stdout, f"default text link:\n{p.stdout.decode()}")
 
     # unknown categories

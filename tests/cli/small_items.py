@@ -40,7 +40,7 @@ if p.returncode != 1 or len(ann) != 1 or b" [...]" not in ann[0] or \
     failures.append(f"-o github, 65 MiB line: rc {p.returncode}, "
                     f"{len(ann)} annotations, {len(p.stdout)} bytes, "
                     f"stderr {p.stderr[:200]!r}")
-if not os.path.exists(md) or "## logtriage: failure" not in open(md).read():
+if not os.path.exists(md) or "## Failed: " not in open(md).read():
     failures.append("-o github, 65 MiB line: no step summary")
 os.unlink(big)
 

@@ -2,10 +2,13 @@
  * test_emit.c - the emitters that have limits of their own: the
  * Markdown step summary cut at its cap, and the Prometheus text; and the
  * emitter interface as a run drives it: the order of the callbacks, the
- * context each carries, the GitHub fence's state.
+ * context each carries, the GitHub fence's state; and the Slack payload
+ * within Slack's limits, valid JSON, whatever the lines hold.
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "logtriage/buf.h"
 #include "logtriage/emit.h"
@@ -129,6 +132,60 @@ static const struct lt_emitter_ops rec_ops = {
 };
 
 static int write_fails;
+
+/* Characters (code points) of a UTF-8 string. */
+static size_t
+chars(const char *s)
+{
+	size_t c = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+/*
+ * The Slack payload of v: one line of JSON; a header of at most 150
+ * characters, sections of at most 3000, at most 50 blocks; a code block
+ * with no backtick inside and no raw <, > or & in any mrkdwn text.
+ */
+static void
+check_slack(const struct lt_verdict *v)
+{
+	struct lt_buf b;
+	cJSON *doc, *blocks, *bl, *t;
+	const char *s;
+	size_t n = 0;
+
+	lt_buf_init(&b, 1 << 20);
+	CHECK(lt_emit_slack(&b, v, "https://w.example/a|b/") == LT_OK);
+	CHECK(b.len > 0 && memchr(b.p, '\n', b.len) == b.p + b.len - 1);
+	CHECK(lt_buf_addc(&b, '\0') == LT_OK);
+	doc = cJSON_Parse(b.p);
+	CHECK(doc != NULL);
+	blocks = cJSON_GetObjectItem(doc, "blocks");
+	CHECK(cJSON_IsString(cJSON_GetObjectItem(doc, "text")));
+	cJSON_ArrayForEach(bl, blocks) {
+		t = cJSON_GetObjectItem(bl, "text");
+		if (t == NULL)	/* the context: its one element */
+			t = cJSON_GetArrayItem(cJSON_GetObjectItem(bl,
+			    "elements"), 0);
+		s = cJSON_GetStringValue(cJSON_GetObjectItem(t, "text"));
+		CHECK(s != NULL);
+		if (s == NULL)
+			continue;
+		CHECK(chars(s) <= (n == 0 ? 150u : 3000u));
+		if (strncmp(s, "```\n", 4) == 0)
+			CHECK(strchr(s + 3, '`') == s + strlen(s) - 3);
+		if (n > 0 && strstr(s, "*Runbook:*") == NULL)
+			CHECK(strpbrk(s, "<>") == NULL);
+		n++;
+	}
+	CHECK(n >= 3 && n <= LT_SLACK_BLOCKS_MAX);
+	cJSON_Delete(doc);
+	lt_buf_free(&b);
+}
 
 static void
 test_token(char *buf, size_t size)
@@ -284,7 +341,7 @@ main(void)
 		CHECK(lt_emit_markdown(&b, v, NULL, cap) == LT_OK);
 		CHECK(b.len <= cap);
 		CHECK(count(b.p, b.len, "```") % 2 == 0);
-		CHECK(count(b.p, b.len, "(cut: the step summary reached") == 1);
+		CHECK(count(b.p, b.len, "(cut: the report reached") == 1);
 		CHECK(b.p[b.len - 1] == '\n');
 	}
 	/*
@@ -316,12 +373,37 @@ main(void)
 		CHECK(lt_emit_markdown(&b, v2, NULL, 1 << 20) == LT_OK);
 		CHECK(fences_closed(b.p, b.len));
 		CHECK(strstr(b.p, "\n`````text\n") != NULL);
+		check_slack(v2);
 		for (cap = 200; cap <= 1400; cap += 7) {
 			lt_buf_reset(&b);
 			CHECK(lt_emit_markdown(&b, v2, NULL, cap) == LT_OK);
 			CHECK(b.len <= cap && fences_closed(b.p, b.len));
 		}
 		lt_verdict_free(v2);
+	}
+	check_slack(v);	/* a cause line of 3000 bytes */
+	{	/* 100 context lines of 8 KiB of & < > ` and bad UTF-8 */
+		struct lt_verdict *v3 = lt_verdict_new(rs, LT_SEV_LOW);
+		static struct lt_ctx_line ctx[LT_CONTEXT_MAX];
+		static char hostile[LT_CONTEXT_LINE_MAX];
+		size_t k;
+
+		for (k = 0; k < sizeof hostile; k++)
+			hostile[k] = "&<>`\xff\xe2x"[k % 7];
+		for (k = 0; k < LT_CONTEXT_MAX; k++) {
+			ctx[k].text = hostile;
+			ctx[k].len = sizeof hostile;
+			ctx[k].line = k + 1;
+		}
+		m.before = ctx;
+		m.n_before = LT_CONTEXT_MAX;
+		m.after = ctx;
+		m.n_after = LT_CONTEXT_MAX;
+		m.text = hostile;
+		m.text_len = sizeof hostile;
+		CHECK(lt_verdict_add(v3, &m) == LT_OK);
+		check_slack(v3);
+		lt_verdict_free(v3);
 	}
 	/* prometheus: the series and their values */
 	lt_buf_reset(&b);
