@@ -97,5 +97,7 @@ lt_decode_gh(struct lt_decoder *d, const struct lt_line *l)
 	if (sn == sizeof UNKNOWN_STEP - 1 &&
 	    memcmp(step, UNKNOWN_STEP, sn) == 0)
 		step = NULL;
+	else if (sn > 0)	/* now, for a syslog or dmesg line too */
+		lt_recb_label(&b, "step", 4, step, sn);
 	return lt_gha_line(d, &b, p + rest, n - rest, step, sn);
 }

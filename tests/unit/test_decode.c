@@ -400,10 +400,11 @@ test_gh(void)
 	    "lint\tUNKNOWN STEP\t2025-01-11T10:01:02.0000000Z "
 	    "##[error]Process completed with exit code 1.\n"
 	    "test\tUNKNOWN STEP\t2025-01-11T10:02:00.0000000Z next job\n"
+	    "test\tdmesg\t[  12.500000] Out of memory\n"
 	    "not gh at all\n"
 	    "\n"
 	    "j\t\t\n", &g);
-	CHECK(g.n == 13 && g.st == LT_OK);
+	CHECK(g.n == 14 && g.st == LT_OK);
 	CHECK_STR(g.r[0].text, "Current runner version: '2.321.0'");
 	CHECK_STR(g.r[0].time, "2025-01-11T10:00:01.1234567Z");
 	CHECK_STR(g.r[0].labels, "job=build (ubuntu);step=Set up job");
@@ -426,15 +427,18 @@ test_gh(void)
 	/* a new job starts without the last one's group */
 	CHECK_STR(g.r[9].labels, "job=test");
 	CHECK(g.r[9].flags == 0);
+	/* a dmesg line after the columns keeps the step column */
+	CHECK_STR(g.r[10].text, "Out of memory");
+	CHECK_STR(g.r[10].labels, "job=test;step=dmesg;kernel_time=12.500000");
 	/* not in the format: decoded, and a decode error; an empty line not */
-	CHECK_STR(g.r[10].text, "not gh at all");
-	CHECK_STR(g.r[10].labels, "");
-	CHECK_STR(g.r[10].time, "2025-01-11T10:02:00.0000000Z");
-	CHECK(g.r[10].flags == LT_RECORD_UNDECODED);
-	CHECK(g.r[11].flags == 0 && g.r[11].len == 0);
+	CHECK_STR(g.r[11].text, "not gh at all");
+	CHECK_STR(g.r[11].labels, "");
+	CHECK_STR(g.r[11].time, "2025-01-11T10:02:00.0000000Z");
+	CHECK(g.r[11].flags == LT_RECORD_UNDECODED);
+	CHECK(g.r[12].flags == 0 && g.r[12].len == 0);
 	/* an empty column is no label */
-	CHECK_STR(g.r[12].labels, "job=j");
-	CHECK(g.r[12].len == 0 && g.r[12].flags == 0);
+	CHECK_STR(g.r[13].labels, "job=j");
+	CHECK(g.r[13].len == 0 && g.r[13].flags == 0);
 
 	/* detection: two columns and a stamp, a BOM allowed between */
 	CHECK(detect("j\ts\t2025-01-11T10:00:01.1234567Z x\n", 0) ==
