@@ -442,6 +442,63 @@ pattern_tables(struct lt_ruleset *rs)
 	return 0;
 }
 
+/*
+ * The attention literals of the evidence stage (evidence.c): while a
+ * match of a cleared_by rule is pending, the lines that may clear it
+ * must be seen, so the atoms of every cleared_by pattern are literals
+ * the prefilter's runs never hold.  A rule whose cleared_by patterns all
+ * have atoms is marked clear_seen; for the others the pipeline stops
+ * passing lines over while one of their matches is pending.  *att is
+ * malloc'd (NULL and 0 when there are none); -1 when out of memory.
+ */
+static int
+clear_attention(struct lt_ruleset *rs, struct lt_pf_attend **att,
+    size_t *n_att, struct lt_atoms **store)
+{
+	struct lt_atoms *at;
+	size_t i, j, k, n = 0, cap = 0;
+	const char *why;
+
+	*att = NULL;
+	*n_att = 0;
+	*store = NULL;
+	for (i = 0; i < rs->n_rules; i++)
+		cap += rs->rules[i].info.n_cleared_by;
+	if (cap == 0)
+		return 0;
+	if ((*store = malloc(cap * sizeof **store)) == NULL ||
+	    (*att = malloc(cap * LT_ATOMS_MAX * sizeof **att)) == NULL)
+		return -1;
+	for (i = 0, k = 0; i < rs->n_rules; i++) {
+		struct lt_crule *c = &rs->rules[i];
+		size_t n0 = n;
+
+		c->clear_seen = c->info.n_cleared_by > 0;
+		for (j = 0; j < c->info.n_cleared_by; j++, k++) {
+			const char *src = c->info.cleared_by[j];
+			size_t a;
+
+			at = &(*store)[k];
+			if (lt_atoms_extract(src, strlen(src), at, &why) != 0) {
+				c->clear_seen = 0;
+				continue;
+			}
+			for (a = 0; a < at->n; a++) {
+				(*att)[n].s = at->a[a].s;
+				(*att)[n].len = at->a[a].len;
+				(*att)[n].caseless = at->a[a].caseless;
+				n++;
+			}
+		}
+		if (!c->clear_seen || n > LT_PF_ATTEND_MAX) {
+			n = n0;	/* no use: they cannot stand for the rule */
+			c->clear_seen = 0;
+		}
+	}
+	*n_att = n;
+	return 0;
+}
+
 struct pf_warn_ctx {
 	struct lt_rules *b;
 	const struct lt_ruleset *rs;
@@ -555,9 +612,23 @@ lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
 		goto nomem;
 	if (!opts->no_prefilter) {
 		struct pf_warn_ctx w = { b, rs };
+		struct lt_pf_attend *att;
+		struct lt_atoms *store;
+		size_t n_att;
 
-		if ((st = lt_prefilter_build(rs, pf_warn, &w)) != LT_OK)
+		if (clear_attention(rs, &att, &n_att, &store) != 0) {
+			free(att);
+			free(store);
 			goto nomem;
+		}
+		st = lt_prefilter_build(rs, att, n_att, pf_warn, &w);
+		free(att);
+		free(store);
+		if (st != LT_OK)
+			goto nomem;
+		if (rs->pf == NULL)
+			for (i = 0; i < rs->n_rules; i++)
+				rs->rules[i].clear_seen = 0;
 	}
 	*out = rs;
 	rs = NULL;
