@@ -109,19 +109,13 @@
 #define EVENTS_MAX 8192u	/* events kept from one region */
 
 /*
- * Attention literals: bytes that make a line need a look of its own
- * whatever the rules say, so a run of lines passed over (lt_pfscan_run)
- * never holds them.  "PRIVATE KEY-": the redactor follows multi-line
- * keys from their "PRIVATE KEY-----" armour (a literal with five equal
- * bytes in a row took vectorscan 20 ms more to compile, so the prefix
- * stands for it).  "##[group]": the Actions decoder takes the step from
- * it.  (ESC, which the caller must also see, is left to a memchr: as a
- * literal it made vectorscan report every colour code of a colourful log,
- * and scan at a fifth of its speed.)
+ * Attention literals (lt_prefilter_build's att): bytes that make a line
+ * need a look of its own whatever the rules say, so a run of lines
+ * passed over (lt_pfscan_run) never holds them.  The prefilter does not
+ * know whose they are or why: the stages after the matcher declare them
+ * (rules_compile.c gathers them), and they go into the literal database
+ * after the atoms and markers, as events that name no pattern (NOTE).
  */
-static const char *const attention[] = {
-	"PRIVATE KEY-", "##[group]",
-};
 
 /*
  * The literal engine, chosen on purpose.  vectorscan matches a small
@@ -703,8 +697,7 @@ lt_prefilter_build(struct lt_ruleset *rs, const struct lt_pf_attend *att,
 			return LT_ERR_ARG;
 	if (rs->n_pats == 0 || rs->n_pats >= UINT32_MAX / 2)
 		return LT_OK;
-	cap = rs->n_pats * LT_ATOMS_MAX + 2 + LT_ARRAY_LEN(attention) +
-	    n_att + PAD_TO;
+	cap = rs->n_pats * LT_ATOMS_MAX + 2 + n_att + PAD_TO;
 	b.cap_lit = cap;
 	b.tier = calloc(rs->n_pats, 1);
 	b.lits = calloc(cap, sizeof *b.lits);
@@ -738,9 +731,6 @@ lt_prefilter_build(struct lt_ruleset *rs, const struct lt_pf_attend *att,
 		(void)add_literal(&b, "\xe2\x84\xaa", 3, 0, MARK); /* U+212A */
 	}
 	n_atoms = b.n_lit;
-	for (k = 0; k < LT_ARRAY_LEN(attention); k++)
-		(void)add_literal(&b, attention[k], strlen(attention[k]), 0,
-		    NOTE);
 	for (k = 0; k < n_att; k++)
 		(void)add_literal(&b, att[k].s, att[k].len, att[k].caseless,
 		    NOTE);

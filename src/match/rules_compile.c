@@ -443,16 +443,42 @@ pattern_tables(struct lt_ruleset *rs)
 }
 
 /*
+ * The attention literals the stages after the matcher declare: bytes a
+ * line must be shown to them for, so that the prefilter's runs of lines
+ * passed over never hold them (issue 12: the prefilter knows no stage's
+ * needs).  Each entry is its stage's declaration, and its reason:
+ *
+ *  - the redactor (redact.c) follows multi-line private keys from their
+ *    "PRIVATE KEY-----" armour (a literal with five equal bytes in a row
+ *    took vectorscan 20 ms more to compile, so the prefix stands for it);
+ *  - the Actions decoder (decode_gha.c) takes the step from "##[group]";
+ *  - the pipeline must also see lines with an ESC (removing colour codes
+ *    can join a literal), but as a literal it made vectorscan report
+ *    every colour code of a colourful log and scan at a fifth of its
+ *    speed, so triage.c looks for it with a memchr in the run instead.
+ *
+ * They are compiled with the ruleset because the prefilter is: one
+ * literal database, scanned once, and the embedded database of the
+ * default rules (pfdb_gen.c) is keyed by every literal it holds.  The
+ * order (these first, then the evidence stage's below) keeps the key.
+ */
+static const struct lt_pf_attend stage_attention[] = {
+	{ "PRIVATE KEY-", 12, 0 },	/* redact.c */
+	{ "##[group]", 9, 0 },		/* decode_gha.c */
+};
+
+/*
  * The attention literals of the evidence stage (evidence.c): while a
  * match of a cleared_by rule is pending, the lines that may clear it
  * must be seen, so the atoms of every cleared_by pattern are literals
  * the prefilter's runs never hold.  A rule whose cleared_by patterns all
  * have atoms is marked clear_seen; for the others the pipeline stops
- * passing lines over while one of their matches is pending.  *att is
- * malloc'd (NULL and 0 when there are none); -1 when out of memory.
+ * passing lines over while one of their matches is pending.  *att
+ * (malloc'd) gets stage_attention and then these, *store (malloc'd)
+ * the atoms they point into; -1 when out of memory.
  */
 static int
-clear_attention(struct lt_ruleset *rs, struct lt_pf_attend **att,
+attention(struct lt_ruleset *rs, struct lt_pf_attend **att,
     size_t *n_att, struct lt_atoms **store)
 {
 	struct lt_atoms *at;
@@ -464,11 +490,12 @@ clear_attention(struct lt_ruleset *rs, struct lt_pf_attend **att,
 	*store = NULL;
 	for (i = 0; i < rs->n_rules; i++)
 		cap += rs->rules[i].info.n_cleared_by;
-	if (cap == 0)
-		return 0;
-	if ((*store = malloc(cap * sizeof **store)) == NULL ||
-	    (*att = malloc(cap * LT_ATOMS_MAX * sizeof **att)) == NULL)
+	if ((*store = malloc((cap ? cap : 1) * sizeof **store)) == NULL ||
+	    (*att = malloc((cap * LT_ATOMS_MAX +
+	    LT_ARRAY_LEN(stage_attention)) * sizeof **att)) == NULL)
 		return -1;
+	for (i = 0; i < LT_ARRAY_LEN(stage_attention); i++)
+		(*att)[n++] = stage_attention[i];
 	for (i = 0, k = 0; i < rs->n_rules; i++) {
 		struct lt_crule *c = &rs->rules[i];
 		size_t n0 = n;
@@ -616,7 +643,7 @@ lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
 		struct lt_atoms *store;
 		size_t n_att;
 
-		if (clear_attention(rs, &att, &n_att, &store) != 0) {
+		if (attention(rs, &att, &n_att, &store) != 0) {
 			free(att);
 			free(store);
 			goto nomem;
