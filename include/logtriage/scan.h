@@ -75,9 +75,11 @@ LT_API void lt_scanner_window(struct lt_scanner *sc, const char *buf,
 /*
  * p[0..n) is the window from the start of a line on.  Returns how many
  * bytes from p are whole lines (the last ends in a newline) that no rule
- * can match as they are, whole or in part, and that hold no "PRIVATE KEY-"
- * or "##[group]": the prefilter found none of the rules' literals or of
- * those bytes there, and every pattern has literals.  0 when it cannot
+ * can match as they are, whole or in part, and that hold none of the
+ * ruleset's attention literals (the bytes the stages after the matcher
+ * declared they must see, compiled with the ruleset): the prefilter
+ * found none of the rules' literals or of those there, and every
+ * pattern has literals.  0 when it cannot
  * tell, or the first line may match.  Lets a caller pass such lines over
  * without a look (see lt_decoder_runs).  Lines are taken as they are: a
  * caller that removes ANSI escapes before matching must also stop a run

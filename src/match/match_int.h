@@ -66,11 +66,27 @@ typedef void lt_pf_warn_fn(void *ctx, size_t rule, size_t j,
     const char *why);
 
 /*
- * Build rs->pf from rs (rules in rank order, pattern tables filled).
- * LT_OK also when no prefilter is possible (rs->pf stays NULL); the only
- * error is LT_ERR_NOMEM.
+ * An attention literal: bytes that make a line need a look of its own
+ * whatever the rules say (a stage after the matcher must see the line),
+ * so that no run of lines passed over (lt_pfscan_run) holds them.  They
+ * name no pattern: a line that holds one gets no candidates from it.
  */
-enum lt_status lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn,
+struct lt_pf_attend {
+	const char *s;
+	size_t len;		/* 1 to LT_ATOM_MAX */
+	int caseless;		/* ASCII case folded, as an atom's */
+};
+
+#define LT_PF_ATTEND_MAX 4096	/* attention literals of one prefilter */
+
+/*
+ * Build rs->pf from rs (rules in rank order, pattern tables filled) and
+ * the attention literals att[0..n_att) (at most LT_PF_ATTEND_MAX; more,
+ * or one of a bad length: LT_ERR_ARG).  LT_OK also when no prefilter is
+ * possible (rs->pf stays NULL).
+ */
+enum lt_status lt_prefilter_build(struct lt_ruleset *rs,
+    const struct lt_pf_attend *att, size_t n_att, lt_pf_warn_fn *warn,
     void *warn_ctx);
 void lt_prefilter_free(struct lt_prefilter *pf);
 

@@ -109,19 +109,13 @@
 #define EVENTS_MAX 8192u	/* events kept from one region */
 
 /*
- * Attention literals: bytes that make a line need a look of its own
- * whatever the rules say, so a run of lines passed over (lt_pfscan_run)
- * never holds them.  "PRIVATE KEY-": the redactor follows multi-line
- * keys from their "PRIVATE KEY-----" armour (a literal with five equal
- * bytes in a row took vectorscan 20 ms more to compile, so the prefix
- * stands for it).  "##[group]": the Actions decoder takes the step from
- * it.  (ESC, which the caller must also see, is left to a memchr: as a
- * literal it made vectorscan report every colour code of a colourful log,
- * and scan at a fifth of its speed.)
+ * Attention literals (lt_prefilter_build's att): bytes that make a line
+ * need a look of its own whatever the rules say, so a run of lines
+ * passed over (lt_pfscan_run) never holds them.  The prefilter does not
+ * know whose they are or why: the stages after the matcher declare them
+ * (rules_compile.c gathers them), and they go into the literal database
+ * after the atoms and markers, as events that name no pattern (NOTE).
  */
-static const char *const attention[] = {
-	"PRIVATE KEY-", "##[group]",
-};
 
 /*
  * The literal engine, chosen on purpose.  vectorscan matches a small
@@ -683,7 +677,8 @@ verify_lists(struct build *b, struct lt_prefilter *pf)
 }
 
 enum lt_status
-lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
+lt_prefilter_build(struct lt_ruleset *rs, const struct lt_pf_attend *att,
+    size_t n_att, lt_pf_warn_fn *warn, void *warn_ctx)
 {
 	struct build b;
 	struct lt_prefilter *pf = NULL;
@@ -695,10 +690,14 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 	b.rs = rs;
 	b.warn = warn;
 	b.warn_ctx = warn_ctx;
+	if (n_att > LT_PF_ATTEND_MAX)
+		return LT_ERR_ARG;
+	for (k = 0; k < n_att; k++)
+		if (att[k].len == 0 || att[k].len > LT_ATOM_MAX)
+			return LT_ERR_ARG;
 	if (rs->n_pats == 0 || rs->n_pats >= UINT32_MAX / 2)
 		return LT_OK;
-	cap = rs->n_pats * LT_ATOMS_MAX + 2 + LT_ARRAY_LEN(attention) +
-	    PAD_TO;
+	cap = rs->n_pats * LT_ATOMS_MAX + 2 + n_att + PAD_TO;
 	b.cap_lit = cap;
 	b.tier = calloc(rs->n_pats, 1);
 	b.lits = calloc(cap, sizeof *b.lits);
@@ -720,13 +719,20 @@ lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
 	b.lit_pat = pf->lit_pat;
 	for (k = 0; k < rs->n_pats; k++)
 		classify(&b, (uint32_t)k);
+	for (k = 0; k < n_att; k++) {
+		if (!att[k].caseless)
+			continue;
+		for (size_t j = 0; j < att[k].len; j++)
+			if (strchr("kKsS", att[k].s[j]) != NULL)
+				b.need_markers = 1;
+	}
 	if (b.need_markers) {
 		(void)add_literal(&b, "\xc5\xbf", 2, 0, MARK);	/* U+017F */
 		(void)add_literal(&b, "\xe2\x84\xaa", 3, 0, MARK); /* U+212A */
 	}
 	n_atoms = b.n_lit;
-	for (k = 0; k < LT_ARRAY_LEN(attention); k++)
-		(void)add_literal(&b, attention[k], strlen(attention[k]), 0,
+	for (k = 0; k < n_att; k++)
+		(void)add_literal(&b, att[k].s, att[k].len, att[k].caseless,
 		    NOTE);
 	if (b.n_lit >= PAD_FROM && b.n_lit < PAD_TO && pad_on) {
 		char pad[PAD_LEN] = "\xff\xfe" "P000" "\xfe\xfd";
@@ -1440,9 +1446,12 @@ lt_prefilter_blob_used(const struct lt_ruleset *rs)
 }
 
 enum lt_status
-lt_prefilter_build(struct lt_ruleset *rs, lt_pf_warn_fn *warn, void *warn_ctx)
+lt_prefilter_build(struct lt_ruleset *rs, const struct lt_pf_attend *att,
+    size_t n_att, lt_pf_warn_fn *warn, void *warn_ctx)
 {
 	(void)rs;
+	(void)att;
+	(void)n_att;
 	(void)warn;
 	(void)warn_ctx;
 	return LT_OK;

@@ -442,6 +442,90 @@ pattern_tables(struct lt_ruleset *rs)
 	return 0;
 }
 
+/*
+ * The attention literals the stages after the matcher declare: bytes a
+ * line must be shown to them for, so that the prefilter's runs of lines
+ * passed over never hold them (issue 12: the prefilter knows no stage's
+ * needs).  Each entry is its stage's declaration, and its reason:
+ *
+ *  - the redactor (redact.c) follows multi-line private keys from their
+ *    "PRIVATE KEY-----" armour (a literal with five equal bytes in a row
+ *    took vectorscan 20 ms more to compile, so the prefix stands for it);
+ *  - the Actions decoder (decode_gha.c) takes the step from "##[group]";
+ *  - the pipeline must also see lines with an ESC (removing colour codes
+ *    can join a literal), but as a literal it made vectorscan report
+ *    every colour code of a colourful log and scan at a fifth of its
+ *    speed, so triage.c looks for it with a memchr in the run instead.
+ *
+ * They are compiled with the ruleset because the prefilter is: one
+ * literal database, scanned once, and the embedded database of the
+ * default rules (pfdb_gen.c) is keyed by every literal it holds.  The
+ * order (these first, then the evidence stage's below) keeps the key.
+ */
+static const struct lt_pf_attend stage_attention[] = {
+	{ "PRIVATE KEY-", 12, 0 },	/* redact.c */
+	{ "##[group]", 9, 0 },		/* decode_gha.c */
+};
+
+/*
+ * The attention literals of the evidence stage (evidence.c): while a
+ * match of a cleared_by rule is pending, the lines that may clear it
+ * must be seen, so the atoms of every cleared_by pattern are literals
+ * the prefilter's runs never hold.  A rule whose cleared_by patterns all
+ * have atoms is marked clear_seen; for the others the pipeline stops
+ * passing lines over while one of their matches is pending.  *att
+ * (malloc'd) gets stage_attention and then these, *store (malloc'd)
+ * the atoms they point into; -1 when out of memory.
+ */
+static int
+attention(struct lt_ruleset *rs, struct lt_pf_attend **att,
+    size_t *n_att, struct lt_atoms **store)
+{
+	struct lt_atoms *at;
+	size_t i, j, k, n = 0, cap = 0;
+	const char *why;
+
+	*att = NULL;
+	*n_att = 0;
+	*store = NULL;
+	for (i = 0; i < rs->n_rules; i++)
+		cap += rs->rules[i].info.n_cleared_by;
+	if ((*store = malloc((cap ? cap : 1) * sizeof **store)) == NULL ||
+	    (*att = malloc((cap * LT_ATOMS_MAX +
+	    LT_ARRAY_LEN(stage_attention)) * sizeof **att)) == NULL)
+		return -1;
+	for (i = 0; i < LT_ARRAY_LEN(stage_attention); i++)
+		(*att)[n++] = stage_attention[i];
+	for (i = 0, k = 0; i < rs->n_rules; i++) {
+		struct lt_crule *c = &rs->rules[i];
+		size_t n0 = n;
+
+		c->clear_seen = c->info.n_cleared_by > 0;
+		for (j = 0; j < c->info.n_cleared_by; j++, k++) {
+			const char *src = c->info.cleared_by[j];
+			size_t a;
+
+			at = &(*store)[k];
+			if (lt_atoms_extract(src, strlen(src), at, &why) != 0) {
+				c->clear_seen = 0;
+				continue;
+			}
+			for (a = 0; a < at->n; a++) {
+				(*att)[n].s = at->a[a].s;
+				(*att)[n].len = at->a[a].len;
+				(*att)[n].caseless = at->a[a].caseless;
+				n++;
+			}
+		}
+		if (!c->clear_seen || n > LT_PF_ATTEND_MAX) {
+			n = n0;	/* no use: they cannot stand for the rule */
+			c->clear_seen = 0;
+		}
+	}
+	*n_att = n;
+	return 0;
+}
+
 struct pf_warn_ctx {
 	struct lt_rules *b;
 	const struct lt_ruleset *rs;
@@ -555,9 +639,23 @@ lt_rules_compile(struct lt_rules *b, const struct lt_compile_opts *opts,
 		goto nomem;
 	if (!opts->no_prefilter) {
 		struct pf_warn_ctx w = { b, rs };
+		struct lt_pf_attend *att;
+		struct lt_atoms *store;
+		size_t n_att;
 
-		if ((st = lt_prefilter_build(rs, pf_warn, &w)) != LT_OK)
+		if (attention(rs, &att, &n_att, &store) != 0) {
+			free(att);
+			free(store);
 			goto nomem;
+		}
+		st = lt_prefilter_build(rs, att, n_att, pf_warn, &w);
+		free(att);
+		free(store);
+		if (st != LT_OK)
+			goto nomem;
+		if (rs->pf == NULL)
+			for (i = 0; i < rs->n_rules; i++)
+				rs->rules[i].clear_seen = 0;
 	}
 	*out = rs;
 	rs = NULL;

@@ -33,6 +33,12 @@ struct lt_crule {
 	 */
 	atomic_uchar *jit;
 	size_t def_order;	/* position of first definition */
+	/*
+	 * 1 when the prefilter attends to the literals of every cleared_by
+	 * pattern (rules_compile.c): no run of lines it passes over can
+	 * hold a line that clears this rule's pending matches.
+	 */
+	unsigned char clear_seen;
 };
 
 /*

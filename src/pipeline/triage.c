@@ -602,8 +602,8 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 /*
  * Lines passed over (lt_decoder_runs): the prefilter names runs of lines
  * in the buffer being fed that no rule can match and that hold nothing
- * else anyone must see (private-key armour, an Actions group); they are
- * only counted.  A run also stops before a line with an ESC: removing
+ * else anyone must see (private-key armour, an Actions group, a line
+ * that may clear a pending match); they are only counted.  A run also stops before a line with an ESC: removing
  * colour codes can join a rule's literal, so such a line is matched as
  * usual.
  */
@@ -614,8 +614,14 @@ run_ask(void *ctx, const char *p, size_t n)
 	size_t k;
 	const char *e;
 
-	if (lt_evidence_pending(t->ev))
-		return 0;	/* a clearing line must be seen */
+	/*
+	 * A clearing line is never in a run (its literals are the
+	 * prefilter's attention literals); the Actions decoder's runs are
+	 * of one stream, so their lines can count towards clear_within.
+	 */
+	if (!lt_evidence_skippable(t->ev, lt_decoder_input(t->dec) ==
+	    LT_INPUT_GHA))
+		return 0;
 	k = lt_scanner_run(t->sc, p, n);
 	if (k > 0 && (e = memchr(p, 0x1b, k)) != NULL)
 		k = (size_t)(lt_line_start(p, e) - p);
@@ -633,7 +639,7 @@ run_passed(void *ctx, unsigned long long lines, unsigned long long truncated)
 	if (t->red != NULL)
 		lt_redactor_passed(t->red, lines);
 	t->seq += lines;
-	return LT_OK;
+	return lt_evidence_passed(t->ev, lines, on_evidence, t);
 }
 
 static enum lt_status

@@ -47,10 +47,17 @@
  * longer than the hold is written once as pending (not counted: it may
  * still clear), and decided later as usual.
  *
- * Clearing lines are seen because the pipeline shows every line here
- * while anything is pending (and turns off its skipping of lines the
- * prefilter clears); the cleared_by patterns run only on the streams that
- * have something pending, under the ruleset's PCRE2 limits.
+ * Clearing lines are seen although the pipeline passes over runs of
+ * lines the prefilter clears: the atoms of every cleared_by pattern are
+ * attention literals of the prefilter (rules_compile.c), so no run holds
+ * a line that may clear, and a rule marked clear_seen needs no other
+ * line.  What else a pending match waits for is a bound: in lines, the
+ * lines of a run count (lt_evidence_passed, with the run's newline
+ * count, when the run is known to be of the pending match's stream); by
+ * time, or for a rule with a cleared_by pattern without atoms, the
+ * pipeline shows every line while that match is pending
+ * (lt_evidence_skippable).  The cleared_by patterns run only on the
+ * streams that have something pending, under the ruleset's PCRE2 limits.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -90,6 +97,8 @@ struct ev_slot {
 	unsigned long long n_pending;	/* kept or only counted */
 	unsigned long long wait_ns;	/* clear_within: the first's time */
 	unsigned long long waited;	/* ... lines of the stream since */
+	unsigned char holds;	/* pending, and lines may not be passed over */
+	unsigned char lined;	/* pending, with clear_within in lines */
 };
 
 struct ev_rule {
@@ -104,6 +113,9 @@ struct lt_evidence {
 	size_t n_rules;
 	size_t *of_rule;	/* rank index -> rules index, SIZE_MAX: none */
 	size_t n_pending;	/* slots with n_pending > 0 */
+	size_t n_holds;		/* ... of them with holds set */
+	size_t n_lined;		/* ... with lined set */
+	uint64_t last_key;	/* stream of the last line offered or shown */
 	size_t kept_bytes;	/* text of all kept matches */
 	unsigned long long seq;
 	unsigned long long now_ms;	/* lt_evidence_clock */
@@ -235,6 +247,36 @@ lt_evidence_pending(const struct lt_evidence *ev)
 	return ev != NULL && ev->n_pending > 0;
 }
 
+/*
+ * Slot s of rule c has its first pending match (at time ns, 0: none):
+ * can lines be passed over unseen while it waits?  Only when the lines
+ * that may clear it are never in a run (c->clear_seen) and no time
+ * bound is in force (the times of lines passed over are not known).
+ * A bound in lines is kept by counting them (lt_evidence_passed).
+ */
+static void
+slot_wait(struct lt_evidence *ev, const struct lt_crule *c,
+    struct ev_slot *s, unsigned long long ns)
+{
+	ev->n_pending++;
+	s->wait_ns = ns;
+	s->waited = 0;
+	s->holds = !c->clear_seen || (c->info.clear_within_ns > 0 && ns > 0);
+	s->lined = c->info.clear_within_lines > 0;
+	ev->n_holds += s->holds;
+	ev->n_lined += s->lined;
+}
+
+/* Slot s has nothing pending any more. */
+static void
+slot_done(struct lt_evidence *ev, struct ev_slot *s)
+{
+	ev->n_pending--;
+	ev->n_holds -= s->holds;
+	ev->n_lined -= s->lined;
+	s->holds = s->lined = 0;
+}
+
 /* Decide slot s's pending group as evidence: write what was kept. */
 static enum lt_status
 decide(struct lt_evidence *ev, struct ev_slot *s, lt_ev_fn *fn, void *ctx)
@@ -253,7 +295,7 @@ decide(struct lt_evidence *ev, struct ev_slot *s, lt_ev_fn *fn, void *ctx)
 	}
 	slot_drop_kept(ev, s);
 	if (s->n_pending > 0)
-		ev->n_pending--;
+		slot_done(ev, s);
 	s->n_pending = 0;
 	return st;
 }
@@ -318,8 +360,8 @@ lt_evidence_offer(struct lt_evidence *ev, const struct lt_record *r,
 	size_t cnt = ri->count;
 
 	*below = 0;
-	if ((st = find_slot(ev, er, stream_key(m->source, r), 1, fn, ctx,
-	    &s)) != LT_OK)
+	ev->last_key = stream_key(m->source, r);
+	if ((st = find_slot(ev, er, ev->last_key, 1, fn, ctx, &s)) != LT_OK)
 		return st;
 	s->last = ++ev->seq;
 	mk.ns = 0;
@@ -346,11 +388,8 @@ lt_evidence_offer(struct lt_evidence *ev, const struct lt_record *r,
 	note.matches = 1;
 	if (ri->n_cleared_by == 0)
 		return fn(ctx, LT_EV_EVIDENCE, m, &note);
-	if (s->n_pending++ == 0) {
-		ev->n_pending++;
-		s->wait_ns = mk.ns;
-		s->waited = 0;
-	}
+	if (s->n_pending++ == 0)
+		slot_wait(ev, er->c, s, mk.ns);
 	if (s->n_kept == LT_EV_KEEP || (s->n_kept > 0 &&
 	    ev->kept_bytes + m->text_len > LT_EV_BYTES_MAX))
 		return LT_OK;
@@ -458,6 +497,7 @@ lt_evidence_line(struct lt_evidence *ev, const char *source,
 	if (ev == NULL || ev->n_pending == 0)
 		return LT_OK;
 	key = stream_key(source, r);
+	ev->last_key = key;
 	for (i = 0; i < ev->n_rules; i++) {
 		struct ev_rule *er = &ev->rules[i];
 
@@ -495,7 +535,70 @@ lt_evidence_line(struct lt_evidence *ev, const char *source,
 		slot_drop_kept(ev, s);
 		s->n_pending = 0;
 		s->ring_n = 0;
-		ev->n_pending--;
+		slot_done(ev, s);
+	}
+	return LT_OK;
+}
+
+int
+lt_evidence_skippable(const struct lt_evidence *ev, int one_stream)
+{
+	if (ev == NULL || ev->n_pending == 0)
+		return 1;
+	return ev->n_holds == 0 && (one_stream || ev->n_lined == 0);
+}
+
+/*
+ * lines lines of the last line's stream were passed over: each would
+ * have counted towards the clear_within of that stream's pending
+ * matches (none of them can clear, and no time bound is in force, or
+ * lt_evidence_skippable said no).  A group whose bound falls inside the
+ * run is decided now, in the order the lines would have decided them:
+ * the fewest lines left first, then rule order, as lt_evidence_line
+ * goes.  Nothing but decided groups is written between the deciding
+ * line and the run's end, so the output is the same.
+ */
+enum lt_status
+lt_evidence_passed(struct lt_evidence *ev, unsigned long long lines,
+    lt_ev_fn *fn, void *ctx)
+{
+	struct ev_slot *s, *best;
+	unsigned long long left, best_left;
+	enum lt_status st;
+	size_t i, round;
+
+	if (ev == NULL || ev->n_lined == 0 || lines == 0)
+		return LT_OK;
+	for (round = 0; round <= ev->n_rules; round++) {
+		best = NULL;
+		best_left = 0;
+		for (i = 0; i < ev->n_rules; i++) {
+			const struct lt_crule *c = ev->rules[i].c;
+
+			if (c->info.clear_within_lines == 0 ||
+			    c->info.n_cleared_by == 0 ||
+			    find_slot(ev, &ev->rules[i], ev->last_key, 0, NULL,
+			    NULL, &s) != LT_OK || s == NULL ||
+			    s->n_pending == 0)
+				continue;
+			left = c->info.clear_within_lines > s->waited ?
+			    c->info.clear_within_lines - s->waited : 0;
+			if (left <= lines && (best == NULL || left < best_left)) {
+				best = s;
+				best_left = left;
+			}
+		}
+		if (best == NULL)
+			break;
+		if ((st = decide(ev, best, fn, ctx)) != LT_OK)
+			return st;
+	}
+	for (i = 0; i < ev->n_rules; i++) {
+		if (ev->rules[i].c->info.clear_within_lines == 0 ||
+		    find_slot(ev, &ev->rules[i], ev->last_key, 0, NULL, NULL,
+		    &s) != LT_OK || s == NULL || s->n_pending == 0)
+			continue;
+		s->waited += lines;
 	}
 	return LT_OK;
 }

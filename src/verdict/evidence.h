@@ -6,9 +6,9 @@
  * make every match evidence at once.  The pipeline offers such a rule's
  * match here; the answer is that it is evidence now, that it is kept
  * pending (a later line of its stream may still clear it), or that it is
- * not evidence (its count is not reached).  Every line of a stream is
- * shown here while anything is pending, so that a clearing line is seen;
- * at the end of a source what is still pending is decided as evidence.
+ * not evidence (its count is not reached).  Every line that may clear a
+ * pending match is shown here, and every line that counts towards its
+ * clear_within is shown or counted (lt_evidence_passed); at the end of a source what is still pending is decided as evidence.
  *
  * Ownership: lt_evidence_new/lt_evidence_free pair; free(NULL) is a
  * no-op.  The matches handed to the callback live during the call only.
@@ -60,8 +60,27 @@ void lt_evidence_free(struct lt_evidence *ev);
 /* 1 when matches of rule (rank index) go through lt_evidence_offer. */
 int lt_evidence_waits(const struct lt_evidence *ev, size_t rule);
 
-/* 1 while some match is pending, so every line must be shown. */
+/* 1 while some match is pending. */
 int lt_evidence_pending(const struct lt_evidence *ev);
+
+/*
+ * 1 when lines the prefilter passes over (whose literals hold none of a
+ * cleared_by rule's: see clear_seen in match/ruleset.h) need not be
+ * shown here: nothing is pending, or every pending match can only be
+ * cleared by a line a run never holds and waits for no time bound, and
+ * (unless one_stream: the lines of a run are of the stream of the last
+ * line shown, as with the Actions decoder) for no bound in lines.
+ */
+int lt_evidence_skippable(const struct lt_evidence *ev, int one_stream);
+
+/*
+ * lines lines of the stream of the last line shown (or offered) were
+ * passed over, when lt_evidence_skippable said so: they count towards
+ * clear_within in lines, and the groups whose bound they reach are
+ * decided (fn with LT_EV_EVIDENCE).
+ */
+enum lt_status lt_evidence_passed(struct lt_evidence *ev,
+    unsigned long long lines, lt_ev_fn *fn, void *ctx);
 
 /*
  * A match m of a rule that waits, from record r (its stream: source and
