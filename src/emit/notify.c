@@ -36,35 +36,6 @@
 #define ANSWER_MAX 4096
 #define QUOTE_MAX 200
 
-struct upload {
-	const char *p;
-	size_t left;
-};
-
-static size_t
-read_cb(char *dst, size_t size, size_t nmemb, void *ctx)
-{
-	struct upload *u = ctx;
-	size_t n = size * nmemb;
-
-	if (n > u->left)
-		n = u->left;
-	memcpy(dst, u->p, n);
-	u->p += n;
-	u->left -= n;
-	return n;
-}
-
-static size_t
-answer_cb(char *src, size_t size, size_t nmemb, void *ctx)
-{
-	struct lt_buf *b = ctx;
-	size_t n = size * nmemb, room = b->max - b->len;
-
-	(void)lt_buf_add(b, src, n < room ? n : room);
-	return n;	/* keep reading; only the start is kept */
-}
-
 void
 lt_notify_init(struct lt_notify *n)
 {
@@ -132,7 +103,7 @@ lt_notify_post(const struct lt_notify *n, const char *body, size_t len,
 {
 	struct curl_slist *hdr = NULL;
 	struct lt_buf answer;
-	struct upload up;
+	struct lt_curl_upload up;
 	enum lt_status st = LT_ERR_NET;
 	char cerr[CURL_ERROR_SIZE], why[512] = "";
 	long code = 0, wait, timeout = n->timeout_ms > 0 ? n->timeout_ms :
@@ -177,12 +148,12 @@ lt_notify_post(const struct lt_notify *n, const char *body, size_t len,
 		code = 0;
 		f.easy_setopt(c, CURLOPT_URL, n->url);
 		f.easy_setopt(c, CURLOPT_POST, 1L);
-		f.easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+		f.easy_setopt(c, CURLOPT_READFUNCTION, lt_curl_upload_read);
 		f.easy_setopt(c, CURLOPT_READDATA, &up);
 		f.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 		f.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 		f.easy_setopt(c, CURLOPT_USERAGENT, "logtriage");
-		f.easy_setopt(c, CURLOPT_WRITEFUNCTION, answer_cb);
+		f.easy_setopt(c, CURLOPT_WRITEFUNCTION, lt_curl_answer_keep);
 		f.easy_setopt(c, CURLOPT_WRITEDATA, &answer);
 		f.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 		f.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);

@@ -18,35 +18,6 @@
 
 #define ANSWER_MAX 4096
 
-struct upload {
-	const char *p;
-	size_t left;
-};
-
-static size_t
-read_cb(char *dst, size_t size, size_t nmemb, void *ctx)
-{
-	struct upload *u = ctx;
-	size_t n = size * nmemb;
-
-	if (n > u->left)
-		n = u->left;
-	memcpy(dst, u->p, n);
-	u->p += n;
-	u->left -= n;
-	return n;
-}
-
-static size_t
-answer_cb(char *src, size_t size, size_t nmemb, void *ctx)
-{
-	struct lt_buf *b = ctx;
-	size_t n = size * nmemb, room = b->max - b->len;
-
-	(void)lt_buf_add(b, src, n < room ? n : room);
-	return n;	/* keep reading; only the start is kept */
-}
-
 static enum lt_status
 add_b64(struct lt_buf *b, const char *s)
 {
@@ -103,7 +74,7 @@ lt_push_metrics(const struct lt_push *p, const char *body, size_t len,
 {
 	struct curl_slist *hdr = NULL;
 	struct lt_buf url, answer;
-	struct upload up = { body, len };
+	struct lt_curl_upload up = { body, len };
 	enum lt_status st = LT_ERR_NET;
 	char cerr[CURL_ERROR_SIZE] = "";
 	long code = 0, timeout = p->timeout_ms > 0 ? p->timeout_ms : 10000;
@@ -147,11 +118,11 @@ lt_push_metrics(const struct lt_push *p, const char *body, size_t len,
 	hdr = f.slist_append(NULL, "Content-Type: text/plain; version=0.0.4");
 	f.easy_setopt(c, CURLOPT_URL, url.p);
 	f.easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	f.easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	f.easy_setopt(c, CURLOPT_READFUNCTION, lt_curl_upload_read);
 	f.easy_setopt(c, CURLOPT_READDATA, &up);
 	f.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	f.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	f.easy_setopt(c, CURLOPT_WRITEFUNCTION, answer_cb);
+	f.easy_setopt(c, CURLOPT_WRITEFUNCTION, lt_curl_answer_keep);
 	f.easy_setopt(c, CURLOPT_WRITEDATA, &answer);
 	f.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	f.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "curl_dl.h"
+#include "logtriage/buf.h"
 #include "dl.h"
 
 #define SYM(c, name, field) LT_DL_SYM((c)->lib, (name), (c)->field)
@@ -63,4 +64,28 @@ void
 lt_curl_unload(struct lt_curl *c)
 {
 	memset(c, 0, sizeof *c);	/* the library stays: see above */
+}
+
+size_t
+lt_curl_upload_read(char *dst, size_t size, size_t nmemb, void *ctx)
+{
+	struct lt_curl_upload *u = ctx;
+	size_t n = size * nmemb;
+
+	if (n > u->left)
+		n = u->left;
+	memcpy(dst, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+size_t
+lt_curl_answer_keep(char *src, size_t size, size_t nmemb, void *ctx)
+{
+	struct lt_buf *b = ctx;
+	size_t n = size * nmemb, room = b->max - b->len;
+
+	(void)lt_buf_add(b, src, n < room ? n : room);
+	return n;	/* keep reading; only the start is kept */
 }

@@ -1,6 +1,8 @@
 /*
  * curl_dl.h - the libcurl functions logtriage calls, found at run time
- * (see curl_dl.c).  Private to the library: push.c and source_loki.c.
+ * (see curl_dl.c), and the two callbacks that send a body and keep the
+ * start of an answer.  Private to the library: push.c, notify.c and
+ * source_loki.c.
  */
 #ifndef LT_CURL_DL_H
 #define LT_CURL_DL_H
@@ -36,5 +38,19 @@ int lt_curl_load(struct lt_curl *c, char *why, size_t size);
  * ends: see curl_dl.c); lt_curl_unload() of a failed load is harmless.
  */
 void lt_curl_unload(struct lt_curl *c);
+
+/* A request body sent with CURLOPT_READFUNCTION lt_curl_upload_read and
+ * CURLOPT_READDATA pointing here: p[0..left) is what is still to send. */
+struct lt_curl_upload {
+	const char *p;
+	size_t left;
+};
+
+size_t lt_curl_upload_read(char *dst, size_t size, size_t nmemb, void *ctx);
+
+/* CURLOPT_WRITEFUNCTION with CURLOPT_WRITEDATA a struct lt_buf *: keeps
+ * the start of an answer, as much as the buffer's max holds, and reads
+ * (and drops) the rest. */
+size_t lt_curl_answer_keep(char *src, size_t size, size_t nmemb, void *ctx);
 
 #endif
