@@ -419,8 +419,9 @@ try:
     wait_lines(7)   # every match; then one more poll that finds nothing
     time.sleep(1.0)
     p.send_signal(signal.SIGINT)
-    _, ferr = p.communicate(timeout=30)
+    p.wait(timeout=30)     # stdout is the reader's alone
     reader.join(30)
+    ferr = p.stderr.read()
     fobjs = [json.loads(x) for x in seen]
     check("--follow: every line once, as it comes; SIGINT: summary, 130",
           p.returncode == 130 and got_set(fobjs) == want_set(fl + late +
