@@ -146,21 +146,10 @@ lt_notify_post(const struct lt_notify *n, const char *body, size_t len,
 		lt_buf_reset(&answer);
 		cerr[0] = '\0';
 		code = 0;
-		f.easy_setopt(c, CURLOPT_URL, n->url);
-		f.easy_setopt(c, CURLOPT_POST, 1L);
-		f.easy_setopt(c, CURLOPT_READFUNCTION, lt_curl_upload_read);
-		f.easy_setopt(c, CURLOPT_READDATA, &up);
-		f.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-		f.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+		lt_curl_body_request(&f, c, n->url, 1, &up, hdr, &answer, cerr,
+		    timeout);
 		f.easy_setopt(c, CURLOPT_USERAGENT, "logtriage");
-		f.easy_setopt(c, CURLOPT_WRITEFUNCTION, lt_curl_answer_keep);
-		f.easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-		f.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-		f.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-		f.easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
-		f.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		f.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-		f.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 		rc = f.easy_perform(c);
 		if (rc == CURLE_OK)
 			f.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

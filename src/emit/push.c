@@ -116,19 +116,8 @@ lt_push_metrics(const struct lt_push *p, const char *body, size_t len,
 			goto out;
 		}
 	hdr = f.slist_append(NULL, "Content-Type: text/plain; version=0.0.4");
-	f.easy_setopt(c, CURLOPT_URL, url.p);
-	f.easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	f.easy_setopt(c, CURLOPT_READFUNCTION, lt_curl_upload_read);
-	f.easy_setopt(c, CURLOPT_READDATA, &up);
-	f.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	f.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	f.easy_setopt(c, CURLOPT_WRITEFUNCTION, lt_curl_answer_keep);
-	f.easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-	f.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	f.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-	f.easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
-	f.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	f.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	lt_curl_body_request(&f, c, url.p, 0, &up, hdr, &answer, cerr,
+	    timeout);
 	rc = f.easy_perform(c);
 	if (rc != CURLE_OK) {
 		lt_error_set(err, LT_ERR_NET, LT_LEVEL_ERROR, "push", 0, 0,

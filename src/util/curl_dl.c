@@ -89,3 +89,31 @@ lt_curl_answer_keep(char *src, size_t size, size_t nmemb, void *ctx)
 	(void)lt_buf_add(b, src, n < room ? n : room);
 	return n;	/* keep reading; only the start is kept */
 }
+
+void
+lt_curl_body_request(const struct lt_curl *f, CURL *c, const char *url,
+    int post, struct lt_curl_upload *up, struct curl_slist *hdr,
+    struct lt_buf *answer, char *cerr, long timeout_ms)
+{
+	curl_off_t len = (curl_off_t)up->left;
+
+	f->easy_setopt(c, CURLOPT_URL, url);
+	if (post) {
+		f->easy_setopt(c, CURLOPT_POST, 1L);
+		f->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, len);
+	} else {
+		f->easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		f->easy_setopt(c, CURLOPT_INFILESIZE_LARGE, len);
+	}
+	f->easy_setopt(c, CURLOPT_READFUNCTION, lt_curl_upload_read);
+	f->easy_setopt(c, CURLOPT_READDATA, up);
+	f->easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	f->easy_setopt(c, CURLOPT_WRITEFUNCTION, lt_curl_answer_keep);
+	f->easy_setopt(c, CURLOPT_WRITEDATA, answer);
+	f->easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	f->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	f->easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	f->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	f->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+}
+

@@ -11,6 +11,8 @@
 
 #include <curl/curl.h>
 
+struct lt_buf;
+
 struct lt_curl {
 	void *lib;		/* dlopen() handle; NULL: not loaded */
 	CURLcode (*global_init)(long);
@@ -52,5 +54,16 @@ size_t lt_curl_upload_read(char *dst, size_t size, size_t nmemb, void *ctx);
  * the start of an answer, as much as the buffer's max holds, and reads
  * (and drops) the rest. */
 size_t lt_curl_answer_keep(char *src, size_t size, size_t nmemb, void *ctx);
+
+/*
+ * Set up c to send up's body to url, POST (post) or PUT, with the headers
+ * hdr, keeping the start of the answer in answer and libcurl's message in
+ * cerr (CURL_ERROR_SIZE bytes), within timeout_ms to connect and in all,
+ * over http or https only, without signals.  The callers add what is
+ * theirs (a user agent, redirects) and perform.
+ */
+void lt_curl_body_request(const struct lt_curl *f, CURL *c, const char *url,
+    int post, struct lt_curl_upload *up, struct curl_slist *hdr,
+    struct lt_buf *answer, char *cerr, long timeout_ms);
 
 #endif
