@@ -207,21 +207,6 @@ md_evidence_line(struct lt_buf *b, char mark, unsigned long long line,
 	return lt_buf_addc(b, '\n');
 }
 
-/* The mark of a context line: '+' when a runner-up is on it. */
-static char
-md_mark(const struct lt_verdict *v, const struct lt_match *m,
-    unsigned long long line)
-{
-	const struct lt_match *o;
-	size_t i;
-
-	for (i = 1; v != NULL && (o = lt_verdict_top(v, i)) != NULL; i++)
-		if (o->line == line && strcmp(o->source, m->source) == 0 &&
-		    lt_words_also(v, i))
-			return '+';
-	return ' ';
-}
-
 /*
  * The cause's line with its context, one code block.  Context lines the
  * decoder emptied (a job log's ##[group] and ##[endgroup]) are left out:
@@ -238,14 +223,14 @@ md_evidence(struct lt_buf *b, const struct lt_match *m,
 	lt_buf_init(&all, (LT_CONTEXT_MAX * 2 + 1) * (EVIDENCE_MAX + 32));
 	for (i = 0; st == LT_OK && i < m->n_before; i++)
 		if (m->before[i].len > 0)
-			st = md_evidence_line(&all, md_mark(v, m,
+			st = md_evidence_line(&all, lt_words_mark(v, m,
 			    m->before[i].line), m->before[i].line,
 			    m->before[i].text, m->before[i].len);
 	if (st == LT_OK)
 		st = md_evidence_line(&all, '>', m->line, m->text, m->text_len);
 	for (i = 0; st == LT_OK && i < m->n_after; i++)
 		if (m->after[i].len > 0)
-			st = md_evidence_line(&all, md_mark(v, m,
+			st = md_evidence_line(&all, lt_words_mark(v, m,
 			    m->after[i].line), m->after[i].line,
 			    m->after[i].text, m->after[i].len);
 	if (st == LT_OK)	/* without the last newline: md_code adds it */
@@ -352,19 +337,6 @@ md_runbook(struct lt_buf *b, const char *link, size_t n)
 			TRY(lt_buf_addc(b, (char)c));
 	}
 	return lt_buf_addc(b, '>');
-}
-
-/* A label of the match (step, job, host), or NULL. */
-static const struct lt_label *
-md_label(const struct lt_match *m, const char *key)
-{
-	size_t i, k = strlen(key);
-
-	for (i = 0; i < m->n_labels; i++)
-		if (m->labels[i].key_len == k &&
-		    memcmp(m->labels[i].key, key, k) == 0)
-			return &m->labels[i];
-	return NULL;
 }
 
 /* A label's value (log text) as a code span, NUL-ended first. */
@@ -481,13 +453,13 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 	TRY(lt_buf_adds(b, "\n\n**"));
 	TRY(md_text(b, ri->summary[0] != '\0' ? ri->summary : ri->id));
 	TRY(lt_buf_adds(b, "**"));
-	if ((step = md_label(m, "step")) != NULL)
+	if ((step = lt_words_label(m, "step")) != NULL)
 		TRY(md_label_span(b, " in step ", step));
-	if ((l = md_label(m, "job")) != NULL)
+	if ((l = lt_words_label(m, "job")) != NULL)
 		TRY(md_label_span(b, step ? " of job " : " in job ", l));
 	if (lt_words_when(when, m->time))
 		TRY(lt_buf_addf(b, ", at %s", when));
-	if ((l = md_label(m, "host")) != NULL)
+	if ((l = lt_words_label(m, "host")) != NULL)
 		TRY(md_label_span(b, ", on host ", l));
 	if (lt_words_exit_status(m) >= 0) {
 		TRY(lt_buf_addf(b, ". From the step's exit status, %d "
@@ -515,7 +487,7 @@ md_document(struct lt_buf *b, const struct lt_verdict *v,
 		TRY(md_runbook_line(b, ri, runbook_base));
 	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++) {
 		const struct lt_rule_info *r2 = lt_ruleset_rule(rs, o->rule);
-		const struct lt_label *s2 = md_label(o, "step");
+		const struct lt_label *s2 = lt_words_label(o, "step");
 
 		if (!lt_words_also(v, i))
 			continue;

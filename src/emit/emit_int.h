@@ -23,6 +23,15 @@ enum lt_status lt_prom_label(struct lt_buf *b, const char *name,
 /* The category of that name, or NULL. */
 const struct lt_category_info *lt_words_category(const struct lt_ruleset *rs,
     const char *name);
+/* s with its first letter lower-cased, unless it starts an acronym. */
+enum lt_status lt_words_lower_first(struct lt_buf *b, const char *s);
+/*
+ * 1 when a rule's summary says what its category's does, articles and
+ * case aside, perhaps with a detail in parentheses after it ("the
+ * filesystem ran out of space (ENOSPC)" under "a filesystem ran out of
+ * space"): a headline then says the rule's words alone.
+ */
+int lt_words_same(const char *category, const char *rule);
 /* The category's summary of rule ri, its first letter lower-cased. */
 enum lt_status lt_words_category_summary(struct lt_buf *b,
     const struct lt_ruleset *rs, const struct lt_rule_info *ri);
@@ -46,5 +55,14 @@ enum lt_status lt_words_why(struct lt_buf *b, const struct lt_verdict *v,
     const char *self);
 /* 1 when runner-up i (> 0) is worth showing a person (see words.c). */
 int lt_words_also(const struct lt_verdict *v, size_t i);
+/*
+ * The mark of line `line` of m's source among the evidence lines: '+'
+ * when a runner-up worth showing is on it, else ' ' (v may be NULL).
+ */
+char lt_words_mark(const struct lt_verdict *v, const struct lt_match *m,
+    unsigned long long line);
+/* The match's label of that key (step, job, host), or NULL. */
+const struct lt_label *lt_words_label(const struct lt_match *m,
+    const char *key);
 
 #endif

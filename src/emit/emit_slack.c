@@ -167,19 +167,6 @@ out:
 	return st;
 }
 
-/* A label of the match (step, host), or NULL. */
-static const struct lt_label *
-label(const struct lt_match *m, const char *key)
-{
-	size_t i, k = strlen(key);
-
-	for (i = 0; i < m->n_labels; i++)
-		if (m->labels[i].key_len == k &&
-		    memcmp(m->labels[i].key, key, k) == 0)
-			return &m->labels[i];
-	return NULL;
-}
-
 /* One JSON member "key":"mrkdwn or plain text" from b. */
 static enum lt_status
 json_text(struct lt_buf *out, const char *type, const struct lt_buf *b)
@@ -354,12 +341,12 @@ failure(struct blocks *bl, struct lt_buf *t, const struct lt_verdict *v,
 	TRY(lt_buf_addc(t, '*'));
 	TRY(words(t, ri->summary[0] != '\0' ? ri->summary : ri->id));
 	TRY(lt_buf_addc(t, '*'));
-	if ((l = label(m, "step")) != NULL) {
+	if ((l = lt_words_label(m, "step")) != NULL) {
 		TRY(lt_buf_adds(t, " in step "));
 		TRY(span(t, l->value, l->value_len));
 	}
 	TRY(when(t, m->time));
-	if ((l = label(m, "host")) != NULL) {
+	if ((l = lt_words_label(m, "host")) != NULL) {
 		TRY(lt_buf_adds(t, ", on host "));
 		TRY(span(t, l->value, l->value_len));
 	}

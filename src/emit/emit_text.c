@@ -242,29 +242,6 @@ lt_emit_runbook(struct lt_buf *b, const char *runbook, const char *base)
 	return lt_buf_adds(b, runbook);
 }
 
-/* A label's value (step, job, host), or NULL. */
-static const struct lt_label *
-text_label(const struct lt_match *m, const char *key)
-{
-	size_t i, k = strlen(key);
-
-	for (i = 0; i < m->n_labels; i++)
-		if (m->labels[i].key_len == k &&
-		    memcmp(m->labels[i].key, key, k) == 0)
-			return &m->labels[i];
-	return NULL;
-}
-
-/* 1 when a and b are the same words, case aside. */
-static int
-same_words(const char *a, const char *b)
-{
-	for (; *a != '\0' && *b != '\0'; a++, b++)
-		if ((*a | 0x20) != (*b | 0x20))
-			return 0;
-	return *a == *b;
-}
-
 /* One evidence line: 8 spaces, the mark, the number to width w, text. */
 static enum lt_status
 text_evidence_line(struct lt_buf *b, char mark, int w, unsigned long long line,
@@ -278,21 +255,6 @@ text_evidence_line(struct lt_buf *b, char mark, int w, unsigned long long line,
 	else
 		TRY(lt_emit_text_safe(b, p, n));
 	return lt_buf_addc(b, '\n');
-}
-
-/* '+' when a runner-up worth showing is on that line of m's source. */
-static char
-text_mark(const struct lt_verdict *v, const struct lt_match *m,
-    unsigned long long line)
-{
-	const struct lt_match *o;
-	size_t i;
-
-	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++)
-		if (o->line == line && strcmp(o->source, m->source) == 0 &&
-		    lt_words_also(v, i))
-			return '+';
-	return ' ';
 }
 
 /*
@@ -345,25 +307,21 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 	ci = lt_words_category(rs, ri->category);
 	TRY(lt_buf_addf(b, "%s%sFAILED%s  ", color ? C_BOLD : "",
 	    color ? sev_color(ri->severity) : "", color ? C_RESET : ""));
-	TRY(lt_words_category_summary(b, rs, ri));
-	if (ri->summary[0] != '\0' && (ci == NULL ||
-	    !same_words(ci->summary, ri->summary))) {
-		TRY(lt_buf_adds(b, ": "));	/* the rule's words, lower first */
-		if (ri->summary[0] >= 'A' && ri->summary[0] <= 'Z' &&
-		    !(ri->summary[1] >= 'A' && ri->summary[1] <= 'Z')) {
-			TRY(lt_buf_addc(b, (char)(ri->summary[0] - 'A' + 'a')));
-			TRY(lt_emit_text_safe(b, ri->summary + 1,
-			    strlen(ri->summary) - 1));
-		} else {
-			TRY(lt_emit_text_safe(b, ri->summary,
-			    strlen(ri->summary)));
+	if (ri->summary[0] != '\0' && ci != NULL &&
+	    lt_words_same(ci->summary, ri->summary)) {
+		TRY(lt_words_lower_first(b, ri->summary));
+	} else {
+		TRY(lt_words_category_summary(b, rs, ri));
+		if (ri->summary[0] != '\0') {
+			TRY(lt_buf_adds(b, ": "));	/* the rule's words */
+			TRY(lt_words_lower_first(b, ri->summary));
 		}
 	}
 	TRY(lt_buf_addc(b, '\n'));
-	if ((step = text_label(m, "step")) != NULL) {
+	if ((step = lt_words_label(m, "step")) != NULL) {
 		TRY(lt_buf_adds(b, "  step  "));
 		TRY(lt_emit_text_safe(b, step->value, step->value_len));
-		if ((l = text_label(m, "job")) != NULL) {
+		if ((l = lt_words_label(m, "job")) != NULL) {
 			TRY(lt_buf_adds(b, " (job "));
 			TRY(lt_emit_text_safe(b, l->value, l->value_len));
 			TRY(lt_buf_addc(b, ')'));
@@ -372,7 +330,7 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 	}
 	if (lt_words_when(when, m->time))
 		TRY(lt_buf_addf(b, "  time  %s\n", when));
-	if ((l = text_label(m, "host")) != NULL) {
+	if ((l = lt_words_label(m, "host")) != NULL) {
 		TRY(lt_buf_adds(b, "  host  "));
 		TRY(lt_emit_text_safe(b, l->value, l->value_len));
 		TRY(lt_buf_addc(b, '\n'));
@@ -389,13 +347,13 @@ lt_emit_text_summary(struct lt_buf *b, const struct lt_verdict *v, int color,
 	    m->after[m->n_after - 1].line : m->line);
 	for (i = 0; i < m->n_before; i++)
 		if (m->before[i].len > 0)
-			TRY(text_evidence_line(b, text_mark(v, m,
+			TRY(text_evidence_line(b, lt_words_mark(v, m,
 			    m->before[i].line), w, m->before[i].line, m,
 			    m->before[i].text, m->before[i].len, color));
 	TRY(text_evidence_line(b, '>', w, m->line, m, NULL, 0, color));
 	for (i = 0; i < m->n_after; i++)
 		if (m->after[i].len > 0)
-			TRY(text_evidence_line(b, text_mark(v, m,
+			TRY(text_evidence_line(b, lt_words_mark(v, m,
 			    m->after[i].line), w, m->after[i].line, m,
 			    m->after[i].text, m->after[i].len, color));
 why:
@@ -409,7 +367,7 @@ why:
 	}
 	for (i = 1; (o = lt_verdict_top(v, i)) != NULL; i++) {
 		const struct lt_rule_info *r2 = lt_ruleset_rule(rs, o->rule);
-		const struct lt_label *s2 = text_label(o, "step");
+		const struct lt_label *s2 = lt_words_label(o, "step");
 
 		if (!lt_words_also(v, i))
 			continue;

@@ -46,9 +46,8 @@ lt_words_category(const struct lt_ruleset *rs, const char *name)
 	return NULL;
 }
 
-/* s with its first letter lower-cased, unless it starts an acronym. */
-static enum lt_status
-lower_first(struct lt_buf *b, const char *s)
+enum lt_status
+lt_words_lower_first(struct lt_buf *b, const char *s)
 {
 	enum lt_status st;
 
@@ -66,7 +65,7 @@ lt_words_category_summary(struct lt_buf *b, const struct lt_ruleset *rs,
 	const struct lt_category_info *ci = lt_words_category(rs,
 	    ri->category);
 
-	return lower_first(b, ci != NULL && ci->summary[0] != '\0' ?
+	return lt_words_lower_first(b, ci != NULL && ci->summary[0] != '\0' ?
 	    ci->summary : ri->category);
 }
 
@@ -205,3 +204,58 @@ lt_words_also(const struct lt_verdict *v, size_t i)
 			return 0;
 	return 1;
 }
+
+char
+lt_words_mark(const struct lt_verdict *v, const struct lt_match *m,
+    unsigned long long line)
+{
+	const struct lt_match *o;
+	size_t i;
+
+	for (i = 1; v != NULL && (o = lt_verdict_top(v, i)) != NULL; i++)
+		if (o->line == line && strcmp(o->source, m->source) == 0 &&
+		    lt_words_also(v, i))
+			return '+';
+	return ' ';
+}
+
+const struct lt_label *
+lt_words_label(const struct lt_match *m, const char *key)
+{
+	size_t i, k = strlen(key);
+
+	for (i = 0; i < m->n_labels; i++)
+		if (m->labels[i].key_len == k &&
+		    memcmp(m->labels[i].key, key, k) == 0)
+			return &m->labels[i];
+	return NULL;
+}
+
+/* s past a leading "a ", "an " or "the ", case aside. */
+static const char *
+past_article(const char *s)
+{
+	static const char *const art[] = { "a ", "an ", "the " };
+	size_t i, k;
+
+	for (i = 0; i < sizeof art / sizeof art[0]; i++) {
+		for (k = 0; art[i][k] != '\0' && (s[k] | 0x20) == art[i][k];
+		    k++)
+			;
+		if (art[i][k] == '\0')
+			return s + k;
+	}
+	return s;
+}
+
+int
+lt_words_same(const char *category, const char *rule)
+{
+	const char *a = past_article(category), *b = past_article(rule);
+
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if ((*a | 0x20) != (*b | 0x20))
+			return 0;
+	return *a == '\0' && (*b == '\0' || strncmp(b, " (", 2) == 0);
+}
+
