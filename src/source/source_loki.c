@@ -49,6 +49,7 @@
  * (curl's progress callback, and nanosleep's EINTR).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,6 @@ struct loki {
 	struct lt_buf ebody;	/* the body of an error reply, capped */
 	struct lt_buf doc;	/* the body of a 200 reply, LT_LOKI_DOC_MAX */
 	long code;		/* HTTP status of the reply being read */
-	long retry_after_ms;	/* -1: none */
 	enum lt_status feed_st;	/* why a body feed stopped */
 
 	unsigned long long cursor;	/* start of the next request */
@@ -397,32 +397,6 @@ on_body(char *p, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
-static size_t
-on_header(char *p, size_t size, size_t nmemb, void *ctx)
-{
-	static const char name[] = "retry-after:";
-	struct loki *l = ctx;
-	size_t n = size * nmemb, i, k = sizeof name - 1;
-	unsigned long long v = 0;
-
-	if (n > 5 && memcmp(p, "HTTP/", 5) == 0) {
-		l->retry_after_ms = -1;	/* a new reply starts */
-		return n;
-	}
-	for (i = 0; i < k && i < n; i++)
-		if ((p[i] | 0x20) != name[i])
-			return n;
-	if (i < k)
-		return n;
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	for (k = i; i < n && p[i] >= '0' && p[i] <= '9' && v < 1000000; i++)
-		v = v * 10 + (unsigned)(p[i] - '0');
-	if (i > k)	/* seconds; an HTTP date is left to the backoff */
-		l->retry_after_ms = (long)(v * 1000);
-	return n;
-}
-
 static int
 on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     curl_off_t un)
@@ -471,8 +445,6 @@ setup(struct loki *l, struct lt_error *err)
 	l->cu.easy_setopt(c, CURLOPT_ERRORBUFFER, l->curl_err);
 	l->cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	l->cu.easy_setopt(c, CURLOPT_WRITEDATA, l);
-	l->cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	l->cu.easy_setopt(c, CURLOPT_HEADERDATA, l);
 	l->cu.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	l->cu.easy_setopt(c, CURLOPT_XFERINFODATA, l);
 	l->cu.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -612,6 +584,7 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 	unsigned long wait;
 	unsigned attempt;
 	enum lt_status st;
+	curl_off_t after;
 	CURLcode rc;
 
 	if ((st = set_url(l, start, end, limit)) != LT_OK)
@@ -619,7 +592,6 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 	for (attempt = 0;; attempt++) {
 		lt_buf_reset(&l->doc);	/* drop what a failed try read */
 		l->code = 0;
-		l->retry_after_ms = -1;
 		l->feed_st = LT_OK;
 		l->curl_err[0] = '\0';
 		lt_buf_reset(&l->ebody);
@@ -667,8 +639,12 @@ fetch(struct loki *l, unsigned long long start, unsigned long long end,
 			return LT_ERR_NET;
 		}
 		wait = o->backoff_ms << (attempt < 16 ? attempt : 16);
-		if (l->retry_after_ms >= 0)
-			wait = (unsigned long)l->retry_after_ms;
+		/* libcurl reads Retry-After (seconds or an HTTP date); 0 when
+		 * the reply has none */
+		if (rc == CURLE_OK && l->cu.easy_getinfo(l->curl,
+		    CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
+			wait = after > (curl_off_t)(ULONG_MAX / 1000) ?
+			    ULONG_MAX : (unsigned long)after * 1000;
 		if (wait > o->retry_after_max_ms)
 			wait = o->retry_after_max_ms;
 		if (o->diag != NULL) {

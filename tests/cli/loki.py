@@ -371,6 +371,11 @@ check("--batch at most 5000", rc == 2 and "5000" in err, err)
 rc, objs, err, _ = run(["--loki", "http://x", "-q", "{a=\"b\"}", "--since",
                         "1y"])
 check("--since: a bad duration", rc == 2 and "duration" in err, err)
+for bad in ("abc", "3601", "-1"):
+    rc, objs, err, _ = run(["--loki", "http://x", "-q", "{a=\"b\"}",
+                            "--follow", "--delay-for", bad])
+    check(f"--delay-for {bad}: a usage error", rc == 2 and
+          "--delay-for" in err and "0 to 3600" in err, err)
 
 # 9. logtriage logql: the query, one line; a pattern out of reach: a note
 p = ltrun.run([binary, "logql", "--no-defaults", "-r",
