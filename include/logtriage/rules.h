@@ -112,7 +112,7 @@ struct lt_compile_opts {
 	uint32_t match_limit;	/* PCRE2 match limit per (line, pattern) */
 	uint32_t depth_limit;	/* PCRE2 depth limit */
 	uint32_t heap_limit_kib;	/* PCRE2 heap limit */
-	uint32_t line_budget_ms;	/* CPU per line for all rules; 0: none */
+	uint32_t line_budget_ms;	/* CPU per MiB of line begun, all rules; 0: none */
 	int no_jit;		/* 1: never JIT-compile */
 	int no_prefilter;	/* 1: run every pattern on every line */
 };

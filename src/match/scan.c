@@ -27,7 +27,9 @@
  * longer than WINDOW is searched WINDOW start positions at a time (the
  * offset limit; the first match found is the one a single search finds),
  * and between windows the thread's CPU time is read.  When the line has
- * used the ruleset's line_budget_ms, the evaluation stops, counts as a
+ * used the ruleset's line_budget_ms for each MiB of it begun (a fixed
+ * budget made the verdict on a 65 MiB line depend on the machine's speed:
+ * a slow one ran out in linear work), the evaluation stops, counts as a
  * limit hit, and every later pattern on that line counts as one too
  * (the note says so, for the caller to warn).
  *
@@ -45,6 +47,7 @@
  * a thread has seen a program's flag.  The results are those of
  * compiling everything up front: the same programs, JIT or not.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -57,6 +60,7 @@
 #define JIT_STACK_MIN (32u << 10)
 #define JIT_STACK_MAX (1u << 20)
 #define WINDOW 4096		/* start positions per search of a long line */
+#define BUDGET_UNIT (1u << 20)	/* line_budget_ms is per MiB of line begun */
 
 static pthread_mutex_t jit_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -148,12 +152,30 @@ line_begin(struct lt_scanner *sc, struct lt_scan_note *note)
 	sc->spent = 0;
 }
 
+/*
+ * The line's budget in CPU ns: line_budget_ms for each MiB of it begun,
+ * so linear work over a long line (--max-line 64M) always fits, on a
+ * slow machine too, and only super-linear work runs out.  Saturates.
+ */
+static long long
+line_budget_ns(uint32_t ms, size_t n)
+{
+	unsigned long long units = n / BUDGET_UNIT + (n % BUDGET_UNIT != 0);
+	unsigned long long per = (unsigned long long)ms * 1000000ULL;
+
+	if (units == 0)
+		units = 1;
+	if (per > (unsigned long long)LLONG_MAX / units)
+		return LLONG_MAX;
+	return (long long)(per * units);
+}
+
 /* Has the line used its budget?  Read the clock only on long lines. */
 static int
-over_budget(struct lt_scanner *sc)
+over_budget(struct lt_scanner *sc, size_t n)
 {
-	long long now, budget = (long long)sc->rs->opts.line_budget_ms *
-	    1000000LL;
+	long long now, budget = line_budget_ns(sc->rs->opts.line_budget_ms,
+	    n);
 
 	if (budget <= 0)
 		return 0;
@@ -173,7 +195,7 @@ search_windows(struct lt_scanner *sc, const pcre2_code *code,
 	int rc;
 
 	for (;;) {
-		if (over_budget(sc)) {
+		if (over_budget(sc, n)) {
 			sc->spent = 1;
 			rc = PCRE2_ERROR_MATCHLIMIT;
 			break;

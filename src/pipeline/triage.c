@@ -266,7 +266,7 @@ count_limits(struct lt_triage *t, const struct lt_scan_note *note,
 	t->budget_warned = 1;	/* once a run: a hostile log has many */
 	lt_error_set(&e, LT_ERR_LIMIT, LT_LEVEL_WARNING, t->source,
 	    (unsigned long)line, 0, "the line used its match budget (%u ms "
-	    "of CPU) in rule '%s'; that rule and the ones after it count as "
+	    "of CPU per MiB) in rule '%s'; that rule and the ones after it count as "
 	    "not matched on the line (limit_hits in the summary)",
 	    (unsigned)t->rs->opts.line_budget_ms,
 	    t->rs->rules[note->budget_rule].info.id);

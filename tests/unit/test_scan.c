@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "decode/line_start.h"
 #include "logtriage/buf.h"
@@ -400,6 +401,63 @@ test_windows(void)
 	free(line);
 }
 
+static long long
+thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The line budget is line_budget_ms for each MiB of the line begun: on a
+ * line of 2 MiB and 1 byte a pattern that never finishes in time runs
+ * out after 3 x 20 ms of CPU, not 20.  Each start costs a bounded 4,000
+ * steps (the whole line would take seconds), so the scan is stopped at a
+ * window edge soon after the budget; only the lower bound is checked,
+ * which no load can break.
+ */
+static const char brules[] =
+    "[category c]\nseverity = high\n"
+    "[rule slow]\ncategory = c\nmatch = \\d{1,4000}\\D\n";
+
+static void
+test_budget_per_mib(void)
+{
+	struct lt_rules *b = lt_rules_new(NULL, NULL);
+	struct lt_ruleset *rs = NULL;
+	struct lt_compile_opts o;
+	struct lt_scanner *sc = NULL;
+	struct lt_scan_note note;
+	struct lt_hit h;
+	size_t n = (2u << 20) + 1;
+	char *line = malloc(n);
+	long long t0;
+
+	lt_compile_opts_init(&o);
+	o.no_prefilter = 1;
+	o.line_budget_ms = 20;
+	lt_rules_add_buffer(b, "b.rules", brules, strlen(brules));
+	CHECK(lt_rules_compile(b, &o, &rs) == LT_OK && rs != NULL);
+	lt_rules_free(b);
+	if (rs == NULL || line == NULL)
+		goto out;
+	memset(line, '7', n);
+	sc = lt_scanner_new(rs);
+	CHECK(sc != NULL);
+	if (sc == NULL)
+		goto out;
+	t0 = thread_cpu_ms();
+	CHECK(lt_scanner_scan(sc, line, n, &h, &note) == 0);
+	CHECK(note.budget_out == 1 && note.limit_hits == 1);
+	CHECK(thread_cpu_ms() - t0 >= 60);
+out:
+	lt_scanner_free(sc);
+	lt_ruleset_free(rs);
+	free(line);
+}
+
 /* ---- JSON strings ---- */
 
 static const char *
@@ -647,6 +705,7 @@ main(void)
 	test_lines();
 	test_scan();
 	test_windows();
+	test_budget_per_mib();
 	test_json();
 	test_verdict();
 	test_rank_random();
