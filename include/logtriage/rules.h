@@ -53,6 +53,7 @@ enum lt_confidence {
 #define LT_RULE_PATTERNS_MAX 256u	/* match + unless lines in one rule */
 #define LT_RULES_DIR_FILES_MAX 10000u	/* *.rules files in one directory */
 #define LT_EXIT_CODES_MAX 16u		/* values of one exit_code key */
+#define LT_ANNOTATION_MAX 16u		/* letters of an annotation word */
 #define LT_COUNT_MAX 1000u		/* the count key's largest value */
 #define LT_CLEARED_BY_MAX 16u		/* cleared_by patterns of one rule */
 
@@ -148,6 +149,12 @@ struct lt_rule_info {
 	const char *const *unless;
 	size_t n_exit_codes;	/* exit_code = N[, N...] */
 	const int *exit_codes;
+	/*
+	 * annotation = WORD: the rule also matches every line its decoder
+	 * gave the label annotation=WORD (an Actions or Azure Pipelines
+	 * "##[error]" line), whatever its text; NULL: none.
+	 */
+	const char *annotation;
 	/*
 	 * Evidence over time (see evidence.h): a match is evidence once
 	 * count matches of the rule in one stream fall within within_ns of

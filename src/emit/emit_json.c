@@ -308,6 +308,10 @@ lt_emit_json_rule(struct lt_buf *b, const struct lt_rule_info *r)
 	for (size_t i = 0; i < r->n_exit_codes; i++)
 		TRY(lt_buf_addf(b, "%s%d", i ? "," : "", r->exit_codes[i]));
 	TRY(lt_buf_add(b, "],", 2));
+	if (r->annotation != NULL)
+		TRY(kv_str(b, "annotation", r->annotation));
+	else
+		TRY(lt_buf_adds(b, "\"annotation\":null,"));
 	TRY(kv_str(b, "origin", r->origin));
 	TRY(key(b, "line"));
 	return lt_buf_addf(b, "%lu}\n", r->line);

@@ -21,6 +21,7 @@
  * cover is reported with a warning, since PCRE2 then runs it on every
  * line.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,10 +221,22 @@ check(struct lt_rules *b)
 		}
 		for (j = 0, n_match = 0; j < r->n_pats; j++)
 			n_match += r->pat_kind[j] == PAT_MATCH;
-		if (n_match == 0 && r->n_exit_codes == 0) {
+		if (n_match == 0 && r->n_exit_codes == 0 &&
+		    r->annotation[0] == '\0') {
 			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
 			    r->line, r->col, "rule '%s' has no match pattern "
-			    "(nor exit_code)", r->id);
+			    "(nor exit_code, nor annotation)", r->id);
+			errs++;
+		}
+		for (j = 0; j < r->n_pats; j++)
+			if (r->annotation[0] != '\0' &&
+			    r->pat_kind[j] == PAT_UNLESS)
+				break;
+		if (j < r->n_pats) {
+			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
+			    r->line, r->col, "rule '%s' has annotation and "
+			    "unless: an annotated line is matched by its "
+			    "label, which unless cannot veto", r->id);
 			errs++;
 		}
 		if ((r->keys & (K_WITHIN_TIME | K_WITHIN_LINES)) &&
@@ -353,6 +366,14 @@ fill_rule(struct lt_ruleset *rs, size_t *scap, struct lt_crule *c,
 		memcpy(codes, r->exit_codes, r->n_exit_codes * sizeof *codes);
 		c->info.exit_codes = codes;
 		c->info.n_exit_codes = r->n_exit_codes;
+	}
+	if (r->annotation[0] != '\0') {
+		char mark[LT_ANNOTATION_MAX + 5];
+
+		snprintf(mark, sizeof mark, "##[%s]", r->annotation);
+		if ((c->info.annotation = keep(rs, scap, r->annotation)) ==
+		    NULL || (c->ann_mark = keep(rs, scap, mark)) == NULL)
+			return -1;
 	}
 	if (!c->info.id || !c->info.category || !c->info.summary ||
 	    !c->info.remediation || !c->info.runbook || !c->info.origin)
@@ -491,11 +512,19 @@ attention(struct lt_ruleset *rs, struct lt_pf_attend **att,
 	for (i = 0; i < rs->n_rules; i++)
 		cap += rs->rules[i].info.n_cleared_by;
 	if ((*store = malloc((cap ? cap : 1) * sizeof **store)) == NULL ||
-	    (*att = malloc((cap * LT_ATOMS_MAX +
+	    (*att = malloc((cap * LT_ATOMS_MAX + rs->n_rules +
 	    LT_ARRAY_LEN(stage_attention)) * sizeof **att)) == NULL)
 		return -1;
 	for (i = 0; i < LT_ARRAY_LEN(stage_attention); i++)
 		(*att)[n++] = stage_attention[i];
+	/* a line an annotation rule matches by its label, not its words */
+	for (i = 0; i < rs->n_rules; i++)
+		if (rs->rules[i].ann_mark != NULL) {
+			(*att)[n].s = rs->rules[i].ann_mark;
+			(*att)[n].len = strlen(rs->rules[i].ann_mark);
+			(*att)[n].caseless = 0;
+			n++;
+		}
 	for (i = 0, k = 0; i < rs->n_rules; i++) {
 		struct lt_crule *c = &rs->rules[i];
 		size_t n0 = n;

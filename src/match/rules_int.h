@@ -32,7 +32,8 @@ enum {
 	K_WITHIN_TIME = 1 << 10,
 	K_WITHIN_LINES = 1 << 11,
 	K_CLEAR_WITHIN_TIME = 1 << 12,
-	K_CLEAR_WITHIN_LINES = 1 << 13
+	K_CLEAR_WITHIN_LINES = 1 << 13,
+	K_ANNOTATION = 1 << 14
 };
 
 struct lt_rdef {
@@ -55,6 +56,7 @@ struct lt_rdef {
 	char *runbook;
 	int exit_codes[LT_EXIT_CODES_MAX];
 	size_t n_exit_codes;
+	char annotation[LT_ANNOTATION_MAX + 1];	/* "": none */
 	unsigned count;		/* 0: not set */
 	unsigned long long within_ns;
 	unsigned long long within_lines;

@@ -660,6 +660,27 @@ parse_within(struct pstate *ps, struct lt_rdef *r, const char *k, size_t klen,
 }
 
 /* "137" or "137, 143": whole numbers 0-255, at most 16. */
+/* annotation = WORD: the word of an Actions "##[WORD]" marker. */
+static void
+parse_annotation(struct pstate *ps, struct lt_rdef *r, const char *v,
+    size_t vlen, unsigned long vcol)
+{
+	size_t i;
+
+	for (i = 0; i < vlen && v[i] >= 'a' && v[i] <= 'z'; i++)
+		;
+	if (vlen == 0 || i < vlen || vlen > LT_ANNOTATION_MAX ||
+	    key_is(v, vlen, "group") || key_is(v, vlen, "endgroup")) {
+		perr(ps, LT_ERR_SYNTAX, vcol + (i < vlen ? i : 0), "invalid "
+		    "annotation: expected the word of an Actions log marker, "
+		    "1 to %u lower-case letters (error, warning, notice, ...; "
+		    "not group or endgroup)", LT_ANNOTATION_MAX);
+		return;
+	}
+	memcpy(r->annotation, v, vlen);
+	r->annotation[vlen] = '\0';
+}
+
 static void
 parse_exit_codes(struct pstate *ps, struct lt_rdef *r, const char *v,
     size_t vlen, unsigned long vcol)
@@ -722,7 +743,7 @@ set_disabled(struct pstate *ps, struct lt_rdef *r, const char *v, size_t vlen,
 static const char *const rule_keys[] = { "match", "unless", "cleared_by",
 	"count", "within", "category", "severity", "confidence", "priority",
 	"summary", "remediation", "runbook", "disabled", "exit_code",
-	"clear_within", NULL };
+	"clear_within", "annotation", NULL };
 static const char *const category_keys[] = { "severity", "confidence",
 	"summary", "remediation", "runbook", NULL };
 static const char *const redact_keys[] = { "match", "disabled", NULL };
@@ -832,6 +853,9 @@ rule_key(struct pstate *ps, const char *k, size_t klen, unsigned long kcol,
 	} else if (key_is(k, klen, "exit_code")) {
 		if (once(ps, &r->keys, K_EXIT_CODE, k, klen, kcol))
 			parse_exit_codes(ps, r, v, vlen, vcol);
+	} else if (key_is(k, klen, "annotation")) {
+		if (once(ps, &r->keys, K_ANNOTATION, k, klen, kcol))
+			parse_annotation(ps, r, v, vlen, vcol);
 	} else {
 		unknown_key(ps, k, klen, kcol, "rule");
 	}

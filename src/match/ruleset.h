@@ -39,6 +39,8 @@ struct lt_crule {
 	 * hold a line that clears this rule's pending matches.
 	 */
 	unsigned char clear_seen;
+	/* "##[WORD]" of info.annotation, an attention literal; or NULL */
+	const char *ann_mark;
 };
 
 /*

@@ -66,6 +66,7 @@ struct lt_triage {
 	struct lt_emitter *em[LT_TRIAGE_EMITTERS_MAX];	/* borrowed */
 	size_t n_em;
 	int ev_now;		/* in lt_evidence_offer for the line at hand */
+	size_t first_ann;	/* best rank with annotation; SIZE_MAX: none */
 };
 
 void
@@ -100,6 +101,12 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 		return NULL;
 	t->rs = rs;
 	t->o = *o;
+	t->first_ann = SIZE_MAX;
+	for (size_t i = 0; i < rs->n_rules; i++)
+		if (rs->rules[i].info.annotation != NULL) {
+			t->first_ann = i;
+			break;
+		}
 	if (lt_context_new(o->before, o->after, &t->ctx) != LT_OK) {
 		lt_triage_free(t);
 		return NULL;
@@ -227,13 +234,72 @@ warn_limit(struct lt_triage *t, size_t rule)
 }
 
 /* rule_stats: which rules match this line, and which of them wins. */
+/* The value of the record's annotation label; NULL: none. */
+static const struct lt_label *
+annotation_of(const struct lt_record *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_labels; i++)
+		if (r->labels[i].key_len == 10 &&
+		    memcmp(r->labels[i].key, "annotation", 10) == 0)
+			return &r->labels[i];
+	return NULL;
+}
+
+/* Does rule i match the line by its annotation label a? */
+static int
+ann_matches(const struct lt_triage *t, size_t i, const struct lt_label *a)
+{
+	const char *w = t->rs->rules[i].info.annotation;
+
+	return w != NULL && strlen(w) == a->value_len &&
+	    memcmp(w, a->value, a->value_len) == 0;
+}
+
+/*
+ * Rules with annotation = WORD match every line the decoder labelled
+ * annotation=WORD (an Actions "##[error]" line: the decoder takes the
+ * marker off the text, so no pattern can see it).  *hit, the scanner's
+ * (when have), becomes the better ranked of the two: the whole line, no
+ * fields.  Returns 1 when the line has a hit.
+ */
+static int
+annotated(const struct lt_triage *t, const struct lt_record *r, size_t n,
+    int have, struct lt_hit *hit)
+{
+	const struct lt_label *a;
+	size_t i, end = have ? hit->rule : t->rs->n_rules;
+
+	if (t->first_ann >= end || (a = annotation_of(r)) == NULL)
+		return have;
+	for (i = t->first_ann; i < end; i++)
+		if (ann_matches(t, i, a)) {
+			hit->rule = i;
+			hit->start = 0;
+			hit->end = n;
+			hit->n_fields = 0;
+			return 1;
+		}
+	return have;
+}
+
 static void
-count_rules(struct lt_triage *t, const char *p, size_t n)
+count_rules(struct lt_triage *t, const struct lt_record *rec, const char *p,
+    size_t n)
 {
 	struct lt_scan_note note;
-	size_t r, best = SIZE_MAX;
+	const struct lt_label *a;
+	size_t r, best = SIZE_MAX, count;
 
-	if (lt_scanner_scan_all(t->sc, p, n, t->matched, &note) == 0)
+	count = lt_scanner_scan_all(t->sc, p, n, t->matched, &note);
+	if (t->first_ann != SIZE_MAX && (a = annotation_of(rec)) != NULL)
+		for (r = t->first_ann; r < t->rs->n_rules; r++)
+			if (!t->matched[r] && ann_matches(t, r, a)) {
+				t->matched[r] = 1;
+				count++;
+			}
+	if (count == 0)
 		return;
 	for (r = 0; r < t->rs->n_rules; r++) {
 		if (!t->matched[r])
@@ -587,7 +653,8 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 	}
 	lt_context_after(t->ctx, cp, cn, r->no);
 	st = lt_evidence_line(t->ev, t->source, r, p, n, on_evidence, t);
-	if (st == LT_OK && lt_scanner_scan(t->sc, p, n, &hit, &note))
+	if (st == LT_OK && annotated(t, r, n, lt_scanner_scan(t->sc, p, n,
+	    &hit, &note), &hit))
 		st = matched(t, r, p, n, &hit);
 	count_limits(t, &note, r->no);
 	if (st == LT_OK)
@@ -676,13 +743,14 @@ on_record(void *ctx, const struct lt_record *r)
 		p = t->scratch;
 	}
 	if (t->stats != NULL)
-		count_rules(t, p, n);
+		count_rules(t, r, p, n);
 	if (t->ctx != NULL)
 		return with_context(t, r, p, n);
 	if ((st = lt_evidence_line(t->ev, t->source, r, p, n, on_evidence,
 	    t)) != LT_OK)
 		return st;
-	if (!lt_scanner_scan(t->sc, p, n, &hit, &note)) {
+	if (!annotated(t, r, n, lt_scanner_scan(t->sc, p, n, &hit, &note),
+	    &hit)) {
 		count_limits(t, &note, r->no);
 		if (t->red != NULL)
 			lt_redactor_follow(t->red, p, n);
