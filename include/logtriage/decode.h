@@ -31,7 +31,8 @@ enum lt_input {
 	LT_INPUT_GHA,		/* Actions job log, runner _diag log */
 	LT_INPUT_LOKI,		/* Loki query or query_range response */
 	LT_INPUT_JSONL,		/* logcli --output=jsonl */
-	LT_INPUT_DOCKER		/* docker json-file log */
+	LT_INPUT_DOCKER,	/* docker json-file log */
+	LT_INPUT_GH		/* gh run view --log (and --log-failed) */
 };
 
 /* Caps.  Labels past them are left out; values are cut. */

@@ -152,7 +152,8 @@ static const struct opt options[] = {
 	{ "max-line", OPT_MAX_LINE, "BYTES", CMD_RUN,
 	  "match only the first BYTES of a line (default: 1M; K, M, G)", CODE },
 	{ "input", OPT_INPUT, "FORMAT", CMD_RUN,
-	  "auto (default), text, journal, gha, loki, jsonl, docker", CODE },
+	  "auto (default), text, journal, gha, gh, loki, jsonl, docker",
+	  CODE },
 	{ "output", OPT_OUTPUT, "FORMAT", CMD_RUN,
 	  "json (default), text, github, markdown, slack, prometheus "
 	  "(repeatable)", CODE },
@@ -744,7 +745,7 @@ apply(struct cli *c, int key, const char *arg)
 	case OPT_INPUT:
 		if (lt_input_parse(arg, strlen(arg), &c->input) != 0) {
 			cli_warn("error: --input: '%s' is not a format (auto, "
-			    "text, journal, gha, loki, jsonl, docker)", arg);
+			    "text, journal, gha, gh, loki, jsonl, docker)", arg);
 			return -1;
 		}
 		return 0;

@@ -40,6 +40,7 @@ static const char *const input_names[] = {
 	[LT_INPUT_LOKI] = "loki",
 	[LT_INPUT_JSONL] = "jsonl",
 	[LT_INPUT_DOCKER] = "docker",
+	[LT_INPUT_GH] = "gh",
 };
 
 const char *
@@ -124,7 +125,7 @@ lt_input_detect(const char *p, size_t n, int eof, enum lt_input *out)
 	int final = eof || n >= LT_DETECT_MAX;
 	struct lt_gha_diag dg;
 	char t[LT_TIME_MAX];
-	size_t len;
+	size_t len, jn, so, sn, rest;
 	cJSON *o;
 
 	while (q < end && is_ws(*q))
@@ -157,6 +158,12 @@ lt_input_detect(const char *p, size_t n, int eof, enum lt_input *out)
 				return 0;
 		}
 		*out = by_key_text(q, len);
+		return 1;
+	}
+	/* gh run view --log: two columns, then the runner's stamp */
+	if (lt_gh_columns(q, len, &jn, &so, &sn, &rest) &&
+	    lt_gha_stamp(q + rest, len - rest, t) > 0) {
+		*out = LT_INPUT_GH;
 		return 1;
 	}
 	/* the Actions runner's stamp, or its _diag prefix */
@@ -307,6 +314,8 @@ on_line(void *ctx, const struct lt_line *l)
 		return lt_decode_jsonl(d, l);
 	case LT_INPUT_DOCKER:
 		return lt_decode_docker(d, l);
+	case LT_INPUT_GH:
+		return lt_decode_gh(d, l);
 	default:
 		return lt_decode_text(d, l, 0);
 	}
@@ -377,6 +386,8 @@ lt_decoder_begin(struct lt_decoder *d, const char *name)
 	d->failed = 0;
 	d->has_step = 0;
 	d->step_len = 0;
+	d->has_job = 0;
+	d->job_len = 0;
 	d->last_time[0] = '\0';
 	for (i = 0; i < LT_DOCKER_STREAMS; i++) {
 		lt_buf_reset(&d->part[i].text);

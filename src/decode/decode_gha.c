@@ -26,8 +26,12 @@
  * A message with newlines continues on lines without a stamp (a script
  * echoed in a group, a .NET stack trace in _diag); those lines carry the
  * time of the line they continue.  A line that has neither stamp goes
- * through the syslog recogniser, so a mix of runner and journal lines
- * loses nothing.
+ * through the syslog and dmesg recognisers, so a mix of runner, journal
+ * and kernel lines loses nothing.
+ *
+ * lt_gha_line() is the part after whatever comes before the runner's
+ * stamp: all of a job log line here, the third column of `gh run view
+ * --log` in decode_gh.c, which names the step itself.
  */
 #include <stddef.h>
 #include <string.h>
@@ -152,53 +156,69 @@ lt_gha_diag(const char *p, size_t n, char time[LT_TIME_MAX],
 }
 
 enum lt_status
-lt_decode_gha(struct lt_decoder *d, const struct lt_line *l)
+lt_gha_line(struct lt_decoder *d, struct lt_recb *b, const char *p, size_t n,
+    const char *step, size_t step_len)
 {
 	struct lt_gha_diag dg;
-	struct lt_recb b;
-	const char *p = l->p, *ann = NULL;
-	size_t n = l->len, k, m;
+	const char *ann = NULL;
+	size_t k, m;
 
-	lt_recb_init(&b, l);
-	if ((k = lt_gha_stamp(p, n, b.time)) > 0) {
-		b.r.time = b.time;
-		b.r.text = p + k;
-		b.r.len = n - k;
-		memcpy(d->last_time, b.time, LT_TIME_MAX);
+	b->r.text = p;
+	b->r.len = n;
+	if ((k = lt_gha_stamp(p, n, b->time)) > 0) {
+		b->r.time = b->time;
+		b->r.text = p + k;
+		b->r.len = n - k;
+		memcpy(d->last_time, b->time, LT_TIME_MAX);
+		lt_dmesg_inner(b);	/* a step that runs dmesg */
 	} else if (n > 0 && lt_prefix_start[(unsigned char)p[0]] &&
-	    lt_syslog_prefix(&b, p, n)) {
-		return lt_decoder_pass(d, &b);
-	} else if ((k = lt_gha_diag(p, n, b.time, &dg)) > 0) {
-		b.r.time = b.time;
-		b.r.text = p + k;
-		b.r.len = n - k;
-		lt_recb_label(&b, "component", 9, dg.component,
+	    (lt_syslog_prefix(b, p, n) || lt_dmesg_prefix(b, p, n))) {
+		return lt_decoder_pass(d, b);
+	} else if ((k = lt_gha_diag(p, n, b->time, &dg)) > 0) {
+		b->r.time = b->time;
+		b->r.text = p + k;
+		b->r.len = n - k;
+		lt_recb_label(b, "component", 9, dg.component,
 		    dg.component_len);
-		lt_recb_label(&b, "level", 5, dg.level, dg.level_len);
-		memcpy(d->last_time, b.time, LT_TIME_MAX);
-		return lt_decoder_pass(d, &b);
+		lt_recb_label(b, "level", 5, dg.level, dg.level_len);
+		memcpy(d->last_time, b->time, LT_TIME_MAX);
+		return lt_decoder_pass(d, b);
+	} else if (n > 0 && p[0] == '[' && lt_dmesg_prefix(b, p, n)) {
+		return lt_decoder_pass(d, b);
 	} else if (d->last_time[0] != '\0') {
-		memcpy(b.time, d->last_time, LT_TIME_MAX);
-		b.r.time = b.time;
+		memcpy(b->time, d->last_time, LT_TIME_MAX);
+		b->r.time = b->time;
 	}
 
-	p = b.r.text;
-	n = b.r.len;
+	p = b->r.text;
+	n = b->r.len;
 	if ((m = marker(p, n)) > 0) {
-		b.r.text = p + m + 4;
-		b.r.len = n - m - 4;
+		b->r.text = p + m + 4;
+		b->r.len = n - m - 4;
 		if (m == 5 && memcmp(p + 3, "group", 5) == 0) {
-			d->step_len = b.r.len < sizeof d->step ? b.r.len :
+			d->step_len = b->r.len < sizeof d->step ? b->r.len :
 			    sizeof d->step;
-			memcpy(d->step, b.r.text, d->step_len);
+			memcpy(d->step, b->r.text, d->step_len);
 			d->has_step = 1;
 		} else if (!(m == 8 && memcmp(p + 3, "endgroup", 8) == 0)) {
 			ann = p + 3;
 		}
 	}
-	if (d->has_step)
-		lt_recb_label(&b, "step", 4, d->step, d->step_len);
+	if (step != NULL) {
+		if (step_len > 0)
+			lt_recb_label(b, "step", 4, step, step_len);
+	} else if (d->has_step)
+		lt_recb_label(b, "step", 4, d->step, d->step_len);
 	if (ann != NULL)
-		lt_recb_label(&b, "annotation", 10, ann, m);
-	return lt_decoder_pass(d, &b);
+		lt_recb_label(b, "annotation", 10, ann, m);
+	return lt_decoder_pass(d, b);
+}
+
+enum lt_status
+lt_decode_gha(struct lt_decoder *d, const struct lt_line *l)
+{
+	struct lt_recb b;
+
+	lt_recb_init(&b, l);
+	return lt_gha_line(d, &b, l->p, l->len, NULL, 0);
 }

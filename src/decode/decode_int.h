@@ -60,6 +60,11 @@ struct lt_decoder {
 	int has_step;
 	char last_time[LT_TIME_MAX];
 
+	/* gh (gh run view --log): the job of the last line */
+	char job[LT_LABEL_VALUE_MAX];
+	size_t job_len;
+	int has_job;
+
 	/* JSON lines: the line's members, and a nested object's */
 	struct lt_jl *jl;
 	struct lt_jl *jl_inner;
@@ -110,6 +115,21 @@ enum lt_status lt_decode_text(struct lt_decoder *d, const struct lt_line *l,
     unsigned flags);
 enum lt_status lt_decode_gha(struct lt_decoder *d, const struct lt_line *l);
 /*
+ * The Actions message p[0..n) (stamp, _diag prefix, markers) into b,
+ * keeping the labels b has, and pass it on.  step NULL: the step is the
+ * last ##[group] opened; else step[0..step_len) (gh's column).
+ */
+enum lt_status lt_gha_line(struct lt_decoder *d, struct lt_recb *b,
+    const char *p, size_t n, const char *step, size_t step_len);
+/* gh run view --log: "JOB<TAB>STEP<TAB>" and an Actions line. */
+enum lt_status lt_decode_gh(struct lt_decoder *d, const struct lt_line *l);
+/*
+ * The columns of a gh run view --log line p[0..n): 1 with the job, the
+ * step and the offset of the Actions line (past a byte order mark), or 0.
+ */
+int lt_gh_columns(const char *p, size_t n, size_t *job_len,
+    size_t *step_off, size_t *step_len, size_t *rest);
+/*
  * What lt_decode_gha() would keep of the whole lines p[0..n), which end
  * in a newline and hold no "##[group]": the last time, and no more.
  */
@@ -130,6 +150,22 @@ enum lt_status lt_loki_end(struct lt_decoder *d);
  * line: it gives up at the first byte that does not fit.
  */
 int lt_syslog_prefix(struct lt_recb *b, const char *p, size_t n);
+
+/*
+ * A dmesg prefix at the start of p[0..n): "[12345.678901] " (seconds
+ * since boot), "[Tue Dec  1 10:00:00 2026] " (dmesg -T) or
+ * "2026-12-01T10:00:00,123456+00:00 " (dmesg --time-format iso).  As
+ * lt_syslog_prefix: 1 with b's text, time and labels set, or 0 and b
+ * unchanged; gives up at the first byte that does not fit.
+ */
+int lt_dmesg_prefix(struct lt_recb *b, const char *p, size_t n);
+/*
+ * The bracketed dmesg stamps at the start of b's text, after a prefix
+ * that gave the line its time (a syslog prefix whose identifier is
+ * "kernel", an Actions stamp): taken off into the label kernel_time or
+ * dmesg_time; b's time is not touched.
+ */
+void lt_dmesg_inner(struct lt_recb *b);
 
 /* The runner's parts of a _diag line. */
 struct lt_gha_diag {

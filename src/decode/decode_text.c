@@ -20,11 +20,16 @@
  * the label syslog_time.  "unit" is what journalctl and syslog print
  * there: the syslog identifier, often but not always the unit's name.
  *
+ * The kernel's own lines keep dmesg's stamp after that prefix when a
+ * syslog daemon took them from klogd ("host kernel: [12.345678] msg"),
+ * and dmesg output itself is lines with only that stamp: both are taken
+ * off too (decode_dmesg.c).
+ *
  * This is the hot path: a line whose first byte cannot start a stamp (a
- * digit or the first letter of a month) is passed on untouched, with no
- * copy and no allocation, and the recogniser gives up at the first byte
- * that does not fit, so a line that merely starts with "Fix" costs a few
- * comparisons.
+ * digit, the first letter of a month, or dmesg's '[') is passed on
+ * untouched, with no copy and no allocation, and the recogniser gives up
+ * at the first byte that does not fit, so a line that merely starts with
+ * "Fix" costs a few comparisons.
  */
 #include <string.h>
 
@@ -139,6 +144,24 @@ host_ident(struct lt_recb *b, const char *p, size_t n, size_t i)
 	return 1;
 }
 
+/* A kernel line that kept its own dmesg stamp: that is taken off too. */
+static void
+kernel(struct lt_recb *b, size_t first)
+{
+	const struct lt_label *l;
+	size_t i;
+
+	for (i = first; i < b->r.n_labels; i++) {
+		l = &b->lab[i];
+		if (l->key_len == 4 && memcmp(l->key, "unit", 4) == 0) {
+			if (l->value_len == 6 &&
+			    memcmp(l->value, "kernel", 6) == 0)
+				lt_dmesg_inner(b);
+			return;
+		}
+	}
+}
+
 int
 lt_syslog_prefix(struct lt_recb *b, const char *p, size_t n)
 {
@@ -153,6 +176,7 @@ lt_syslog_prefix(struct lt_recb *b, const char *p, size_t n)
 			return 0;
 		}
 		b->r.time = b->time;
+		kernel(b, saved);
 		return 1;
 	}
 	if ((k = classic_stamp(p, n)) == 0 || k >= n || p[k] != ' ' ||
@@ -161,6 +185,7 @@ lt_syslog_prefix(struct lt_recb *b, const char *p, size_t n)
 		return 0;
 	}
 	lt_recb_label(b, "syslog_time", 11, p, k);
+	kernel(b, saved);
 	return 1;
 }
 
@@ -171,7 +196,12 @@ lt_decode_text(struct lt_decoder *d, const struct lt_line *l, unsigned flags)
 
 	lt_recb_init(&b, l);
 	b.r.flags |= flags;
-	if (l->len > 0 && lt_prefix_start[(unsigned char)l->p[0]])
-		(void)lt_syslog_prefix(&b, l->p, l->len);
+	if (l->len == 0)
+		return lt_decoder_pass(d, &b);
+	if (lt_prefix_start[(unsigned char)l->p[0]])
+		(void)(lt_syslog_prefix(&b, l->p, l->len) ||
+		    lt_dmesg_prefix(&b, l->p, l->len));
+	else if (l->p[0] == '[')
+		(void)lt_dmesg_prefix(&b, l->p, l->len);
 	return lt_decoder_pass(d, &b);
 }

@@ -2,7 +2,7 @@
  * fuzz_decode.c - every input decoder on arbitrary bytes.
  *
  * The first byte picks the format (auto, text, journal, gha, loki,
- * jsonl, docker) and where the rest is split into two feeds; the
+ * jsonl, docker, gh) and where the rest is split into two feeds; the
  * decoder's records are checked against its contract (length within
  * max_line, a time that is NULL or an RFC 3339 UTC stamp, labels within
  * their caps), so the fuzzer finds broken records, not just crashes.
@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	in = (enum lt_input)(data[0] % 7);
+	in = (enum lt_input)(data[0] % 8);
 	data++;
 	size--;
 	cut = size > 0 ? (size_t)data[0] % (size + 1) : 0;

@@ -373,6 +373,169 @@ test_gha(void)
 	CHECK_STR(g.r[3].text, "[2025-01-11 10:05:14Z INFO] no component");
 }
 
+/* ---- gh run view --log ---- */
+
+static void
+test_gh(void)
+{
+	struct got g;
+
+	/* what gh prints: JOB, STEP, then the runner's line (a BOM opens
+	 * each step file); the columns are labels, the rest a job log line */
+	decode(LT_INPUT_AUTO,
+	    "build (ubuntu)\tSet up job\t\xef\xbb\xbf"
+	    "2025-01-11T10:00:01.1234567Z Current runner version: '2.321.0'\n"
+	    "build (ubuntu)\tRun make\t\xef\xbb\xbf"
+	    "2025-01-11T10:00:02.0000000Z ##[group]Run make\n"
+	    "build (ubuntu)\tRun make\t2025-01-11T10:00:02.5Z ##[endgroup]\n"
+	    "build (ubuntu)\tRun make\t2025-01-11T10:00:03.0000000Z "
+	    "x\ty: no space left on device\n"
+	    "build (ubuntu)\tRun make\t2025-01-11T10:00:04.0000000Z "
+	    "##[error]Process completed with exit code 2.\n"
+	    "lint\tUNKNOWN STEP\t\xef\xbb\xbf"
+	    "2025-01-11T10:01:00.0000000Z Current runner version\n"
+	    "lint\tUNKNOWN STEP\t2025-01-11T10:01:01.0000000Z "
+	    "##[group]Run eslint .\n"
+	    "lint\tUNKNOWN STEP\t  continued\n"
+	    "lint\tUNKNOWN STEP\t2025-01-11T10:01:02.0000000Z "
+	    "##[error]Process completed with exit code 1.\n"
+	    "test\tUNKNOWN STEP\t2025-01-11T10:02:00.0000000Z next job\n"
+	    "test\tdmesg\t[  12.500000] Out of memory\n"
+	    "not gh at all\n"
+	    "\n"
+	    "j\t\t\n", &g);
+	CHECK(g.n == 14 && g.st == LT_OK);
+	CHECK_STR(g.r[0].text, "Current runner version: '2.321.0'");
+	CHECK_STR(g.r[0].time, "2025-01-11T10:00:01.1234567Z");
+	CHECK_STR(g.r[0].labels, "job=build (ubuntu);step=Set up job");
+	CHECK_STR(g.r[1].text, "Run make");
+	CHECK_STR(g.r[1].labels, "job=build (ubuntu);step=Run make");
+	CHECK_STR(g.r[2].text, "");
+	CHECK_STR(g.r[3].text, "x\ty: no space left on device");
+	CHECK_STR(g.r[3].time, "2025-01-11T10:00:03.0000000Z");
+	CHECK_STR(g.r[4].text, "Process completed with exit code 2.");
+	CHECK_STR(g.r[4].labels, "job=build (ubuntu);step=Run make;"
+	    "annotation=error");
+	/* gh could not name the step: the last ##[group] of the job does */
+	CHECK_STR(g.r[5].labels, "job=lint");
+	CHECK_STR(g.r[6].labels, "job=lint;step=Run eslint .");
+	CHECK_STR(g.r[7].text, "  continued");
+	CHECK_STR(g.r[7].time, "2025-01-11T10:01:01.0000000Z");
+	CHECK_STR(g.r[7].labels, "job=lint;step=Run eslint .");
+	CHECK_STR(g.r[8].labels, "job=lint;step=Run eslint .;"
+	    "annotation=error");
+	/* a new job starts without the last one's group */
+	CHECK_STR(g.r[9].labels, "job=test");
+	CHECK(g.r[9].flags == 0);
+	/* a dmesg line after the columns keeps the step column */
+	CHECK_STR(g.r[10].text, "Out of memory");
+	CHECK_STR(g.r[10].labels, "job=test;step=dmesg;kernel_time=12.500000");
+	/* not in the format: decoded, and a decode error; an empty line not */
+	CHECK_STR(g.r[11].text, "not gh at all");
+	CHECK_STR(g.r[11].labels, "");
+	CHECK_STR(g.r[11].time, "2025-01-11T10:02:00.0000000Z");
+	CHECK(g.r[11].flags == LT_RECORD_UNDECODED);
+	CHECK(g.r[12].flags == 0 && g.r[12].len == 0);
+	/* an empty column is no label */
+	CHECK_STR(g.r[13].labels, "job=j");
+	CHECK(g.r[13].len == 0 && g.r[13].flags == 0);
+
+	/* detection: two columns and a stamp, a BOM allowed between */
+	CHECK(detect("j\ts\t2025-01-11T10:00:01.1234567Z x\n", 0) ==
+	    LT_INPUT_GH);
+	CHECK(detect("j\ts\t\xef\xbb\xbf" "2025-01-11T10:00:01.1Z x\n", 0) ==
+	    LT_INPUT_GH);
+	CHECK(detect("j\ts\tno stamp\n", 0) == LT_INPUT_TEXT);
+	CHECK(detect("j\t2025-01-11T10:00:01.1234567Z x\n", 0) ==
+	    LT_INPUT_TEXT);
+	CHECK(detect("2025-01-11T10:00:01.1234567Z a\tb\tc\n", 0) ==
+	    LT_INPUT_GHA);
+	CHECK(detect("j\ts\t2025-01-11T10:00:01.1234567Z x", 0) == -1);
+	CHECK_STR(lt_input_name(LT_INPUT_GH), "gh");
+
+	/* a job name longer than a label is cut, and still one job */
+	{
+		static char big[5 * LT_LABEL_VALUE_MAX];
+		size_t k = 2 * LT_LABEL_VALUE_MAX;
+
+		memset(big, 'J', k);
+		memcpy(big + k, "\ts\t2025-01-11T10:00:01Z a\n", 26);
+		memcpy(big + k + 26, big, k);
+		memcpy(big + k + 26 + k, "\ts\t2025-01-11T10:00:02Z ##[error]b\n",
+		    36);
+		decode(LT_INPUT_GH, big, &g);
+		CHECK(g.n == 2);
+		CHECK(g.r[0].vlen0 == LT_LABEL_VALUE_MAX);
+		CHECK_STR(g.r[1].text, "b");
+		CHECK_STR(g.r[1].time, "2025-01-11T10:00:02Z");
+	}
+}
+
+/* ---- dmesg ---- */
+
+static void
+test_dmesg(void)
+{
+	struct got g;
+
+	decode(LT_INPUT_AUTO,
+	    "[    0.000000] Linux version 6.1.0\n"
+	    "[  247.436380] exe invoked oom-killer: gfp_mask=0x100cca\n"
+	    "[12345.678901]\n"
+	    "[Mon Aug 31 18:23:18 2015] Out of memory: Killed process 7\n"
+	    "[Tue Dec  1 10:00:00 2026] x\n"
+	    "2026-12-01T10:00:00,123456+01:00 iso line\n"
+	    "Dec  1 10:00:00 h kernel: [  12.000001] Out of memory\n"
+	    "Dec  1 10:00:00 h app: [  12.000001] kept\n"
+	    "[INFO] not dmesg\n"
+	    "[1.2.3] not dmesg\n"
+	    "[ 12.] not dmesg\n"
+	    "[Mon Aug 31 18:23:18 15] not dmesg\n"
+	    "[Mox Aug 31 18:23:18 2015] not dmesg\n"
+	    "2026-12-01T10:00:00,123456 no zone\n", &g);
+	CHECK(g.n == 14 && g.st == LT_OK);
+	CHECK_STR(g.r[0].text, "Linux version 6.1.0");
+	CHECK_STR(g.r[0].labels, "kernel_time=0.000000");
+	CHECK_STR(g.r[0].time, "-");
+	CHECK_STR(g.r[1].text, "exe invoked oom-killer: gfp_mask=0x100cca");
+	CHECK_STR(g.r[1].labels, "kernel_time=247.436380");
+	CHECK_STR(g.r[2].text, "");
+	CHECK_STR(g.r[2].labels, "kernel_time=12345.678901");
+	CHECK_STR(g.r[3].text, "Out of memory: Killed process 7");
+	CHECK_STR(g.r[3].labels, "dmesg_time=Mon Aug 31 18:23:18 2015");
+	CHECK_STR(g.r[3].time, "-");
+	CHECK_STR(g.r[4].labels, "dmesg_time=Tue Dec  1 10:00:00 2026");
+	CHECK_STR(g.r[5].text, "iso line");
+	CHECK_STR(g.r[5].time, "2026-12-01T09:00:00.123456Z");
+	CHECK_STR(g.r[5].labels, "");
+	CHECK_STR(g.r[6].text, "Out of memory");
+	CHECK_STR(g.r[6].labels, "host=h;unit=kernel;"
+	    "syslog_time=Dec  1 10:00:00;kernel_time=12.000001");
+	CHECK_STR(g.r[7].text, "[  12.000001] kept");
+	CHECK_STR(g.r[8].text, "[INFO] not dmesg");
+	CHECK_STR(g.r[9].text, "[1.2.3] not dmesg");
+	CHECK_STR(g.r[10].text, "[ 12.] not dmesg");
+	CHECK_STR(g.r[11].text, "[Mon Aug 31 18:23:18 15] not dmesg");
+	CHECK_STR(g.r[12].text, "[Mox Aug 31 18:23:18 2015] not dmesg");
+	CHECK_STR(g.r[13].text, "2026-12-01T10:00:00,123456 no zone");
+	CHECK(g.r[8].labels[0] == '\0' && g.r[13].labels[0] == '\0');
+
+	/* in an Actions log: after the stamp (a step ran dmesg), and alone */
+	decode(LT_INPUT_AUTO,
+	    "2025-01-11T10:00:01.0000000Z [  99.100000] Out of memory\n"
+	    "[ 100.000000] Killed process 9\n"
+	    "2025-01-11T10:00:02.0000000Z [2025-01-11 10:00:02Z INFO x] y\n",
+	    &g);
+	CHECK(g.n == 3);
+	CHECK_STR(g.r[0].text, "Out of memory");
+	CHECK_STR(g.r[0].time, "2025-01-11T10:00:01.0000000Z");
+	CHECK_STR(g.r[0].labels, "kernel_time=99.100000");
+	CHECK_STR(g.r[1].text, "Killed process 9");
+	CHECK_STR(g.r[1].time, "-");
+	CHECK_STR(g.r[1].labels, "kernel_time=100.000000");
+	CHECK_STR(g.r[2].text, "[2025-01-11 10:00:02Z INFO x] y");
+}
+
 /* ---- journal ---- */
 
 static void
@@ -714,6 +877,8 @@ main(void)
 	test_time();
 	test_text();
 	test_gha();
+	test_gh();
+	test_dmesg();
 	test_journal();
 	test_jsonl();
 	test_docker();
