@@ -104,4 +104,20 @@ LT_API int lt_scanner_scan(struct lt_scanner *sc, const char *line, size_t len,
 LT_API size_t lt_scanner_scan_all(struct lt_scanner *sc, const char *line,
     size_t len, unsigned char *matched, struct lt_scan_note *note);
 
+/*
+ * Rules with annotation = WORD (rules.h) match every line whose decoder
+ * labelled it annotation=WORD, whatever its text: word[0..len) is the
+ * line's annotation label (NULL: it has none).  Given what
+ * lt_scanner_scan() returned for the line (have, *hit), *hit becomes the
+ * better ranked of that and the best annotation rule: the whole line
+ * [0, n), no fields.  Returns 1 when the line has a hit.
+ */
+LT_API int lt_scanner_annotated(const struct lt_scanner *sc,
+    const char *word, size_t len, size_t n, int have, struct lt_hit *hit);
+
+/* The same for lt_scanner_scan_all(): sets matched[r] of each annotation
+ * rule that matches; returns how many it set that were 0. */
+LT_API size_t lt_scanner_annotated_all(const struct lt_scanner *sc,
+    const char *word, size_t len, unsigned char *matched);
+
 #endif

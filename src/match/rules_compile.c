@@ -128,6 +128,7 @@ lt_ruleset_free(struct lt_ruleset *rs)
 	free(rs->redacts);
 	lt_prefilter_free(rs->pf);
 	free(rs->pat_rule);
+	free(rs->ann_rule);
 	free(rs->pat_j);
 	for (i = 0; i < rs->n_strings; i++)
 		free(rs->strings[i]);
@@ -202,7 +203,7 @@ find_cat(const struct lt_rules *b, const char *name, size_t *idx)
 static size_t
 check(struct lt_rules *b)
 {
-	size_t i, j, k, errs = 0, n_match;
+	size_t i, j, k, errs = 0, n_match, n_unless;
 
 	for (i = 0; i < b->n_rules; i++) {
 		const struct lt_rdef *r = &b->rules[i];
@@ -219,8 +220,10 @@ check(struct lt_rules *b)
 			    r->category);
 			errs++;
 		}
-		for (j = 0, n_match = 0; j < r->n_pats; j++)
+		for (j = 0, n_match = 0, n_unless = 0; j < r->n_pats; j++) {
 			n_match += r->pat_kind[j] == PAT_MATCH;
+			n_unless += r->pat_kind[j] == PAT_UNLESS;
+		}
 		if (n_match == 0 && r->n_exit_codes == 0 &&
 		    r->annotation[0] == '\0') {
 			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
@@ -228,11 +231,7 @@ check(struct lt_rules *b)
 			    "(nor exit_code, nor annotation)", r->id);
 			errs++;
 		}
-		for (j = 0; j < r->n_pats; j++)
-			if (r->annotation[0] != '\0' &&
-			    r->pat_kind[j] == PAT_UNLESS)
-				break;
-		if (j < r->n_pats) {
+		if (r->annotation[0] != '\0' && n_unless > 0) {
 			lt_rules_diag(b, LT_ERR_RULES, LT_LEVEL_ERROR, r->origin,
 			    r->line, r->col, "rule '%s' has annotation and "
 			    "unless: an annotated line is matched by its "
@@ -443,23 +442,34 @@ fill_redacts(struct lt_ruleset *rs, size_t *scap, struct lt_rules *b, int jit)
 	return 0;
 }
 
-/* Number every match pattern, rule by rule in rank order. */
+/*
+ * Number every match pattern, rule by rule in rank order; list the rules
+ * with an annotation, in rank order too (scan.c matches them by label).
+ */
 static int
 pattern_tables(struct lt_ruleset *rs)
 {
-	size_t i, j, n = 0;
+	size_t i, j, n = 0, n_ann = 0;
 
-	for (i = 0; i < rs->n_rules; i++)
+	for (i = 0; i < rs->n_rules; i++) {
 		n += rs->rules[i].info.n_match;
+		n_ann += rs->rules[i].info.annotation != NULL;
+	}
 	rs->pat_rule = malloc((n ? n : 1) * sizeof *rs->pat_rule);
 	rs->pat_j = malloc((n ? n : 1) * sizeof *rs->pat_j);
-	if (rs->pat_rule == NULL || rs->pat_j == NULL || n >= UINT32_MAX)
+	rs->ann_rule = malloc((n_ann ? n_ann : 1) * sizeof *rs->ann_rule);
+	if (rs->pat_rule == NULL || rs->pat_j == NULL ||
+	    rs->ann_rule == NULL || n >= UINT32_MAX ||
+	    rs->n_rules >= UINT32_MAX)
 		return -1;
-	for (i = 0; i < rs->n_rules; i++)
+	for (i = 0; i < rs->n_rules; i++) {
 		for (j = 0; j < rs->rules[i].info.n_match; j++) {
 			rs->pat_rule[rs->n_pats] = (uint32_t)i;
 			rs->pat_j[rs->n_pats++] = (uint32_t)j;
 		}
+		if (rs->rules[i].info.annotation != NULL)
+			rs->ann_rule[rs->n_ann++] = (uint32_t)i;
+	}
 	return 0;
 }
 
@@ -512,19 +522,18 @@ attention(struct lt_ruleset *rs, struct lt_pf_attend **att,
 	for (i = 0; i < rs->n_rules; i++)
 		cap += rs->rules[i].info.n_cleared_by;
 	if ((*store = malloc((cap ? cap : 1) * sizeof **store)) == NULL ||
-	    (*att = malloc((cap * LT_ATOMS_MAX + rs->n_rules +
+	    (*att = malloc((cap * LT_ATOMS_MAX + rs->n_ann +
 	    LT_ARRAY_LEN(stage_attention)) * sizeof **att)) == NULL)
 		return -1;
 	for (i = 0; i < LT_ARRAY_LEN(stage_attention); i++)
 		(*att)[n++] = stage_attention[i];
 	/* a line an annotation rule matches by its label, not its words */
-	for (i = 0; i < rs->n_rules; i++)
-		if (rs->rules[i].ann_mark != NULL) {
-			(*att)[n].s = rs->rules[i].ann_mark;
-			(*att)[n].len = strlen(rs->rules[i].ann_mark);
-			(*att)[n].caseless = 0;
-			n++;
-		}
+	for (i = 0; i < rs->n_ann; i++) {
+		(*att)[n].s = rs->rules[rs->ann_rule[i]].ann_mark;
+		(*att)[n].len = strlen((*att)[n].s);
+		(*att)[n].caseless = 0;
+		n++;
+	}
 	for (i = 0, k = 0; i < rs->n_rules; i++) {
 		struct lt_crule *c = &rs->rules[i];
 		size_t n0 = n;

@@ -659,7 +659,6 @@ parse_within(struct pstate *ps, struct lt_rdef *r, const char *k, size_t klen,
 	    LT_WITHIN_TIME_MAX_DAYS);
 }
 
-/* "137" or "137, 143": whole numbers 0-255, at most 16. */
 /* annotation = WORD: the word of an Actions "##[WORD]" marker. */
 static void
 parse_annotation(struct pstate *ps, struct lt_rdef *r, const char *v,
@@ -681,6 +680,7 @@ parse_annotation(struct pstate *ps, struct lt_rdef *r, const char *v,
 	r->annotation[vlen] = '\0';
 }
 
+/* "137" or "137, 143": whole numbers 0-255, at most 16. */
 static void
 parse_exit_codes(struct pstate *ps, struct lt_rdef *r, const char *v,
     size_t vlen, unsigned long vcol)

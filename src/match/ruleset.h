@@ -72,6 +72,8 @@ struct lt_ruleset {
 	uint32_t *pat_rule;	/* rule of pattern k */
 	uint32_t *pat_j;	/* its index among the rule's match patterns */
 	size_t n_pats;
+	uint32_t *ann_rule;	/* the rules with an annotation, in rank order */
+	size_t n_ann;
 	struct lt_prefilter *pf;	/* NULL: PCRE2 runs every pattern */
 	struct lt_category_info *cats;
 	size_t n_cats;

@@ -33,6 +33,12 @@
  * limit hit, and every later pattern on that line counts as one too
  * (the note says so, for the caller to warn).
  *
+ * A rule with annotation = WORD also matches a line by its decoder's
+ * label, not its text (an Actions "##[error]" line, whose marker the
+ * decoder takes off): the caller hands the label to
+ * lt_scanner_annotated(), which keeps the better ranked of the scan's
+ * hit and the best such rule, from the ruleset's list of them.
+ *
  * JIT on first use.  The ruleset leaves its match and unless programs
  * uncompiled (rules_compile.c); a program is JIT compiled just before
  * its first pcre2_match(), so a short log pays only for the patterns
@@ -409,5 +415,51 @@ lt_scanner_scan_all(struct lt_scanner *sc, const char *p, size_t n,
 		matched[r] = (unsigned char)rule_matches(sc, r, p, n, note);
 		count += matched[r];
 	}
+	return count;
+}
+
+/* Is rank index r an annotation rule for word[0..len)? */
+static int
+ann_is(const struct lt_ruleset *rs, uint32_t r, const char *word, size_t len)
+{
+	const char *w = rs->rules[r].info.annotation;
+
+	return strlen(w) == len && memcmp(w, word, len) == 0;
+}
+
+int
+lt_scanner_annotated(const struct lt_scanner *sc, const char *word,
+    size_t len, size_t n, int have, struct lt_hit *hit)
+{
+	const struct lt_ruleset *rs = sc->rs;
+	size_t i;
+
+	if (word == NULL)
+		return have;
+	for (i = 0; i < rs->n_ann && (!have || rs->ann_rule[i] < hit->rule);
+	    i++)
+		if (ann_is(rs, rs->ann_rule[i], word, len)) {
+			hit->rule = rs->ann_rule[i];
+			hit->start = 0;
+			hit->end = n;
+			hit->n_fields = 0;
+			return 1;
+		}
+	return have;
+}
+
+size_t
+lt_scanner_annotated_all(const struct lt_scanner *sc, const char *word,
+    size_t len, unsigned char *matched)
+{
+	const struct lt_ruleset *rs = sc->rs;
+	size_t i, count = 0;
+
+	for (i = 0; word != NULL && i < rs->n_ann; i++)
+		if (!matched[rs->ann_rule[i]] &&
+		    ann_is(rs, rs->ann_rule[i], word, len)) {
+			matched[rs->ann_rule[i]] = 1;
+			count++;
+		}
 	return count;
 }

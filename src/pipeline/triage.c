@@ -66,7 +66,7 @@ struct lt_triage {
 	struct lt_emitter *em[LT_TRIAGE_EMITTERS_MAX];	/* borrowed */
 	size_t n_em;
 	int ev_now;		/* in lt_evidence_offer for the line at hand */
-	size_t first_ann;	/* best rank with annotation; SIZE_MAX: none */
+	int has_ann;		/* some rule has an annotation key */
 };
 
 void
@@ -101,12 +101,8 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 		return NULL;
 	t->rs = rs;
 	t->o = *o;
-	t->first_ann = SIZE_MAX;
-	for (size_t i = 0; i < rs->n_rules; i++)
-		if (rs->rules[i].info.annotation != NULL) {
-			t->first_ann = i;
-			break;
-		}
+	for (size_t i = 0; i < rs->n_rules && !t->has_ann; i++)
+		t->has_ann = rs->rules[i].info.annotation != NULL;
 	if (lt_context_new(o->before, o->after, &t->ctx) != LT_OK) {
 		lt_triage_free(t);
 		return NULL;
@@ -233,72 +229,48 @@ warn_limit(struct lt_triage *t, size_t rule)
 	t->o.diag(t->o.diag_ctx, &e);
 }
 
-/* rule_stats: which rules match this line, and which of them wins. */
-/* The value of the record's annotation label; NULL: none. */
-static const struct lt_label *
-annotation_of(const struct lt_record *r)
+/* The record's annotation label: its value in *len, or NULL. */
+static const char *
+annotation_of(const struct lt_record *r, size_t *len)
 {
 	size_t i;
 
 	for (i = 0; i < r->n_labels; i++)
 		if (r->labels[i].key_len == 10 &&
-		    memcmp(r->labels[i].key, "annotation", 10) == 0)
-			return &r->labels[i];
+		    memcmp(r->labels[i].key, "annotation", 10) == 0) {
+			*len = r->labels[i].value_len;
+			return r->labels[i].value;
+		}
+	*len = 0;
 	return NULL;
 }
 
-/* Does rule i match the line by its annotation label a? */
+/* The line's hit: the scanner's, or an annotation rule's (scan.h). */
 static int
-ann_matches(const struct lt_triage *t, size_t i, const struct lt_label *a)
+line_hit(struct lt_triage *t, const struct lt_record *r, const char *p,
+    size_t n, struct lt_hit *hit, struct lt_scan_note *note)
 {
-	const char *w = t->rs->rules[i].info.annotation;
+	int have = lt_scanner_scan(t->sc, p, n, hit, note);
+	const char *w;
+	size_t wlen;
 
-	return w != NULL && strlen(w) == a->value_len &&
-	    memcmp(w, a->value, a->value_len) == 0;
-}
-
-/*
- * Rules with annotation = WORD match every line the decoder labelled
- * annotation=WORD (an Actions "##[error]" line: the decoder takes the
- * marker off the text, so no pattern can see it).  *hit, the scanner's
- * (when have), becomes the better ranked of the two: the whole line, no
- * fields.  Returns 1 when the line has a hit.
- */
-static int
-annotated(const struct lt_triage *t, const struct lt_record *r, size_t n,
-    int have, struct lt_hit *hit)
-{
-	const struct lt_label *a;
-	size_t i, end = have ? hit->rule : t->rs->n_rules;
-
-	if (t->first_ann >= end || (a = annotation_of(r)) == NULL)
-		return have;
-	for (i = t->first_ann; i < end; i++)
-		if (ann_matches(t, i, a)) {
-			hit->rule = i;
-			hit->start = 0;
-			hit->end = n;
-			hit->n_fields = 0;
-			return 1;
-		}
+	if (t->has_ann && (w = annotation_of(r, &wlen)) != NULL)
+		have = lt_scanner_annotated(t->sc, w, wlen, n, have, hit);
 	return have;
 }
 
+/* rule_stats: which rules match this line, and which of them wins. */
 static void
 count_rules(struct lt_triage *t, const struct lt_record *rec, const char *p,
     size_t n)
 {
 	struct lt_scan_note note;
-	const struct lt_label *a;
-	size_t r, best = SIZE_MAX, count;
+	const char *w;
+	size_t r, best = SIZE_MAX, count, wlen;
 
 	count = lt_scanner_scan_all(t->sc, p, n, t->matched, &note);
-	if (t->first_ann != SIZE_MAX && (a = annotation_of(rec)) != NULL)
-		for (r = t->first_ann; r < t->rs->n_rules; r++)
-			if (!t->matched[r] && ann_matches(t, r, a)) {
-				t->matched[r] = 1;
-				count++;
-			}
+	if (t->has_ann && (w = annotation_of(rec, &wlen)) != NULL)
+		count += lt_scanner_annotated_all(t->sc, w, wlen, t->matched);
 	if (count == 0)
 		return;
 	for (r = 0; r < t->rs->n_rules; r++) {
@@ -332,8 +304,8 @@ count_limits(struct lt_triage *t, const struct lt_scan_note *note,
 	t->budget_warned = 1;	/* once a run: a hostile log has many */
 	lt_error_set(&e, LT_ERR_LIMIT, LT_LEVEL_WARNING, t->source,
 	    (unsigned long)line, 0, "the line used its match budget (%u ms "
-	    "of CPU per MiB) in rule '%s'; that rule and the ones after it count as "
-	    "not matched on the line (limit_hits in the summary)",
+	    "of CPU per MiB) in rule '%s'; that rule and the ones after it "
+	    "count as not matched on the line (limit_hits in the summary)",
 	    (unsigned)t->rs->opts.line_budget_ms,
 	    t->rs->rules[note->budget_rule].info.id);
 	t->o.diag(t->o.diag_ctx, &e);
@@ -653,8 +625,7 @@ with_context(struct lt_triage *t, const struct lt_record *r, const char *p,
 	}
 	lt_context_after(t->ctx, cp, cn, r->no);
 	st = lt_evidence_line(t->ev, t->source, r, p, n, on_evidence, t);
-	if (st == LT_OK && annotated(t, r, n, lt_scanner_scan(t->sc, p, n,
-	    &hit, &note), &hit))
+	if (st == LT_OK && line_hit(t, r, p, n, &hit, &note))
 		st = matched(t, r, p, n, &hit);
 	count_limits(t, &note, r->no);
 	if (st == LT_OK)
@@ -749,8 +720,7 @@ on_record(void *ctx, const struct lt_record *r)
 	if ((st = lt_evidence_line(t->ev, t->source, r, p, n, on_evidence,
 	    t)) != LT_OK)
 		return st;
-	if (!annotated(t, r, n, lt_scanner_scan(t->sc, p, n, &hit, &note),
-	    &hit)) {
+	if (!line_hit(t, r, p, n, &hit, &note)) {
 		count_limits(t, &note, r->no);
 		if (t->red != NULL)
 			lt_redactor_follow(t->red, p, n);
