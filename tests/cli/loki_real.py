@@ -105,6 +105,13 @@ def got_set(objs):
                    m["text"]) for m in objs if m["type"] == "match")
 
 
+def set_diff(got, want):
+    """What a failed comparison of two got_set()s shows: the differences."""
+    g, w = set(got), set(want)
+    return (f"missing {sorted(w - g)[:5]} extra {sorted(g - w)[:5]} "
+            f"({len(got)} got, {len(want)} wanted)")
+
+
 def want_set(streams, lo=None, hi=None):
     return sorted((rfc3339(ns), json.dumps(lab, sort_keys=True), line)
                   for lab, vals in streams for ns, line in vals
@@ -321,7 +328,7 @@ try:
     check("pushdown on: the query is accepted, the same matches",
           on[0] == 1 and on[1] == off[1] and len(on[1]) > 20 and
           "note:" not in on[3], f"{on[0]} {len(on[1])} {len(off[1])} "
-          f"{on[3][:400]}")
+          f"{on[3][:400]} {set_diff(on[1], off[1])}")
     # the filter ships the lines that clear a pending match too
     # (cleared_by: "Listening for Jobs", "added N packages", ...), which
     # healthy CI logs are full of: a quarter of this corpus
@@ -334,7 +341,8 @@ try:
           coarse[0] == 1 and coarse[1] == off[1] and
           "coarser than the rules" in coarse[3] and
           coarse[2]["lines"] < off[2]["lines"], f"{coarse[0]} "
-          f"{coarse[2]['lines']} {coarse[3][:400]}")
+          f"{coarse[2]['lines']} {coarse[3][:400]} "
+          f"{set_diff(coarse[1], off[1])}")
     print(f"pushdown: lines shipped {on[2]['lines']} of {off[2]['lines']} "
           f"({100 * on[2]['lines'] / off[2]['lines']:.1f} %), coarse "
           f"{coarse[2]['lines']}; end-to-end {on[4]:.2f} s with, "
