@@ -25,7 +25,11 @@ with one of the prefixes in its row (e.g. the pipeline names no output
 format's functions, only the emitter interface's).  And no file may name
 (call, or take the address of) an lt_ function declared in a header of a
 stage after its own, even without including that header: what is
-declared where is read from every header's prototypes.  Diagnostics are "path:line: error: message"; the exit status is 0
+declared where is read from every header's prototypes, and a function's
+stage is that of the .c file defining it (a definition in style(9): the
+name at the start of its line), so a hand-written prototype or a lower
+stage's header declaring it again does not hide a call up; a header may
+not declare a function a later stage defines.  Diagnostics are "path:line: error: message"; the exit status is 0
 when there are none, 1 when there are.
 """
 import os
@@ -86,6 +90,8 @@ def read_doc(root):
 # a prototype (or function type) name: not a tag (enum lt_status (*f)())
 DECL = re.compile(r"(?<!enum )(?<!struct )\b(lt_[A-Za-z0-9_]*)\s*\((?!\*)")
 LT_IDENT = re.compile(r"\blt_[A-Za-z0-9_]*")
+# a function definition, in style(9): the name at the start of its line
+DEF = re.compile(r"^(lt_[A-Za-z0-9_]*)\s*\([^;]*$", re.M)
 
 
 def bare(code):
@@ -131,17 +137,37 @@ def check(root):
             return rel[1] if len(rel) > 2 else None
         return headers.get(rel[-1])
 
-    # the stage of each lt_ function and function type, by its header
-    owner = {}
+    # the stage of each lt_ function: the stage of the .c file that
+    # defines it, whatever header declares it (a prototype written by
+    # hand, or a lower stage's header that declares it again, must not
+    # launder a call up); a function type or a name defined nowhere here
+    # belongs to the lowest stage whose header declares it
+    defined = {}
+    for path in files:
+        st = stage_of(path)
+        if not path.endswith(".c") or st is None:
+            continue
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for m in DEF.finditer(bare(f.read())):
+                defined.setdefault(m.group(1), st)
+    owner = dict(defined)
     for path in files:
         st = stage_of(path)
         if not path.endswith(".h") or st is None:
             continue
         with open(path, encoding="utf-8", errors="replace") as f:
-            for m in DECL.finditer(bare(f.read())):
-                name = m.group(1)
-                if name not in owner or rank[st] < rank[owner[name]]:
-                    owner[name] = st
+            code = bare(f.read())
+        for m in DECL.finditer(code):
+            name = m.group(1)
+            there = defined.get(name)
+            if there is not None and rank[there] > rank[st]:
+                err(path, code.count("\n", 0, m.start()) + 1,
+                    f"a header of stage {st} declares {name}, which "
+                    f"stage {there} defines")
+            if name in defined:
+                continue
+            if name not in owner or rank[st] < rank[owner[name]]:
+                owner[name] = st
 
     n_inc = 0
     for path in files:
@@ -253,6 +279,16 @@ BAD = [
     ("hook installed up", {"src/util/v.c": "void *p = /* a hook */\n"
                            "    (void *)lt_emit_x;\n"},
      "src/util/v.c:2: error: stage util names lt_emit_x of stage emit"),
+    ("call up to a function no header declares",
+     {"src/emit/f.c": "int\nlt_emit_hidden(int n)\n{\n\treturn n;\n}\n",
+      "src/util/w.c": "int lt_emit_hidden(int);\n"
+                      "int k(void) { return lt_emit_hidden(3); }\n"},
+     "src/util/w.c:2: error: stage util names lt_emit_hidden of stage emit"),
+    ("a lower header declares a higher function",
+     {"src/emit/f.c": "int\nlt_emit_hidden(int n)\n{\n\treturn n;\n}\n",
+      "src/util/util.h": "\nint lt_emit_hidden(int);\n"},
+     "src/util/util.h:2: error: a header of stage util declares "
+     "lt_emit_hidden, which stage emit defines"),
 ]
 
 
