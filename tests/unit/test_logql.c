@@ -219,6 +219,31 @@ test_filter(void)
 	}
 	lt_ruleset_free(rs);
 
+	/*
+	 * Coarser, case kept: 65 bytes as Loki quotes them do not fit in 60;
+	 * cut to 14 bytes they do (59), and the best ranked rule's literal
+	 * gets its 15th byte back (60); caseless stays caseless
+	 */
+	rs = rules("[category c]\nseverity = high\n"
+	    "[rule r.b]\ncategory = c\npriority = 50\n"
+	    "match = QRSTUVWXYZabcdef\n"
+	    "[rule r.a]\ncategory = c\npriority = 90\n"
+	    "match = ABCDEFGHIJKLMNOP\n"
+	    "[rule r.c]\ncategory = c\npriority = 10\n"
+	    "match = (?i)ghijklmnopqrstuv\n", 0);
+	CHECK(rs != NULL);
+	lt_buf_reset(&b);
+	lt_error_clear(&e);
+	CHECK(lt_logql_filter(rs, 65, &b, &coarse, &e) == LT_OK && coarse == 0);
+	lt_buf_reset(&b);
+	lt_error_clear(&e);
+	CHECK(lt_logql_filter(rs, 60, &b, &coarse, &e) == LT_OK && coarse == 1);
+	CHECK(b.len == 57 && memcmp(b.p, "\\x1b.?|ABCDEFGHIJKLMNO|QRSTUVWXYZabcd|"
+	    "(?i:ghijklmnopqrst)", 57) == 0);
+	CHECK(strstr(e.message, "every literal is cut to at most 14 bytes "
+	    "(the first 1 of the rules' literals to 15)") != NULL);
+	lt_ruleset_free(rs);
+
 	/* no literal and not translatable: no filter, the note names it */
 	rs = rules("[category c]\nseverity = high\n[rule r.back]\n"
 	    "category = c\nmatch = (a)\\1\n[rule r.ok]\ncategory = c\n"
