@@ -1044,8 +1044,9 @@ static const struct {
 	int all_ci;
 	unsigned char max;
 } steps[] = {
-	{ 0, LT_ATOM_MAX }, { 0, 24 }, { 0, 20 }, { 0, 18 }, { 0, 16 }, { 0, 15 }, { 0, 14 }, { 0, 13 }, { 0, 12 },
-	{ 0, 11 }, { 0, 10 }, { 0, 9 }, { 0, 8 }, { 0, 7 }, { 0, 6 },
+	{ 0, LT_ATOM_MAX }, { 0, 24 }, { 0, 20 }, { 0, 18 }, { 0, 16 },
+	{ 0, 15 }, { 0, 14 }, { 0, 13 }, { 0, 12 }, { 0, 11 }, { 0, 10 },
+	{ 0, 9 }, { 0, 8 }, { 0, 7 }, { 0, 6 },
 	{ 1, 6 }, { 1, 5 }, { 1, 4 }, { 1, 3 },
 };
 
@@ -1148,17 +1149,18 @@ lt_logql_filter(const struct lt_ruleset *rs, size_t budget,
 	    quoted_len(&f));
 	if (s > 0) {
 		size_t len = strlen(why->message);
+		char more[80] = "";
 
+		if (longer > 0)
+			snprintf(more, sizeof more, " (the first %zu of the "
+			    "rules' literals to %u)", longer, steps[s].max + 1u);
 		snprintf(why->message + len, sizeof why->message - len,
 		    "; coarser than the rules: their own literals make %zu "
 		    "bytes, over the %zu the query has room for (Loki refuses "
 		    "%u bytes or more), so every literal is %scut to at "
-		    "most %u bytes%s%.0zu%s%.0u%s: more lines pass, none is "
-		    "lost", full, budget, LT_LOGQL_LOKI_MAX, steps[s].all_ci ?
-		    "caseless and " : "", steps[s].max,
-		    longer ? " (the first " : "", longer,
-		    longer ? " of the rules' literals to " : "",
-		    longer ? steps[s].max + 1 : 0, longer ? ")" : "");
+		    "most %u bytes%s: more lines pass, none is lost", full,
+		    budget, LT_LOGQL_LOKI_MAX, steps[s].all_ci ?
+		    "caseless and " : "", steps[s].max, more);
 	}
 	st = lt_buf_add(out, f.p, f.len);
 out:

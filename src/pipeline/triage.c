@@ -101,8 +101,7 @@ lt_triage_new(const struct lt_ruleset *rs, const struct lt_triage_opts *o)
 		return NULL;
 	t->rs = rs;
 	t->o = *o;
-	for (size_t i = 0; i < rs->n_rules && !t->has_ann; i++)
-		t->has_ann = rs->rules[i].info.annotation != NULL;
+	t->has_ann = rs->n_ann > 0;
 	if (lt_context_new(o->before, o->after, &t->ctx) != LT_OK) {
 		lt_triage_free(t);
 		return NULL;
