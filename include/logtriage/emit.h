@@ -227,12 +227,17 @@ LT_API struct lt_emitter *lt_emit_prometheus_new(
 LT_API void lt_emitter_free(struct lt_emitter *e);
 
 /*
- * github: the token of its ::stop-commands:: fence while that is open
- * and the closing line has not been reported written: the caller must
- * then write "::TOKEN::" itself where the runner still reads it.  NULL
- * when no fence is open (or e is NULL or not a GitHub emitter).
+ * github: while its ::stop-commands:: fence is open and the closing line
+ * has not been reported written, the closing line ("::TOKEN::" and a
+ * newline) into buf[0..size), NUL-terminated, and its length: the caller
+ * must write those bytes itself where the runner still reads them (the
+ * run ended early, or the output failed).  0, buf untouched, when no
+ * fence is open (or e is NULL or not a GitHub emitter) or the line does
+ * not fit (LT_GITHUB_CLOSING_MAX always does).
  */
-LT_API const char *lt_emit_github_fence(const struct lt_emitter *e);
+#define LT_GITHUB_CLOSING_MAX 80
+LT_API size_t lt_emit_github_closing(const struct lt_emitter *e, char *buf,
+    size_t size);
 
 /* Call one callback of e when it has it (LT_OK when not). */
 LT_API enum lt_status lt_emitter_begin(struct lt_emitter *e,

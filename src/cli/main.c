@@ -413,18 +413,14 @@ stop_token(char *buf, size_t size)
 static void
 close_fence(const struct lt_emitter *github)
 {
-	const char *token = lt_emit_github_fence(github);
-	char line[80];
-	int n;
+	char line[LT_GITHUB_CLOSING_MAX];
+	size_t n = lt_emit_github_closing(github, line, sizeof line);
 
-	if (token == NULL)
+	if (n == 0)
 		return;
-	n = snprintf(line, sizeof line, "::%s::\n", token);
-	if (n <= 0 || (size_t)n >= sizeof line)
+	if (!stdout_failed && write_stdout(NULL, line, n) == LT_OK)
 		return;
-	if (!stdout_failed && write_stdout(NULL, line, (size_t)n) == LT_OK)
-		return;
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+	if (write(STDERR_FILENO, line, n) < 0)
 		return;	/* nowhere left to say it */
 }
 

@@ -17,6 +17,7 @@
  * sits in fenced code blocks whose fence is longer than any run of
  * backticks in the text, so it cannot end the block early.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -606,9 +607,11 @@ lt_emit_markdown(struct lt_buf *b, const struct lt_verdict *v,
  * the fence opens before anything else is written (begin) and closes
  * just before the annotations, which must act.  Whether the closing line
  * really went out is known only when the output reports it written; till
- * then lt_emit_github_fence() says the caller must close it.
+ * then lt_emit_github_closing() hands the caller the line to write.
  */
 #define TOKEN_MAX 64
+_Static_assert(TOKEN_MAX + 5 <= LT_GITHUB_CLOSING_MAX,
+    "the closing line always fits LT_GITHUB_CLOSING_MAX");
 
 struct github_emitter {
 	struct lt_emitter base;
@@ -806,14 +809,21 @@ lt_emit_github_new(const struct lt_ruleset *rs, const struct lt_emit_opts *o)
 	return &g->base;
 }
 
-const char *
-lt_emit_github_fence(const struct lt_emitter *e)
+size_t
+lt_emit_github_closing(const struct lt_emitter *e, char *buf, size_t size)
 {
 	const struct github_emitter *g = (const struct github_emitter *)e;
+	int n;
 
-	if (e == NULL || e->ops != &github_ops || !g->fenced)
-		return NULL;
-	return g->token;
+	if (e == NULL || e->ops != &github_ops || !g->fenced || buf == NULL)
+		return 0;
+	n = snprintf(buf, size, "::%s::\n", g->token);
+	if (n <= 0 || (size_t)n >= size) {
+		if (size > 0)
+			buf[0] = '\0';
+		return 0;
+	}
+	return (size_t)n;
 }
 
 /* The step summary as an emitter: the Markdown document at the end. */

@@ -217,6 +217,7 @@ test_interface(const struct lt_ruleset *rs)
 	struct rec r;
 	struct lt_buf out;
 	size_t k;
+	char line[LT_GITHUB_CLOSING_MAX];
 
 	for (k = 0; k < 2; k++) {
 		lt_buf_init(&out, 1 << 20);
@@ -239,8 +240,10 @@ test_interface(const struct lt_ruleset *rs)
 		CHECK(lt_triage_add_emitter(t, gh) == LT_OK);
 		CHECK(lt_triage_add_emitter(t, &r.base) == LT_OK);
 		CHECK(lt_triage_add_emitter(t, json) == LT_OK);
-		CHECK(lt_emit_github_fence(gh) != NULL &&
-		    strcmp(lt_emit_github_fence(gh), "T0K") == 0);
+		CHECK(lt_emit_github_closing(gh, line, sizeof line) == 8 &&
+		    strcmp(line, "::T0K::\n") == 0);
+		CHECK(lt_emit_github_closing(gh, line, 8) == 0 &&
+		    line[0] == '\0');	/* does not fit: nothing */
 		write_fails = 0;
 		CHECK(lt_triage_begin(t, "f") == LT_OK);
 		CHECK(lt_triage_feed(t, in, sizeof in - 1) == LT_OK);
@@ -269,7 +272,8 @@ test_interface(const struct lt_ruleset *rs)
 		CHECK(k == 1 || strstr(out.p, "\n::T0K::\n::error title=") !=
 		    NULL);
 		/* closed only once the closing line was written */
-		CHECK((lt_emit_github_fence(gh) != NULL) == (int)k);
+		CHECK((lt_emit_github_closing(gh, line, sizeof line) != 0) ==
+		    (int)k);
 		lt_triage_free(t);
 		lt_emitter_free(json);
 		lt_emitter_free(gh);
