@@ -232,8 +232,8 @@ LT_API void lt_emitter_free(struct lt_emitter *e);
  * newline) into buf[0..size), NUL-terminated, and its length: the caller
  * must write those bytes itself where the runner still reads them (the
  * run ended early, or the output failed).  0, buf untouched, when no
- * fence is open (or e is NULL or not a GitHub emitter) or the line does
- * not fit (LT_GITHUB_CLOSING_MAX always does).
+ * fence is open (or e is NULL or not a GitHub emitter); 0 and buf empty
+ * when the line does not fit (LT_GITHUB_CLOSING_MAX always does).
  */
 #define LT_GITHUB_CLOSING_MAX 80
 LT_API size_t lt_emit_github_closing(const struct lt_emitter *e, char *buf,
